@@ -1,0 +1,530 @@
+"""One simulated day: the ten processes in their fixed order, wiring state to rules.
+
+:class:`Town` owns the population, the ties and the state, and :meth:`Town.advance`
+runs one day. The phases read and write :class:`~simulation.state.State`; the
+arithmetic lives in :mod:`simulation.rules`. Each phase draws only from its own named
+stream, so a lever that changes one process leaves the others' draws alone wherever the
+rules allow (common random numbers across arms).
+
+Order of a day (docs/ODD.md explains why this order):
+
+1. health: frailty drifts; admissions (readmissions if within 30 days of discharge)
+2. hospital: stays run down; medically fit patients leave unless delayed
+3. discharge: basics gaps and notification drawn; the community hears; follow-up
+4. co-production (with 5, risk management): vetoes, matching, visits, recruitment,
+   vetting, tiring
+6. care allocation (with 7, personalisation): peer, family, kin, neighbours, paid,
+   professionals, unmet
+7. loneliness: only unpaid contact eases it
+8. subsidiarity: new decisions; frontline step-in or the manager's queue
+9. morale: staff morale, attrition and vacancies; tomorrow's capacity
+10. carer strain and burnout
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulation.network import Network, build_network
+from simulation.params import Params
+from simulation.population import Population, build_population, professional_posts
+from simulation.rng import Streams
+from simulation.rules import (
+    care,
+    decisions,
+    discharge,
+    health,
+    hospital,
+    loneliness,
+    peer_visits,
+    risk,
+    strain,
+)
+from simulation.rules import morale as morale_rules
+from simulation.state import (
+    ACTIVE,
+    GAP_HOME_SAFE,
+    NEVER,
+    NOT_VOLUNTEER,
+    RECOVERY_DAYS,
+    VETTING,
+    VISIT_CLOSABLE,
+    State,
+    initial_state,
+)
+
+PROFESSIONAL_VISIT_HOURS = 1.0  # professional time for one follow-up or vetoed visit
+EMA_WEIGHT = 1.0 / 7.0  # weekly moving means
+NORM_UPDATE_EVERY = 7  # days between updates of the spreading norm (cheap at scale)
+VOLUNTEER_MAX_FRAILTY = 0.6  # recovered patients above this are not asked to volunteer
+CARER_MIN_HOURS_WEEK = 1.0  # unpaid hours a week that make someone a carer
+WAITING_SUPPORT_SHARE = 0.5  # paid and professional care while a decision waits
+
+# Peer-visit stage of the latest discharge.
+PEER_NONE = 0
+PEER_WAITING = 1
+PEER_VISITED = 2
+PEER_VETOED = 3
+
+
+@dataclass
+class Tally:
+    """What happened today: counts and hours (flows). Stocks are read from the state."""
+
+    admissions: int = 0
+    readmissions: int = 0
+    discharges: int = 0
+    bed_days: int = 0
+    delayed_bed_days: int = 0
+    peer_visits: int = 0
+    vetoes: int = 0
+    hours: dict[str, float] = field(default_factory=dict)  # by source, plus "unmet"
+    need_hours: float = 0.0
+    unpaid_hours_women: float = 0.0
+    unpaid_hours_minority: float = 0.0
+    professional_capacity: float = 0.0  # hours available, after decision time
+    professional_time: float = 0.0  # hours used: care, follow-up visits, vetoed visits
+    decisions: int = 0
+    decision_wait_days: float = 0.0
+    decisions_waiting: int = 0
+    staff_attrition: int = 0
+    wellbeing: float = 0.0
+
+
+class Town:
+    """The simulated town: population, ties, state and the daily phases.
+
+    Args:
+        params: Validated parameters.
+        seed: The run's seed; every random draw comes from streams made from it.
+    """
+
+    def __init__(self, params: Params, seed: int) -> None:
+        self.params = params
+        self.streams = Streams(seed)
+        self.pop: Population = build_population(params, self.streams["population"])
+        self.network: Network = build_network(self.pop, params, self.streams["network"])
+        self.posts = professional_posts(params)
+        self.state: State = initial_state(self.pop, params, self.posts)
+        self.peer_stage = np.zeros(self.pop.size, dtype=np.int8)
+        self.social_ties = (self.network.kin.degree + self.network.neighbour.degree) \
+            .astype(np.float32)
+        self.adults = int(self.pop.adult.sum())
+        self.day = -params.warmup_days  # reporting starts at day 1
+        self.pressure = 0.0  # yesterday's professional utilisation
+        self.discharge_history: list[int] = []
+        self.readmission_history: list[int] = []
+        self.peer_edges: list[tuple[np.ndarray, np.ndarray]] = []
+        self.caseload = np.empty(0, dtype=np.int64)
+        self.given_today = np.zeros(self.pop.size, dtype=np.float32)
+        self._peer_received: tuple[np.ndarray, np.ndarray] = (np.empty(0, np.int64),
+                                                               np.empty(0, np.float32))
+        self._peer_givers = np.empty(0, np.int64)
+        self._patch_outcomes: dict[str, np.ndarray] = {}
+        self._set_capacity()
+        while self.day < 0:
+            self.advance()
+
+    # -- derived views -----------------------------------------------------------------
+
+    def days_since_discharge(self) -> np.ndarray:
+        """Days since each resident's latest discharge; -1 if never or now in hospital."""
+        s = self.state
+        since = self.day - s.discharged_day
+        return np.where((s.discharged_day == NEVER) | s.in_hospital, -1, since)
+
+    def recent_discharge(self) -> np.ndarray:
+        """Residents at home within the 30-day window after a discharge."""
+        since = self.days_since_discharge()
+        return (since >= 0) & (since < RECOVERY_DAYS)
+
+    def burnt_out(self) -> np.ndarray:
+        """Carers resting after burnout."""
+        return self.state.burnout_until > self.day
+
+    # -- the day -----------------------------------------------------------------------
+
+    def advance(self) -> Tally:
+        """Run one day through every phase in order and return what happened."""
+        self.day += 1
+        tally = Tally()
+        self._health(tally)
+        self._hospital(tally)
+        self._discharge(tally)
+        self._co_production(tally)
+        self._care(tally)
+        self._loneliness()
+        self._decisions(tally)
+        self._morale(tally)
+        self._strain()
+        self.discharge_history.append(tally.discharges)
+        self.readmission_history.append(tally.readmissions)
+        return tally
+
+    def _health(self, tally: Tally) -> None:
+        """Phase 1: frailty drifts; some residents at home are admitted."""
+        s, p, rng = self.state, self.params, self.streams["health"]
+        n = self.pop.size
+        s.frailty[:] = health.drift_frailty(
+            s.frailty, self.pop.frailty_level, s.unmet_ema,
+            s.loneliness > loneliness.LONELY_ABOVE, s.volunteer == ACTIVE,
+            rng.standard_normal(n, dtype=np.float32), p)
+        recent = self.recent_discharge()
+        gaps = np.where(recent, discharge.open_gap_count(s.gaps), 0)
+        chance = health.admission_probability(s.frailty, recent, gaps, s.decision_pending, p)
+        admitted = np.flatnonzero(~s.in_hospital & (rng.random(n) < chance))
+        tally.admissions = len(admitted)
+        tally.readmissions = int(recent[admitted].sum())
+        s.in_hospital[admitted] = True
+        s.admitted_day[admitted] = self.day
+        s.stay_left[admitted] = hospital.draw_stay(self.pop.older[admitted], p,
+                                                   self.streams["hospital"])
+        # A new stay ends the previous episode's follow-up.
+        s.gaps[admitted] = 0
+        s.notified[admitted] = False
+        s.notify_day[admitted] = NEVER
+        s.followed_up[admitted] = False
+        self.peer_stage[admitted] = PEER_NONE
+
+    def _hospital(self, tally: Tally) -> None:
+        """Phase 2: stays run down; the medically fit leave unless delayed.
+
+        A patient who needs care at home may have to wait while the community is busy.
+        """
+        s, p = self.state, self.params
+        inpatients = np.flatnonzero(s.in_hospital)
+        tally.bed_days = len(inpatients)
+        s.stay_left[inpatients] -= 1
+        fit = inpatients[s.stay_left[inpatients] <= 0]
+        needs = health.care_need(s.frailty[fit], np.zeros(len(fit)), p) > 0
+        waits = hospital.discharge_waits(needs, self.pressure, p, self.streams["hospital"])
+        tally.delayed_bed_days = int(waits.sum())
+        leaving = fit[~waits]
+        tally.discharges = len(leaving)
+
+        rng = self.streams["discharge"]
+        s.in_hospital[leaving] = False
+        s.discharged_day[leaving] = self.day
+        s.former_patient[leaving] = True
+        s.gaps[leaving] = discharge.draw_gaps(len(leaving), p, rng)
+        lead = rng.random(len(leaving)) < p.lead_professional_share
+        s.notify_day[leaving] = discharge.notification_day(self.day, lead, p, rng)
+        # Going home with care needs means a care package to decide.
+        self._raise_decisions(leaving[needs[~waits]])
+
+    def _discharge(self, tally: Tally) -> None:
+        """Phase 3: the community hears of discharges; professionals follow up."""
+        s, p, rng = self.state, self.params, self.streams["discharge"]
+        heard = np.flatnonzero((s.notify_day == self.day) & ~s.in_hospital)
+        s.notified[heard] = True
+        if p.peer_scheme:
+            self.peer_stage[heard] = PEER_WAITING
+            # Substitution: the professional leaves some cases to the scheme.
+            heard = heard[rng.random(len(heard)) >= p.peer_substitution]
+        self._professional_visit(heard)
+        s.followed_up[heard] = True
+
+    def _professional_visit(self, residents: np.ndarray) -> None:
+        """A professional visits: closes gaps, raises a decision for an unsafe home."""
+        s, p = self.state, self.params
+        s.gaps[residents] = discharge.close_gaps(s.gaps[residents], VISIT_CLOSABLE,
+                                                 p.professional_gap_close,
+                                                 self.streams["discharge"])
+        self._raise_decisions(residents[(s.gaps[residents] & GAP_HOME_SAFE) > 0])
+        s.hours_used += PROFESSIONAL_VISIT_HOURS * np.bincount(
+            self.pop.patch[residents], minlength=self.posts)
+
+    def _co_production(self, tally: Tally) -> None:
+        """Phases 4 and 5: the peer-visit scheme under the prevailing risk management."""
+        s, p = self.state, self.params
+        self._peer_received = (np.empty(0, np.int64), np.empty(0, np.float32))
+        self._peer_givers = np.empty(0, np.int64)
+        if not p.peer_scheme:
+            return
+        rng = self.streams["peer"]
+        at_home = ~s.in_hospital
+
+        # Risk management: some newly heard-of visits are vetoed; a professional goes.
+        new = np.flatnonzero((self.peer_stage == PEER_WAITING) & (s.notify_day == self.day))
+        vetoed = new[rng.random(len(new)) < risk.veto_probability(p)]
+        self.peer_stage[vetoed] = PEER_VETOED
+        tally.vetoes = len(vetoed)
+        self._professional_visit(vetoed)
+
+        # Visits: waiting patients within the window meet free volunteers.
+        active = s.volunteer == ACTIVE
+        s.visit_tokens[active] = peer_visits.refill_tokens(s.visit_tokens[active], p)
+        waiting = np.flatnonzero((self.peer_stage == PEER_WAITING) & at_home
+                                 & (self.day - s.notify_day < p.peer_visit_window_days))
+        free = np.flatnonzero(active & at_home & (s.visit_tokens >= 1.0))
+        pat_at, vol_at = peer_visits.match_visits(self.pop.patch[waiting],
+                                                  self.pop.patch[free], rng)
+        patients, volunteers = waiting[pat_at], free[vol_at]
+        tally.peer_visits = len(patients)
+        s.visit_tokens[volunteers] -= 1.0
+        s.gaps[patients] = discharge.close_gaps(s.gaps[patients], VISIT_CLOSABLE,
+                                                p.peer_gap_close, rng)
+        self._raise_decisions(patients[(s.gaps[patients] & GAP_HOME_SAFE) > 0])
+        s.loneliness[patients] = np.maximum(
+            s.loneliness[patients] - p.peer_loneliness_relief, 0.0)
+        self.peer_stage[patients] = PEER_VISITED
+        self.peer_edges.append((volunteers, patients))
+        self._peer_received = (patients, np.full(len(patients), p.visit_hours, np.float32))
+        self._peer_givers = volunteers
+
+        # Reciprocity: recovered patients known to the scheme are asked to volunteer.
+        since = self.days_since_discharge()
+        asked = np.flatnonzero((since == RECOVERY_DAYS) & s.notified
+                               & (s.volunteer == NOT_VOLUNTEER) & self.pop.adult
+                               & (s.frailty < VOLUNTEER_MAX_FRAILTY))
+        joined = asked[peer_visits.says_yes(self.peer_stage[asked] == PEER_VISITED, p, rng)]
+        s.volunteer[joined] = VETTING
+        s.vetted_day[joined] = self.day + risk.vetting_days(p)
+
+        vetted = np.flatnonzero((s.volunteer == VETTING) & (s.vetted_day <= self.day))
+        s.volunteer[vetted] = ACTIVE
+        s.visit_tokens[vetted] = 0.0
+        active = np.flatnonzero(s.volunteer == ACTIVE)
+        tired = active[rng.random(len(active)) < peer_visits.tire_probability(p)]
+        s.volunteer[tired] = NOT_VOLUNTEER
+
+    def _care(self, tally: Tally) -> None:
+        """Phases 6 and 7: meet today's need from each source in order; the rest is unmet.
+
+        Also updates the moving means of hours given and contact received, the mutual-aid
+        balance and (weekly) the spreading reciprocity norm.
+        """
+        s, p, pop, net = self.state, self.params, self.pop, self.network
+        n = pop.size
+        at_home = ~s.in_hospital
+        s.need[:] = np.where(at_home, health.care_need(s.frailty, self.days_since_discharge(),
+                                                       p), 0.0)
+        needy = np.flatnonzero(s.need > 0)
+        remaining = s.need[needy].copy()
+        hours: dict[str, float] = {}
+        received_unpaid = np.zeros(len(needy), dtype=np.float32)
+        given = {kind: np.zeros(n, dtype=np.float32) for kind in ("family", "kin",
+                                                                  "neighbour")}
+
+        # Peer visit hours count as care on the day of the visit.
+        patients, visit = self._peer_received
+        at = np.searchsorted(needy, patients)
+        hit = (at < len(needy)) & (needy[np.minimum(at, len(needy) - 1)] == patients)
+        peer = np.minimum(remaining[at[hit]], visit[hit])
+        remaining[at[hit]] -= peer
+        received_unpaid[at[hit]] += peer
+        hours["peer"] = float(peer.sum())
+        peer_given = np.zeros(n, dtype=np.float32)
+        if len(patients):
+            np.add.at(peer_given, self._peer_givers, visit)
+
+        ready = care.availability(pop.adult, at_home, self.burnt_out(), s.frailty,
+                                  pop.willingness, pop.female, p)
+        offers = {
+            "family": care.family_offer(ready, pop.minority, p),
+            "kin": care.kin_offer(ready, p),
+            "neighbour": care.neighbour_offer(ready, s.norm, s.balance, p),
+        }
+        for kind, ties in net.by_kind().items():
+            owner, carer = ties.edges_of(needy)
+            offer = offers[kind][carer]
+            # Household care falls on a primary carer first; the others top up.
+            rounds = [care.primary_ties(owner, offer), slice(None)] if kind == "family" \
+                else [slice(None)]
+            got = np.zeros(len(needy), dtype=np.float32)
+            for ties_in_round in rounds:
+                left = np.maximum(offer - given[kind][carer], 0.0)  # after earlier rounds
+                got_now, (carers, gave) = care.share_along_ties(
+                    owner[ties_in_round], carer[ties_in_round], remaining,
+                    left[ties_in_round])
+                remaining -= got_now
+                got += got_now
+                given[kind] += np.bincount(carers, weights=gave, minlength=n) \
+                    .astype(np.float32)
+            received_unpaid += got
+            hours[kind] = float(got.sum())
+            if kind == "neighbour":
+                neighbour_got = got
+
+        waiting = s.decision_pending[needy]
+        support = np.where(waiting, WAITING_SUPPORT_SHARE, 1.0)
+        eligible = s.need[needy] * 7.0 >= p.eligibility_hours
+        budget = eligible & (pop.budget_draw[needy] < p.budget_share)
+        paid = care.paid_hours(remaining, budget, p) * support
+        remaining -= paid
+        hours["paid"] = float(paid.sum())
+
+        on_caseload = eligible | (self.recent_discharge()[needy] & s.notified[needy])
+        cases = np.flatnonzero(on_caseload)
+        capacity = np.maximum(s.hours_available - s.hours_used, 0.0)
+        prof, demand = care.professional_hours(remaining[cases] * support[cases],
+                                               pop.patch[needy[cases]], capacity, p)
+        remaining[cases] -= prof
+        used = np.bincount(pop.patch[needy[cases]], weights=prof, minlength=self.posts)
+        s.hours_used += used
+        hours["professional"] = float(prof.sum())
+        hours["unmet"] = float(remaining.sum())
+        self.caseload = needy[cases]
+        tally.hours = hours
+        tally.need_hours = float(s.need.sum())
+        tally.professional_capacity = float(np.maximum(s.hours_available, 0.0).sum())
+        tally.professional_time = float(s.hours_used.sum())
+        self.pressure = tally.professional_time / max(tally.professional_capacity, 1e-9)
+
+        # Per-post outcomes feed tomorrow's morale.
+        case_patch = pop.patch[needy[cases]]
+        case_need = np.bincount(case_patch, weights=s.need[needy[cases]], minlength=self.posts)
+        case_unmet = np.bincount(case_patch, weights=remaining[cases], minlength=self.posts)
+        self._patch_outcomes = {
+            "overload": np.maximum(np.divide(demand, np.maximum(capacity, 1e-9)) - 1.0, 0.0),
+            "unmet_share": np.divide(case_unmet, case_need, out=np.zeros(self.posts),
+                                     where=case_need > 0),
+            "cases": np.bincount(case_patch, minlength=self.posts),
+        }
+
+        # Who gave: equity tallies and each carer's moving means.
+        unpaid_given = given["family"] + given["kin"] + given["neighbour"]
+        all_unpaid = unpaid_given + peer_given
+        tally.unpaid_hours_women = float(all_unpaid[pop.female].sum())
+        tally.unpaid_hours_minority = float(all_unpaid[pop.minority].sum())
+        self.given_today = unpaid_given
+        w = EMA_WEIGHT
+        s.given_ema += w * (unpaid_given - s.given_ema)
+        s.family_ema += w * (given["family"] - s.family_ema)
+        s.neighbour_ema += w * (given["neighbour"] - s.neighbour_ema)
+        contact = np.zeros(n, dtype=np.float32)
+        contact[needy] = received_unpaid
+        s.contact_ema += w * (contact - s.contact_ema)
+        unmet_share = np.zeros(n, dtype=np.float32)
+        unmet_share[needy] = remaining / s.need[needy]
+        s.unmet_ema += w * (unmet_share - s.unmet_ema)
+        tally.wellbeing = float(np.mean((1.0 - unmet_share[needy]) *
+                                        (1.0 - s.loneliness[needy]))) if len(needy) else 1.0
+
+        # Mutual aid: the give/receive balance, and the norm of those helped rises.
+        s.balance += given["neighbour"]
+        s.balance[needy] -= neighbour_got
+        s.norm[needy] = np.minimum(s.norm[needy] + p.norm_gain_when_helped * neighbour_got, 1.0)
+        self._spread_norm()
+
+    def _spread_norm(self) -> None:
+        """Weekly: each norm moves toward the mean of neighbours' norms."""
+        if self.day % NORM_UPDATE_EVERY:
+            return
+        s, p, ties = self.state, self.params, self.network.neighbour
+        degree = ties.degree
+        rows = np.repeat(np.arange(self.pop.size), degree)
+        mean = np.divide(np.bincount(rows, weights=s.norm[ties.indices],
+                                     minlength=self.pop.size),
+                         degree, out=s.norm.astype(np.float64), where=degree > 0)
+        rate = min(1.0, p.norm_spread * NORM_UPDATE_EVERY)
+        s.norm += (rate * (mean - s.norm)).astype(np.float32)
+
+    def _loneliness(self) -> None:
+        """Phase 7: loneliness moves toward what unpaid contact allows."""
+        s, p = self.state, self.params
+        contact = s.contact_ema + loneliness.TIE_CONTACT_HOURS * self.social_ties
+        s.loneliness[:] = loneliness.loneliness_step(s.loneliness, self.pop.isolation,
+                                                     contact, s.volunteer == ACTIVE, p)
+
+    def _raise_decisions(self, residents: np.ndarray) -> None:
+        """Raise a decision for each resident who has none waiting."""
+        s = self.state
+        new = residents[~s.decision_pending[residents]]
+        s.decision_pending[new] = True
+        s.decision_raised_day[new] = self.day
+
+    def _decisions(self, tally: Tally) -> None:
+        """Phase 8: frontline staff take decisions at once or refer them to a manager.
+
+        Staff take a decision raised today at once if authority is devolved and they step
+        into it; the rest wait at least ``manager_review_days``, then are served oldest
+        first as far as the managers' daily throughput allows.
+        """
+        s, p, rng = self.state, self.params, self.streams["decisions"]
+        needy = np.flatnonzero(s.need > 0)
+        self._raise_decisions(needy[rng.random(len(needy)) < p.decisions_per_year / 365.0])
+
+        filled = s.vacant_until == NEVER
+        step_in = np.where(filled, decisions.step_in_probability(s.morale, p), 0.0)
+        new = np.flatnonzero(s.decision_pending & (s.decision_raised_day == self.day))
+        taken = new[rng.random(len(new)) < step_in[self.pop.patch[new]]]
+        s.decision_time += p.decision_hours * np.bincount(self.pop.patch[taken],
+                                                          minlength=self.posts)
+        s.decision_pending[taken] = False
+        queue = np.flatnonzero(s.decision_pending & (self.day - s.decision_raised_day
+                                                     >= p.manager_review_days))
+        served = queue[decisions.oldest_first(
+            s.decision_raised_day[queue], decisions.manager_capacity(int(filled.sum()), p,
+                                                                     rng))]
+        done = np.r_[taken, served]
+        tally.decisions = len(done)
+        tally.decision_wait_days = float((self.day - s.decision_raised_day[done]).sum())
+        s.decision_pending[done] = False
+        s.gaps[done] &= np.uint8(~GAP_HOME_SAFE & 0xFF)  # equipment arrives
+        tally.decisions_waiting = int(s.decision_pending.sum())
+        waiting_by_patch = np.bincount(self.pop.patch[s.decision_pending],
+                                       minlength=self.posts)
+        cases = self._patch_outcomes["cases"]
+        self._patch_outcomes["waiting_share"] = np.divide(
+            waiting_by_patch, cases, out=np.zeros(self.posts), where=cases > 0).clip(0, 1)
+        self._patch_outcomes["step_in"] = step_in
+
+    def _morale(self, tally: Tally) -> None:
+        """Phase 9: morale moves toward its target; some staff leave; posts are filled."""
+        s, p, rng = self.state, self.params, self.streams["morale"]
+        o = self._patch_outcomes
+        filled = s.vacant_until == NEVER
+        target = morale_rules.morale_target(o["step_in"], o["overload"], o["unmet_share"],
+                                            o["waiting_share"], p)
+        s.morale[:] = np.where(filled, morale_rules.morale_step(s.morale, target, p), s.morale)
+        leaving = filled & (rng.random(self.posts) < morale_rules.leaving_probability(s.morale,
+                                                                                      p))
+        tally.staff_attrition = int(leaving.sum())
+        wait = np.ceil(rng.exponential(p.vacancy_days, self.posts)).astype(np.int32)
+        s.vacant_until[leaving] = self.day + wait[leaving]
+        refilled = (s.vacant_until != NEVER) & (s.vacant_until <= self.day)
+        s.vacant_until[refilled] = NEVER
+        s.morale[refilled] = p.morale_initial
+        self._set_capacity()
+
+    def _set_capacity(self) -> None:
+        """Set tomorrow's professional hours per post.
+
+        Filled posts give their contracted hours scaled by effectiveness (morale), less
+        the time owed for devolved decisions.
+        """
+        s, p = self.state, self.params
+        filled = s.vacant_until == NEVER
+        s.hours_available[:] = np.where(
+            filled, p.professional_hours / 7.0 * morale_rules.effectiveness(s.morale), 0.0)
+        s.hours_available -= s.decision_time
+        s.decision_time[:] = 0.0
+        s.hours_used[:] = 0.0
+
+    def _strain(self) -> None:
+        """Phase 10: strain builds with hours over the threshold; burnout follows.
+
+        A burnt-out carer stops caring for a while and their own frailty rises.
+        """
+        s, p = self.state, self.params
+        s.strain[:] = strain.strain_step(s.strain, self.given_today, p)
+        burning = np.flatnonzero((s.strain >= strain.BURNOUT_AT) & ~self.burnt_out())
+        s.burnout_until[burning] = self.day + round(p.burnout_days)
+        s.strain[burning] = strain.STRAINED_ABOVE
+        s.frailty[burning] = np.minimum(s.frailty[burning] + p.burnout_frailty, 1.0)
+
+    # -- history -----------------------------------------------------------------------
+
+    def trailing(self, history: list[int], days: int = RECOVERY_DAYS) -> int:
+        """Sum of the last ``days`` entries of a daily history."""
+        return int(sum(history[-days:]))
+
+    def peer_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """All (volunteer, patient) pairs of peer visits so far."""
+        if not self.peer_edges:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return (np.concatenate([v for v, _ in self.peer_edges]),
+                np.concatenate([q for _, q in self.peer_edges]))

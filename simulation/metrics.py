@@ -1,0 +1,234 @@
+"""Every outcome, declared once: name, unit, how a run summarises it, and its reporter.
+
+A reporter is a pure function of the town and today's tally. The daily table has one
+column per metric (in declaration order); a run's summary reduces each column as
+declared: ``sum`` for flows (counts and hours), ``mean`` for stocks and shares, and
+``ratio`` (sum of one column over the sum of another) for rates, so that a rate over the
+run weights every day by its denominator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.day import CARER_MIN_HOURS_WEEK, Tally, Town
+from simulation.rules.loneliness import LONELY_ABOVE
+from simulation.rules.strain import STRAINED_ABOVE
+from simulation.state import ACTIVE, NEVER
+
+HEAVY_CARER_HOURS_WEEK = 50.0
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One reported outcome.
+
+    Attributes:
+        name: Column name.
+        unit: Unit of the daily value.
+        summary: ``"sum"``, ``"mean"``, ``"last"`` or ``"ratio:numerator/denominator"``.
+        help: What it measures.
+        report: ``(town, tally) -> value`` for the day.
+    """
+
+    name: str
+    unit: str
+    summary: str
+    help: str
+    report: Callable[[Town, Tally], float]
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator > 0 else 0.0
+
+
+def _carers(town: Town) -> np.ndarray:
+    """Adults whose unpaid care averages at least an hour a week."""
+    return (town.state.given_ema * 7.0 >= CARER_MIN_HOURS_WEEK) & town.pop.adult
+
+
+def _carer_prevalence(town: Town, group: np.ndarray) -> float:
+    adults = town.pop.adult & group
+    return _ratio(float((_carers(town) & group).sum()), float(adults.sum()))
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, near 1 = one carries all)."""
+    if len(values) == 0 or values.sum() <= 0:
+        return 0.0
+    ordered = np.sort(values.astype(np.float64))
+    n = len(ordered)
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * (ranks * ordered).sum() / (n * ordered.sum())) - (n + 1) / n)
+
+
+def _unpaid(t: Tally) -> float:
+    return sum(t.hours.get(k, 0.0) for k in ("family", "kin", "neighbour", "peer"))
+
+
+def _costs(town: Town, t: Tally) -> dict[str, float]:
+    p = town.params
+    return {
+        "bed": t.bed_days * p.bed_day_cost,
+        "professional": t.professional_time * p.professional_hour_cost,
+        "paid": t.hours.get("paid", 0.0) * p.paid_care_hour_cost,
+    }
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("day", "day", "last", "Model day (1 = first reported day).",
+           lambda town, t: town.day),
+    Metric("admissions", "admissions", "sum", "Emergency admissions today.",
+           lambda town, t: t.admissions),
+    Metric("readmissions_30d", "admissions", "sum",
+           "Admissions today within 30 days of the patient's last discharge.",
+           lambda town, t: t.readmissions),
+    Metric("discharges", "patients", "sum", "Patients discharged home today.",
+           lambda town, t: t.discharges),
+    Metric("readmission_rate_30d", "share", "ratio:readmissions_30d/discharges",
+           "Readmissions within 30 days over discharges, both over the last 30 days.",
+           lambda town, t: _ratio(town.trailing(town.readmission_history),
+                                  town.trailing(town.discharge_history))),
+    Metric("bed_days", "bed days", "sum", "Hospital beds occupied today.",
+           lambda town, t: t.bed_days),
+    Metric("delayed_bed_days", "bed days", "sum",
+           "Beds occupied today by medically fit patients waiting to go home.",
+           lambda town, t: t.delayed_bed_days),
+    Metric("need_hours", "hours", "sum", "Care needed today by residents at home.",
+           lambda town, t: t.need_hours),
+    Metric("family_hours", "hours", "sum", "Care given today by household members.",
+           lambda town, t: t.hours["family"]),
+    Metric("kin_hours", "hours", "sum", "Care given today by kin in other households.",
+           lambda town, t: t.hours["kin"]),
+    Metric("neighbour_hours", "hours", "sum", "Care given today by neighbours (mutual aid).",
+           lambda town, t: t.hours["neighbour"]),
+    Metric("peer_hours", "hours", "sum", "Hours of peer visits today.",
+           lambda town, t: t.hours["peer"]),
+    Metric("paid_hours", "hours", "sum", "Paid care bought with personal budgets today.",
+           lambda town, t: t.hours["paid"]),
+    Metric("professional_hours", "hours", "sum",
+           "Care given today by professionals (part of meeting need).",
+           lambda town, t: t.hours["professional"]),
+    Metric("unmet_hours", "hours", "sum", "Care needed today that no one gave.",
+           lambda town, t: t.hours["unmet"]),
+    Metric("unpaid_hours", "hours", "sum", "Unpaid care today: family, kin, neighbour, peer.",
+           lambda town, t: _unpaid(t)),
+    Metric("professional_time", "hours", "sum",
+           "Professional time used today: care, follow-up and vetoed visits.",
+           lambda town, t: t.professional_time),
+    Metric("professional_capacity", "hours", "sum",
+           "Professional hours available today (filled posts, after decision time).",
+           lambda town, t: t.professional_capacity),
+    Metric("professional_utilisation", "share", "ratio:professional_time/professional_capacity",
+           "Professional time used over hours available.",
+           lambda town, t: _ratio(t.professional_time, t.professional_capacity)),
+    Metric("unpaid_hours_women", "hours", "sum", "Unpaid care given today by women.",
+           lambda town, t: t.unpaid_hours_women),
+    Metric("unpaid_hours_minority", "hours", "sum",
+           "Unpaid care given today by ethnic-minority residents.",
+           lambda town, t: t.unpaid_hours_minority),
+    Metric("unpaid_share_women", "share", "ratio:unpaid_hours_women/unpaid_hours",
+           "Share of today's unpaid hours carried by women.",
+           lambda town, t: _ratio(t.unpaid_hours_women, _unpaid(t))),
+    Metric("unpaid_share_minority", "share", "ratio:unpaid_hours_minority/unpaid_hours",
+           "Share of today's unpaid hours carried by ethnic-minority residents.",
+           lambda town, t: _ratio(t.unpaid_hours_minority, _unpaid(t))),
+    Metric("population_share_women", "share", "mean", "Women's share of adults.",
+           lambda town, t: _ratio(float((town.pop.female & town.pop.adult).sum()),
+                                  town.adults)),
+    Metric("population_share_minority", "share", "mean",
+           "Ethnic-minority residents' share of adults.",
+           lambda town, t: _ratio(float((town.pop.minority & town.pop.adult).sum()),
+                                  town.adults)),
+    Metric("unpaid_gini", "index 0-1", "mean",
+           "Gini coefficient of weekly unpaid hours among carers.",
+           lambda town, t: gini(town.state.given_ema[_carers(town)])),
+    Metric("carers", "people", "mean", "Adults giving at least an hour of unpaid care a week.",
+           lambda town, t: int(_carers(town).sum())),
+    Metric("carer_prevalence", "share", "mean", "Share of adults who are carers.",
+           lambda town, t: _carer_prevalence(town, town.pop.adult)),
+    Metric("carer_prevalence_women", "share", "mean", "Share of adult women who are carers.",
+           lambda town, t: _carer_prevalence(town, town.pop.female)),
+    Metric("carer_prevalence_men", "share", "mean", "Share of adult men who are carers.",
+           lambda town, t: _carer_prevalence(town, ~town.pop.female)),
+    Metric("carers_50h_share", "share", "mean", "Share of carers giving 50+ hours a week.",
+           lambda town, t: _ratio(
+               float((town.state.given_ema[_carers(town)] * 7.0
+                      >= HEAVY_CARER_HOURS_WEEK).sum()), float(_carers(town).sum()))),
+    Metric("carers_strained", "people", "mean", "Carers under strain (not burnt out).",
+           lambda town, t: int(((town.state.strain > STRAINED_ABOVE)
+                                & ~town.burnt_out()).sum())),
+    Metric("carers_burnt_out", "people", "mean", "Carers resting after burnout.",
+           lambda town, t: int(town.burnt_out().sum())),
+    Metric("volunteers", "people", "mean", "Active peer volunteers.",
+           lambda town, t: int((town.state.volunteer == ACTIVE).sum())),
+    Metric("peer_visits", "visits", "sum", "Peer visits made today.",
+           lambda town, t: t.peer_visits),
+    Metric("peer_vetoes", "visits", "sum",
+           "Peer visits vetoed today (a professional went instead).",
+           lambda town, t: t.vetoes),
+    Metric("staff_morale", "score 0-1", "mean", "Mean morale of staff in post.",
+           lambda town, t: float(town.state.morale[town.state.vacant_until == NEVER].mean())
+           if (town.state.vacant_until == NEVER).any() else 0.0),
+    Metric("staff_attrition", "people", "sum", "Professionals who left today.",
+           lambda town, t: t.staff_attrition),
+    Metric("staff_vacancies", "posts", "mean", "Professional posts vacant today.",
+           lambda town, t: int((town.state.vacant_until != NEVER).sum())),
+    Metric("decisions", "decisions", "sum", "Care decisions taken today.",
+           lambda town, t: t.decisions),
+    Metric("decision_wait_days", "days", "sum", "Days waited by decisions taken today.",
+           lambda town, t: t.decision_wait_days),
+    Metric("decision_delay_days", "days", "ratio:decision_wait_days/decisions",
+           "Mean wait of the decisions taken today (0 when none were taken).",
+           lambda town, t: _ratio(t.decision_wait_days, t.decisions)),
+    Metric("decisions_waiting", "decisions", "mean", "Decisions waiting for a manager.",
+           lambda town, t: t.decisions_waiting),
+    Metric("lonely_share", "share", "mean", "Share of residents aged 65+ who are often lonely.",
+           lambda town, t: float((town.state.loneliness[town.pop.older] > LONELY_ABOVE)
+                                 .mean()) if town.pop.older.any() else 0.0),
+    Metric("client_wellbeing", "score 0-1", "mean",
+           "Mean over residents with care needs of (need met) x (not lonely).",
+           lambda town, t: t.wellbeing),
+    Metric("cost_bed_days", "GBP", "sum", "Cost of today's bed days.",
+           lambda town, t: _costs(town, t)["bed"]),
+    Metric("cost_professional", "GBP", "sum", "Cost of today's professional time.",
+           lambda town, t: _costs(town, t)["professional"]),
+    Metric("cost_paid_care", "GBP", "sum", "Cost of today's paid care.",
+           lambda town, t: _costs(town, t)["paid"]),
+    Metric("cost_total", "GBP", "sum", "Bed days, professional time and paid care today.",
+           lambda town, t: sum(_costs(town, t).values())),
+    Metric("unpaid_value", "GBP", "sum",
+           "Today's unpaid hours valued at the replacement wage.",
+           lambda town, t: _unpaid(t) * town.params.unpaid_hour_value),
+)
+
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+
+
+def report_day(town: Town, tally: Tally) -> dict[str, float]:
+    """Every metric's value for the day just run."""
+    return {m.name: m.report(town, tally) for m in METRICS}
+
+
+def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Reduce daily columns to one value per metric, as each metric declares."""
+    summary: dict[str, float] = {}
+    for m in METRICS:
+        values = np.asarray(columns[m.name], dtype=np.float64)
+        if len(values) == 0:
+            summary[m.name] = 0.0
+        elif m.summary == "sum":
+            summary[m.name] = float(values.sum())
+        elif m.summary == "mean":
+            summary[m.name] = float(values.mean())
+        elif m.summary == "last":
+            summary[m.name] = float(values[-1])
+        else:
+            numerator, denominator = m.summary.removeprefix("ratio:").split("/")
+            summary[m.name] = _ratio(float(np.sum(columns[numerator])),
+                                     float(np.sum(columns[denominator])))
+    return summary

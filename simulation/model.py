@@ -1,0 +1,132 @@
+"""CareModel: the Mesa model. Builds the town, then each step runs one simulated day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simulation.agents import Professional, Resident
+from simulation.day import Town
+from simulation.metrics import NAMES, report_day
+from simulation.params import Params
+from simulation.scenarios import resolve_params
+from simulation.state import ACTIVE, NEVER
+
+FAMILY_CARER_MIN_HOURS_WEEK = 1.0
+NEIGHBOUR_HELPER_MIN_HOURS_WEEK = 0.25
+
+
+class CareModel(mesa.Model):
+    """Community care capacity on a social network, one step per simulated day.
+
+    Works with Mesa's tools (``mesa.batch_run``, ``DataCollector``, AgentSets); the
+    rules themselves are vectorised over the state arrays in :class:`~simulation.day.Town`.
+
+    Args:
+        params: Parameters to start from (default: the declared defaults).
+        seed: The run's seed. Same seed and parameters give bit-identical output.
+        scenario: A shipped scenario name or the path of a scenario file; its overrides
+            apply before ``overrides``.
+        days: If given, ``running`` turns false after this many days.
+        **overrides: Any parameter by name, e.g. ``residents=2000, peer_scheme=True``.
+
+    Attributes:
+        town: Population, ties, state and the daily phases.
+        latest: Today's metrics, by name.
+        datacollector: One model reporter per metric.
+    """
+
+    def __init__(self, params: Params | None = None, *, seed: int = 0,
+                 scenario: str | None = None, days: int | None = None,
+                 **overrides: Any) -> None:
+        self.params, self.scenario_name = resolve_params(scenario, params, overrides)
+        self.town = Town(self.params, seed)
+        super().__init__(rng=self.town.streams["mesa"])
+        self.seed = seed
+        self.days = days
+        self.residents = [Resident(self, i) for i in range(self.town.pop.size)]
+        self.posts = [Professional(self, p) for p in range(self.town.posts)]
+        self.latest: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda m, name=name: m.latest[name]) for name in NAMES})
+        self._graph = None
+        self.running = days is None or days > 0
+
+    @property
+    def day(self) -> int:
+        """Days simulated since reporting began."""
+        return self.town.day
+
+    def step(self) -> None:
+        """Simulate one day and record its metrics."""
+        tally = self.town.advance()
+        self.latest = report_day(self.town, tally)
+        self.datacollector.collect(self)
+        if self.days is not None and self.town.day >= self.days:
+            self.running = False
+
+    # -- roles as AgentSets ------------------------------------------------------------
+
+    def role_masks(self) -> dict[str, np.ndarray]:
+        """Today's roles as boolean arrays over residents.
+
+        A patient is in hospital, in the 30 days after a discharge, or has a care need;
+        a family carer gives household care of an hour a week or more; a neighbour helps
+        a neighbour (a quarter hour a week or more); a peer volunteer is active.
+        """
+        town, s = self.town, self.town.state
+        return {
+            "patient": s.in_hospital | town.recent_discharge() | (s.need > 0),
+            "family_carer": s.family_ema * 7.0 >= FAMILY_CARER_MIN_HOURS_WEEK,
+            "neighbour": s.neighbour_ema * 7.0 >= NEIGHBOUR_HELPER_MIN_HOURS_WEEK,
+            "peer_volunteer": s.volunteer == ACTIVE,
+        }
+
+    def _residents_where(self, mask: np.ndarray) -> mesa.agent.AgentSet:
+        return mesa.agent.AgentSet([self.residents[i] for i in np.flatnonzero(mask)],
+                                   random=self.random)
+
+    @property
+    def patients(self) -> mesa.agent.AgentSet:
+        """Residents who are patients today."""
+        return self._residents_where(self.role_masks()["patient"])
+
+    @property
+    def family_carers(self) -> mesa.agent.AgentSet:
+        """Residents caring for someone in their household."""
+        return self._residents_where(self.role_masks()["family_carer"])
+
+    @property
+    def neighbours(self) -> mesa.agent.AgentSet:
+        """Residents helping neighbours (mutual aid)."""
+        return self._residents_where(self.role_masks()["neighbour"])
+
+    @property
+    def peer_volunteers(self) -> mesa.agent.AgentSet:
+        """Active peer volunteers."""
+        return self._residents_where(self.role_masks()["peer_volunteer"])
+
+    @property
+    def professionals(self) -> mesa.agent.AgentSet:
+        """Professionals in post (vacant posts excluded)."""
+        filled = self.town.state.vacant_until == NEVER
+        return mesa.agent.AgentSet([a for a in self.posts if filled[a.post]],
+                                   random=self.random)
+
+    @property
+    def graph(self):
+        """The social graph with today's caseload and all peer-visit edges.
+
+        Residents are nodes ``0..residents-1``, professional posts follow. Built on first
+        access and refreshed when the day has moved on.
+        """
+        from simulation.network import build_graph
+
+        if self._graph is None or self._graph[0] != self.town.day:
+            town = self.town
+            caseload = (town.pop.patch[town.caseload], town.caseload)
+            self._graph = (town.day, build_graph(town.pop, town.network,
+                                                 caseload=caseload, peer=town.peer_pairs()))
+        return self._graph[1]

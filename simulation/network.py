@@ -1,0 +1,221 @@
+"""The social network: family, kin and neighbour ties as CSR arrays, and the networkx view.
+
+Ties are drawn with numpy from the ``network`` stream (fast at a million residents) and
+stored per kind as compressed sparse rows, which is what the daily rules read. The
+networkx graph that Mesa tools, dashboards and analysts see is built from those arrays on
+demand, with caseload and peer edges as they stand that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import networkx as nx
+import numpy as np
+
+from simulation.params import Params
+from simulation.population import Population
+
+SOCIAL_KINDS = ("family", "kin", "neighbour")
+EDGE_KINDS = (*SOCIAL_KINDS, "caseload", "peer")
+
+
+@dataclass(frozen=True)
+class Ties:
+    """Undirected ties of one kind, stored in both directions as CSR.
+
+    Attributes:
+        indptr: Row pointers, length residents + 1.
+        indices: Column (neighbour) index of each stored direction.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @classmethod
+    def from_pairs(cls, u: np.ndarray, v: np.ndarray, n: int) -> Ties:
+        """Build CSR from undirected pairs (each pair stored once, ``u != v``)."""
+        rows = np.concatenate([u, v])
+        cols = np.concatenate([v, u]).astype(np.int32)
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return cls(indptr=indptr, indices=cols[order])
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of ties of each resident."""
+        return np.diff(self.indptr)
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each undirected tie once, as ``(u, v)`` with ``u < v``."""
+        rows = np.repeat(np.arange(len(self.indptr) - 1), self.degree)
+        keep = rows < self.indices
+        return rows[keep], self.indices[keep]
+
+    def edges_of(self, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ties of the given residents, as (position in ``residents``, neighbour index).
+
+        Cost grows with the number of ties returned, not with the town's size.
+        """
+        starts = self.indptr[residents]
+        counts = self.indptr[residents + 1] - starts
+        owner = np.repeat(np.arange(len(residents)), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        return owner, self.indices[np.repeat(starts, counts) + offsets]
+
+
+@dataclass(frozen=True)
+class Network:
+    """The town's social ties by kind."""
+
+    family: Ties
+    kin: Ties
+    neighbour: Ties
+
+    def by_kind(self) -> dict[str, Ties]:
+        """The ties keyed by edge kind."""
+        return {"family": self.family, "kin": self.kin, "neighbour": self.neighbour}
+
+
+def build_network(pop: Population, params: Params, rng: np.random.Generator) -> Network:
+    """Draw family, kin and neighbour ties.
+
+    * family: everyone in a household knows everyone else in it;
+    * neighbour: a ring lattice over the space-filling order of homes (so ties are
+      local), a share ``homophily`` of cross-group ties re-drawn to a nearby resident of
+      the same group, and a share ``rewire_share`` re-drawn to anyone (small world);
+    * kin: Poisson-many ties to residents of the same group in other households.
+
+    Args:
+        pop: The population.
+        params: Parameters; reads ``neighbour_ties``, ``kin_ties``, ``homophily`` and
+            ``rewire_share``.
+        rng: The ``network`` stream.
+    """
+    n = pop.size
+    family = _household_cliques(pop)
+    kin = _kin_pairs(pop, params, rng)
+    neighbour = _neighbour_pairs(pop, params, rng)
+    kin_u, kin_v = _drop_pairs(*kin, exclude=family, n=n)
+    nb_u, nb_v = _drop_pairs(*neighbour, exclude=(np.r_[family[0], kin_u],
+                                                   np.r_[family[1], kin_v]), n=n)
+    return Network(
+        family=Ties.from_pairs(*family, n),
+        kin=Ties.from_pairs(kin_u, kin_v, n),
+        neighbour=Ties.from_pairs(nb_u, nb_v, n),
+    )
+
+
+def _household_cliques(pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs within each household (members are at consecutive indices)."""
+    first = np.flatnonzero(np.r_[True, pop.household[1:] != pop.household[:-1]])
+    sizes = pop.household_size[first]
+    us, vs = [], []
+    for size in range(2, int(sizes.max(initial=1)) + 1):
+        starts = first[sizes == size]
+        for i, j in combinations(range(size), 2):
+            us.append(starts + i)
+            vs.append(starts + j)
+    if not us:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(us).astype(np.int64), np.concatenate(vs).astype(np.int64)
+
+
+def _neighbour_pairs(pop: Population, params: Params,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Local ring-lattice ties with homophily and small-world rewiring."""
+    n = pop.size
+    half = params.neighbour_ties // 2
+    if half == 0 or n < 3:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    by_rank = np.argsort(pop.spatial_rank, kind="stable")  # resident at each rank
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_rank] = np.arange(n)
+    step = np.tile(np.arange(1, half + 1), n)
+    u = np.repeat(np.arange(n, dtype=np.int64), half)
+    v = by_rank[(rank[u] + step) % n]
+
+    # Homophily: re-draw a share of cross-group ties to a near resident of u's group.
+    cross = pop.minority[u] != pop.minority[v]
+    redraw = cross & (rng.random(len(u)) < params.homophily)
+    for group in (False, True):
+        members = by_rank[pop.minority[by_rank] == group]  # this group, in spatial order
+        if len(members) < 2:
+            continue
+        group_rank = np.empty(n, dtype=np.int64)
+        group_rank[members] = np.arange(len(members))
+        pick = redraw & (pop.minority[u] == group)
+        offsets = rng.integers(1, half + 1, size=pick.sum()) * rng.choice([-1, 1], pick.sum())
+        v[pick] = members[(group_rank[u[pick]] + offsets) % len(members)]
+
+    rewire = rng.random(len(u)) < params.rewire_share
+    v[rewire] = rng.integers(0, n, size=rewire.sum())
+    return u, v
+
+
+def _kin_pairs(pop: Population, params: Params,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson-many kin ties per resident to same-group residents elsewhere."""
+    n = pop.size
+    counts = rng.poisson(params.kin_ties / 2, size=n)  # each tie adds to both ends
+    u = np.repeat(np.arange(n, dtype=np.int64), counts)
+    v = np.empty(len(u), dtype=np.int64)
+    for group in (False, True):
+        members = np.flatnonzero(pop.minority == group)
+        pick = pop.minority[u] == group
+        if len(members):
+            v[pick] = members[rng.integers(0, len(members), size=pick.sum())]
+    return u, v
+
+
+def _drop_pairs(u: np.ndarray, v: np.ndarray, exclude: tuple[np.ndarray, np.ndarray],
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return unique pairs without self-ties and without pairs in ``exclude``.
+
+    A pair that is already family (or kin) is kept as the closer kind only, so every
+    pair of residents has at most one social tie kind.
+    """
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    keys = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    ex_lo, ex_hi = np.minimum(*exclude), np.maximum(*exclude)
+    keys = keys[~np.isin(keys, ex_lo * n + ex_hi)]
+    return keys // n, keys % n
+
+
+def build_graph(pop: Population, network: Network, *,
+                caseload: tuple[np.ndarray, np.ndarray] | None = None,
+                peer: tuple[np.ndarray, np.ndarray] | None = None) -> nx.MultiGraph:
+    """Build the networkx view: residents and professionals as nodes, ties as edges.
+
+    Resident ``i`` is node ``i``; professional post ``p`` is node ``residents + p``. Each
+    edge has key and attribute ``kind`` (one of :data:`EDGE_KINDS`); every node has
+    ``pos`` (home or patch centre) and ``kind`` (``"resident"`` or ``"professional"``).
+
+    Args:
+        pop: The population (for positions).
+        network: Family, kin and neighbour ties.
+        caseload: ``(post, resident)`` pairs on a professional's caseload today.
+        peer: ``(volunteer, patient)`` pairs of peer visits made so far.
+    """
+    n = pop.size
+    graph = nx.MultiGraph()
+    graph.add_nodes_from(
+        (i, {"kind": "resident", "pos": (float(x), float(y))})
+        for i, (x, y) in enumerate(zip(pop.x, pop.y, strict=True)))
+    graph.add_nodes_from(
+        (n + p, {"kind": "professional", "pos": (float(x), float(y))})
+        for p, (x, y) in enumerate(zip(pop.patch_x, pop.patch_y, strict=True)))
+    for kind, ties in network.by_kind().items():
+        u, v = ties.pairs()
+        graph.add_edges_from(zip(u.tolist(), v.tolist(), [kind] * len(u), strict=True),
+                             kind=kind)
+    if caseload is not None:
+        posts, residents = caseload
+        graph.add_edges_from(((n + int(p), int(r), "caseload") for p, r in
+                              zip(posts, residents, strict=True)), kind="caseload")
+    if peer is not None:
+        graph.add_edges_from(((int(a), int(b), "peer") for a, b in
+                              zip(*peer, strict=True)), kind="peer")
+    return graph

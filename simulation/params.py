@@ -1,0 +1,355 @@
+"""Every model parameter, declared once: default, unit, allowed range, group, help, source.
+
+The CLI's ``--set``, scenario files, the dashboard's controls and the sweep designs all
+read these declarations, so a parameter exists in exactly one place. Unknown names,
+wrong types and out-of-range values are refused with a :class:`ParamError` that names
+the parameter and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+GROUPS = (
+    "population",
+    "health and hospital",
+    "co-production",
+    "subsidiarity",
+    "care and budgets",
+)
+
+
+class ParamError(ValueError):
+    """A parameter name or value that the declarations do not allow.
+
+    Attributes:
+        name: The parameter's name.
+        allowed: What would have been accepted, in words.
+    """
+
+    def __init__(self, name: str, message: str, allowed: str) -> None:
+        super().__init__(f"{name}: {message} (allowed: {allowed})")
+        self.name = name
+        self.allowed = allowed
+
+
+def _p(
+    default: float | int | bool,
+    unit: str,
+    low: float | None,
+    high: float | None,
+    group: str,
+    help: str,
+    source: str = "assumption",
+) -> Any:
+    """Declare one parameter as a dataclass field carrying its metadata."""
+    assert group in GROUPS, group
+    return field(
+        default=default,
+        metadata={"unit": unit, "low": low, "high": high, "group": group, "help": help,
+                  "source": source},
+    )
+
+
+@dataclass(frozen=True)
+class Params:
+    """The model's parameters. Construct with :meth:`Params.from_overrides` to validate."""
+
+    # --- population -------------------------------------------------------------------
+    residents: int = _p(10_000, "residents", 50, 5_000_000, "population",
+                        "Number of residents simulated.")
+    female_share: float = _p(0.51, "share", 0.0, 1.0, "population",
+                             "Share of residents who are women.",
+                             "ONS mid-year population estimates, England 2021")
+    minority_share: float = _p(0.18, "share", 0.0, 1.0, "population",
+                               "Share of residents in ethnic-minority households.",
+                               "ONS Census 2021 TS021: 18.3% not in the White ethnic group")
+    neighbour_ties: int = _p(6, "ties per resident", 0, 40, "population",
+                             "Mean number of neighbour and friend ties per resident.")
+    kin_ties: float = _p(0.8, "ties per resident", 0.0, 10.0, "population",
+                         "Mean number of kin ties to residents of other households.")
+    homophily: float = _p(0.5, "share", 0.0, 1.0, "population",
+                          "Share of cross-ethnicity neighbour ties re-drawn within the group.")
+    rewire_share: float = _p(0.05, "share", 0.0, 1.0, "population",
+                             "Share of neighbour ties re-drawn to anyone in town (small world).")
+    professionals_per_1000: float = _p(1.2, "posts per 1000 residents", 0.05, 20.0,
+                                       "population",
+                                       "Community nurse and social worker posts per 1000.",
+                                       "assumption, order of NHS community workforce per head")
+    warmup_days: int = _p(90, "days", 0, 730, "population",
+                          "Days simulated before day 1 so that reporting starts near steady state.")
+
+    # --- health and hospital ----------------------------------------------------------
+    frailty_reversion: float = _p(4.0, "per year", 0.0, 50.0, "health and hospital",
+                                  "Rate at which frailty returns to its age-typical level.")
+    frailty_noise: float = _p(0.08, "frailty per sqrt(year)", 0.0, 1.0, "health and hospital",
+                              "Size of random day-to-day changes in frailty.")
+    unmet_frailty_effect: float = _p(0.3, "frailty per year", 0.0, 5.0, "health and hospital",
+                                     "Frailty gained per year of wholly unmet care need.")
+    lonely_frailty_effect: float = _p(0.15, "frailty per year", 0.0, 5.0, "health and hospital",
+                                      "Frailty gained per year of loneliness.")
+    admission_rate: float = _p(0.04, "admissions per person-year", 0.0, 5.0,
+                               "health and hospital",
+                               "Emergency admission hazard at zero frailty.")
+    frailty_admission_slope: float = _p(4.0, "log hazard per unit frailty", 0.0, 10.0,
+                                        "health and hospital",
+                                        "How steeply the admission hazard grows with frailty.")
+    post_discharge_risk: float = _p(3.3, "hazard multiplier", 1.0, 20.0, "health and hospital",
+                                    "Hazard multiplier in the 30 days after discharge.")
+    gap_risk: float = _p(0.8, "added multiplier per gap", 0.0, 10.0, "health and hospital",
+                         "Extra admission hazard for each open 'basics' gap after discharge.",
+                         "Jencks et al. NEJM 2009: half of readmitted had no follow-up visit")
+    waiting_risk: float = _p(0.5, "added multiplier", 0.0, 10.0, "health and hospital",
+                             "Extra admission hazard while a care decision is waiting.")
+    stay_days_older: float = _p(11.9, "days", 1.0, 60.0, "health and hospital",
+                                "Mean length of stay of patients aged 65+.",
+                                "NAO, Discharging older patients from hospital, 2016")
+    stay_days_younger: float = _p(5.0, "days", 1.0, 60.0, "health and hospital",
+                                  "Mean length of stay of patients under 65.")
+    delayed_discharge_base: float = _p(0.25, "probability per day", 0.0, 0.95,
+                                       "health and hospital",
+                                       "Chance a medically fit patient with care needs waits "
+                                       "another day, at full community pressure.")
+    need_threshold: float = _p(0.47, "frailty", 0.0, 1.0, "health and hospital",
+                               "Frailty above which a resident needs care.")
+    need_max_hours: float = _p(140.0, "hours per week", 0.0, 168.0, "health and hospital",
+                               "Care need at frailty 1.")
+    recovery_need_hours: float = _p(10.0, "hours per week", 0.0, 80.0, "health and hospital",
+                                    "Extra care need on discharge, fading over 30 days.")
+
+    # --- co-production ----------------------------------------------------------------
+    notify_prob: float = _p(0.75, "probability", 0.0, 1.0, "co-production",
+                            "Chance the community hears of a discharge at all.")
+    notify_delay_days: float = _p(3.0, "days", 0.0, 30.0, "co-production",
+                                  "Mean delay before the community hears of a discharge.")
+    lead_professional_share: float = _p(0.3, "share", 0.0, 1.0, "co-production",
+                                        "Share of discharges with a named lead professional.")
+    lead_delay_factor: float = _p(0.3, "multiplier", 0.0, 1.0, "co-production",
+                                  "Notification delay multiplier when a lead owns the case.")
+    gap_prob: float = _p(0.3, "probability per basic", 0.0, 1.0, "co-production",
+                         "Chance each of the four basics is missing at discharge.",
+                         "Jencks et al. NEJM 2009; Coleman et al. 2006")
+    professional_gap_close: float = _p(0.5, "probability per gap", 0.0, 1.0, "co-production",
+                                       "Chance a professional's first contact closes a gap.")
+    peer_scheme: bool = _p(False, "on/off", None, None, "co-production",
+                           "Whether former patients visit newly discharged patients.")
+    peer_visit_window_days: int = _p(4, "days", 1, 30, "co-production",
+                                     "Days after notification within which a visit is tried.")
+    peer_gap_close: float = _p(0.6, "probability per gap", 0.0, 1.0, "co-production",
+                               "Chance a peer visit closes each open gap it can close.")
+    peer_substitution: float = _p(0.0, "probability", 0.0, 1.0, "co-production",
+                                  "Chance a peer visit replaces the professional follow-up.",
+                                  "Jacobs et al. JAMA Netw Open 2020: peer support can harm")
+    peer_loneliness_relief: float = _p(0.3, "loneliness", 0.0, 1.0, "co-production",
+                                       "Fall in the visited person's loneliness per visit.")
+    visit_hours: float = _p(1.5, "hours", 0.0, 8.0, "co-production",
+                            "Length of one peer visit.")
+    initial_volunteers_per_1000: float = _p(0.5, "volunteers per 1000", 0.0, 50.0,
+                                            "co-production",
+                                            "Peer volunteers active when the scheme starts.")
+    volunteer_willingness: float = _p(0.15, "probability", 0.0, 1.0, "co-production",
+                                      "Chance a recovered patient says yes when asked.")
+    reciprocity_boost: float = _p(2.0, "multiplier", 1.0, 10.0, "co-production",
+                                  "How much likelier a yes is after being visited.")
+    visits_per_week: float = _p(2.0, "visits per week", 0.0, 14.0, "co-production",
+                                "Visits one volunteer can make per week.")
+    volunteer_tiring: float = _p(0.5, "per year", 0.0, 20.0, "co-production",
+                                 "Rate at which volunteers tire and stop.")
+    volunteer_frailty_benefit: float = _p(0.3, "share", 0.0, 1.0, "co-production",
+                                          "Fall in a volunteer's own frailty drift (feeling "
+                                          "useful).")
+    risk_aversion: float = _p(0.5, "share", 0.0, 1.0, "co-production",
+                              "Risk-averse management: longer vetting, more professional vetoes.")
+    vetting_days_max: float = _p(90.0, "days", 0.0, 365.0, "co-production",
+                                 "Vetting delay at full risk aversion (a week at none).")
+    veto_max: float = _p(0.6, "probability", 0.0, 1.0, "co-production",
+                         "Chance a visit is vetoed at full risk aversion.")
+
+    # --- subsidiarity -----------------------------------------------------------------
+    devolved_authority: float = _p(0.2, "share", 0.0, 1.0, "subsidiarity",
+                                   "Share of decisions frontline staff are allowed to take.")
+    staff_participation: float = _p(0.3, "share", 0.0, 1.0, "subsidiarity",
+                                    "Participation extended to staff in how work is run.")
+    decisions_per_year: float = _p(2.0, "decisions per need-holder-year", 0.0, 52.0,
+                                   "subsidiarity",
+                                   "Rate at which a resident's care raises a decision.")
+    manager_review_days: int = _p(14, "days", 0, 365, "subsidiarity",
+                                  "Least time a decision referred to a manager takes "
+                                  "(paperwork, panel).")
+    manager_decisions_per_post: float = _p(0.6, "decisions per day per post", 0.0, 10.0,
+                                           "subsidiarity",
+                                           "Manager throughput, per frontline post.")
+    decision_hours: float = _p(0.5, "hours", 0.0, 8.0, "subsidiarity",
+                               "Frontline time taken by one devolved decision.")
+    morale_initial: float = _p(0.6, "score 0-1", 0.0, 1.0, "subsidiarity",
+                               "Staff morale at the start.")
+    morale_rate: float = _p(0.02, "per day", 0.0, 1.0, "subsidiarity",
+                            "Speed at which morale moves toward its current target.")
+    attrition_rate: float = _p(0.12, "per year", 0.0, 2.0, "subsidiarity",
+                               "Staff leaving rate at average morale.",
+                               "NHS Digital workforce statistics: community nursing turnover")
+    vacancy_days: float = _p(90.0, "days", 0.0, 730.0, "subsidiarity",
+                             "Mean time to fill a post after someone leaves.")
+
+    # --- care and budgets -------------------------------------------------------------
+    family_hours: float = _p(24.0, "hours per day", 0.0, 24.0, "care and budgets",
+                             "Most a co-resident adult can give in a day.")
+    kin_hours: float = _p(1.5, "hours per day", 0.0, 24.0, "care and budgets",
+                          "Most a relative in another household can give in a day.")
+    neighbour_hours: float = _p(0.5, "hours per day", 0.0, 24.0, "care and budgets",
+                                "Most a neighbour gives in a day at full reciprocity norm.")
+    men_care_propensity: float = _p(0.6, "multiplier", 0.0, 2.0, "care and budgets",
+                                    "Men's willingness to give unpaid care relative to women's.",
+                                    "ONS Census 2021: 10.3% of women vs 7.6% of men care")
+    minority_family_expectation: float = _p(1.2, "multiplier", 0.0, 3.0, "care and budgets",
+                                            "Family care expected in minority households "
+                                            "relative to others.")
+    reciprocity_norm: float = _p(0.3, "score 0-1", 0.0, 1.0, "care and budgets",
+                                 "Mean starting strength of the mutual-aid norm.")
+    norm_spread: float = _p(0.01, "per day", 0.0, 1.0, "care and budgets",
+                            "Speed at which the norm moves toward neighbours' norms.")
+    norm_gain_when_helped: float = _p(0.002, "norm per hour received", 0.0, 1.0,
+                                      "care and budgets",
+                                      "Rise in the norm of someone helped by a neighbour.")
+    budget_share: float = _p(0.5, "share", 0.0, 1.0, "care and budgets",
+                             "Share of eligible residents who hold a personal budget.")
+    budget_hours: float = _p(14.0, "hours per week", 0.0, 168.0, "care and budgets",
+                             "Paid care hours a personal budget buys.")
+    eligibility_hours: float = _p(14.0, "hours per week", 0.0, 168.0, "care and budgets",
+                                  "Need above which a resident is eligible for formal care.")
+    professional_hours: float = _p(37.5, "hours per week", 1.0, 80.0, "care and budgets",
+                                   "Contracted hours of one professional post.")
+    professional_hours_per_case: float = _p(0.2, "hours per day", 0.0, 24.0,
+                                            "care and budgets",
+                                            "Most professional time one case gets in a day.")
+    strain_threshold: float = _p(5.0, "hours per day", 0.0, 24.0, "care and budgets",
+                                 "Unpaid care a carer gives before strain builds.")
+    strain_scale: float = _p(150.0, "hours", 1.0, 10_000.0, "care and budgets",
+                             "Excess hours that raise strain by one unit.")
+    strain_recovery: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",
+                                "Share of strain shed each day.")
+    burnout_days: float = _p(28.0, "days", 0.0, 365.0, "care and budgets",
+                             "Time a burnt-out carer stops caring.")
+    burnout_frailty: float = _p(0.08, "frailty", 0.0, 1.0, "care and budgets",
+                                "Frailty a carer gains on burning out.")
+    loneliness_rate: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",
+                                "Speed at which loneliness moves toward its current level.")
+    contact_hours: float = _p(1.0, "hours per day", 0.01, 24.0, "care and budgets",
+                              "Unpaid contact per day that halves isolation.")
+    bed_day_cost: float = _p(345.0, "GBP per day", 0.0, 10_000.0, "care and budgets",
+                             "Cost of one hospital bed day.",
+                             "NHS England National Cost Collection, excess bed day")
+    professional_hour_cost: float = _p(60.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
+                                       "Cost of one professional hour.",
+                                       "PSSRU Unit Costs of Health and Social Care 2023")
+    paid_care_hour_cost: float = _p(25.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
+                                    "Cost of one hour of paid home care.",
+                                    "Homecare Association minimum price for homecare 2023")
+    unpaid_hour_value: float = _p(20.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
+                                  "Replacement value of one unpaid care hour.",
+                                  "Carers UK, Valuing Carers 2021 method")
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, Any] | None = None,
+                       base: Params | None = None) -> Params:
+        """Return validated parameters: ``base`` (or the defaults) with ``overrides``.
+
+        Raises:
+            ParamError: On an unknown name, a wrong type or an out-of-range value.
+        """
+        base = base or cls()
+        values = {}
+        for name, value in (overrides or {}).items():
+            values[name] = coerce(name, value)
+        return dataclasses.replace(base, **values)
+
+    def changed(self) -> dict[str, Any]:
+        """Return the parameters whose values differ from the defaults."""
+        default = Params()
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if getattr(self, f.name) != getattr(default, f.name)}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return every parameter as a plain dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """The declaration of one parameter, as tools that list or edit parameters see it."""
+
+    name: str
+    type: type
+    default: Any
+    unit: str
+    low: float | None
+    high: float | None
+    group: str
+    help: str
+    source: str
+
+    @property
+    def allowed(self) -> str:
+        """What values are allowed, in words."""
+        if self.type is bool:
+            return "true or false"
+        kind = "a whole number" if self.type is int else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}"
+
+
+_TYPES = {"int": int, "float": float, "bool": bool}
+
+SPECS: dict[str, ParamSpec] = {
+    f.name: ParamSpec(name=f.name, type=_TYPES[f.type], default=f.default, **f.metadata)
+    for f in dataclasses.fields(Params)
+}
+
+
+def coerce(name: str, value: Any) -> int | float | bool:
+    """Check one value against its declaration and return it in the declared type.
+
+    Strings (from ``--set name=value``) are parsed; numbers are range-checked.
+
+    Raises:
+        ParamError: On an unknown name, a wrong type or an out-of-range value.
+    """
+    spec = SPECS.get(name)
+    if spec is None:
+        raise ParamError(name, "unknown parameter", "see `carecap params`")
+    if isinstance(value, str):
+        value = _parse(spec, value)
+    if spec.type is bool:
+        if not isinstance(value, bool):
+            raise ParamError(name, f"{value!r} is not true or false", spec.allowed)
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParamError(name, f"{value!r} is not a number", spec.allowed)
+    if spec.type is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise ParamError(name, f"{value!r} is not a whole number", spec.allowed)
+        value = int(value)
+    else:
+        value = float(value)
+    if value != value or not spec.low <= value <= spec.high:  # NaN fails too
+        raise ParamError(name, f"{value!r} is out of range", spec.allowed)
+    return value
+
+
+def _parse(spec: ParamSpec, text: str) -> int | float | bool:
+    """Parse a command-line value for one parameter."""
+    text = text.strip()
+    if spec.type is bool:
+        lowered = text.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        raise ParamError(spec.name, f"{text!r} is not true or false", spec.allowed)
+    try:
+        return float(text)  # whole-number and range checks follow in coerce()
+    except ValueError:
+        raise ParamError(spec.name, f"{text!r} is not a number", spec.allowed) from None
+

@@ -1,0 +1,190 @@
+"""Build the town: households, residents, homes and professional patches.
+
+Everything here is drawn from the ``population`` stream and depends on the parameters of
+the *population* group only (plus ``residents``), so policy levers never change who lives
+in the town. Where a lever acts on a person-level trait (holding a personal budget, being
+among the first volunteers, the strength of the reciprocity norm) the person's uniform
+draw is stored here and the lever is applied to it later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.params import Params
+
+AGE_BANDS = ("0-17", "18-49", "50-64", "65-79", "80+")
+ADULT_FROM_BAND = 1
+OLDER_FROM_BAND = 3
+
+# Age-band shares, England and Wales, Census 2021 (rounded).
+AGE_SHARES = np.array([0.21, 0.40, 0.19, 0.14, 0.06])
+# Household sizes 1..6, England and Wales, Census 2021 TS017 (rounded; 6 = 6 or more).
+HOUSEHOLD_SIZE_SHARES = np.array([0.30, 0.34, 0.15, 0.13, 0.05, 0.03])
+# Age-typical frailty (0-1 index) per band: the level frailty returns to.
+FRAILTY_BY_BAND = np.array([0.03, 0.07, 0.15, 0.27, 0.45])
+# Spread of individual frailty around the band level (Beta concentration).
+FRAILTY_CONCENTRATION = 6.0
+# Baseline isolation (0-1) by age band; living alone adds ALONE_ISOLATION.
+ISOLATION_BY_BAND = np.array([0.10, 0.15, 0.20, 0.30, 0.40])
+ALONE_ISOLATION = 0.30
+# Age bands of people living alone (half are 65+), ONS Families and Households 2021.
+ALONE_AGE_SHARES = np.array([0.0, 0.35, 0.17, 0.28, 0.20])
+
+
+@dataclass
+class Population:
+    """Person-level traits fixed for the run, indexed by resident.
+
+    Attributes:
+        age_band: Index into :data:`AGE_BANDS`.
+        female: Whether the resident is a woman.
+        minority: Whether the resident's household is of an ethnic-minority group.
+        household: Household index; members of a household are contiguous.
+        household_size: Size of the resident's household.
+        x: Home easting in the unit square (households share a home).
+        y: Home northing in the unit square.
+        spatial_rank: Position in a space-filling order of homes (near rank, near home).
+        patch: The professional post whose locality the resident lives in.
+        frailty_level: Individual age-typical frailty (0-1) that frailty returns to.
+        isolation: Baseline isolation (0-1): loneliness with no unpaid contact.
+        willingness: Propensity to give unpaid care (0-1), before lever multipliers.
+        norm_draw: Uniform draw that scales the starting reciprocity norm.
+        budget_draw: Uniform draw compared with ``budget_share``.
+        volunteer_draw: Uniform draw compared with the initial volunteer rate.
+        patch_x: Easting of each patch's centre (one per professional post).
+        patch_y: Northing of each patch's centre.
+    """
+
+    age_band: np.ndarray
+    female: np.ndarray
+    minority: np.ndarray
+    household: np.ndarray
+    household_size: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    spatial_rank: np.ndarray
+    patch: np.ndarray
+    frailty_level: np.ndarray
+    isolation: np.ndarray
+    willingness: np.ndarray
+    norm_draw: np.ndarray
+    budget_draw: np.ndarray
+    volunteer_draw: np.ndarray
+    patch_x: np.ndarray
+    patch_y: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of residents."""
+        return len(self.age_band)
+
+    @property
+    def adult(self) -> np.ndarray:
+        """Residents aged 18 or over."""
+        return self.age_band >= ADULT_FROM_BAND
+
+    @property
+    def older(self) -> np.ndarray:
+        """Residents aged 65 or over."""
+        return self.age_band >= OLDER_FROM_BAND
+
+
+def professional_posts(params: Params) -> int:
+    """Number of professional posts (and patches) for the town's size."""
+    return max(1, round(params.residents * params.professionals_per_1000 / 1000))
+
+
+def build_population(params: Params, rng: np.random.Generator) -> Population:
+    """Draw households, residents, homes and patches.
+
+    Args:
+        params: Parameters; only ``residents``, ``female_share``, ``minority_share`` and
+            ``professionals_per_1000`` are read.
+        rng: The ``population`` stream.
+
+    Returns:
+        The population, residents of one household at consecutive indices.
+    """
+    n = params.residents
+    sizes = _household_sizes(n, rng)
+    households = len(sizes)
+    household = np.repeat(np.arange(households, dtype=np.int32), sizes)
+    first_member = np.r_[0, np.cumsum(sizes)[:-1]]
+
+    age_band = rng.choice(len(AGE_SHARES), size=n, p=AGE_SHARES).astype(np.int8)
+    # Every household has an adult at its first index.
+    adult_shares = AGE_SHARES[ADULT_FROM_BAND:] / AGE_SHARES[ADULT_FROM_BAND:].sum()
+    age_band[first_member] = ADULT_FROM_BAND + rng.choice(
+        len(adult_shares), size=households, p=adult_shares)
+    alone = first_member[sizes == 1]
+    age_band[alone] = rng.choice(len(ALONE_AGE_SHARES), size=len(alone), p=ALONE_AGE_SHARES)
+    female = rng.random(n) < params.female_share
+    minority = (rng.random(households) < params.minority_share)[household]
+
+    home_x, home_y = rng.random(households), rng.random(households)
+    x, y = home_x[household].astype(np.float32), home_y[household].astype(np.float32)
+    spatial_rank = _space_filling_rank(home_x, home_y, households)[household]
+    # Contiguous runs of the space-filling order form the professional patches.
+    posts = professional_posts(params)
+    order = np.argsort(spatial_rank, kind="stable")
+    patch = np.empty(n, dtype=np.int32)
+    patch[order] = (np.arange(n, dtype=np.int64) * posts // n).astype(np.int32)
+    counts = np.bincount(patch, minlength=posts)
+    patch_x = np.bincount(patch, weights=x, minlength=posts) / np.maximum(counts, 1)
+    patch_y = np.bincount(patch, weights=y, minlength=posts) / np.maximum(counts, 1)
+
+    mean = FRAILTY_BY_BAND[age_band]
+    frailty_level = rng.beta(mean * FRAILTY_CONCENTRATION, (1 - mean) * FRAILTY_CONCENTRATION)
+    household_size = sizes[household]
+    isolation = ISOLATION_BY_BAND[age_band] + ALONE_ISOLATION * (household_size == 1)
+    isolation = np.clip(isolation * rng.uniform(0.5, 1.5, n), 0.0, 1.0)
+
+    return Population(
+        age_band=age_band,
+        female=female,
+        minority=minority,
+        household=household,
+        household_size=household_size.astype(np.int8),
+        x=x,
+        y=y,
+        spatial_rank=spatial_rank,
+        patch=patch,
+        frailty_level=frailty_level.astype(np.float32),
+        isolation=isolation.astype(np.float32),
+        willingness=rng.beta(2.0, 1.0, n).astype(np.float32),
+        norm_draw=rng.random(n).astype(np.float32),
+        budget_draw=rng.random(n).astype(np.float32),
+        volunteer_draw=rng.random(n).astype(np.float32),
+        patch_x=patch_x.astype(np.float32),
+        patch_y=patch_y.astype(np.float32),
+    )
+
+
+def _household_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw household sizes summing to exactly ``n`` (the last household is trimmed)."""
+    mean_size = float(np.dot(np.arange(1, 7), HOUSEHOLD_SIZE_SHARES))
+    draws = rng.choice(np.arange(1, 7), size=int(n / mean_size * 1.2) + 10,
+                       p=HOUSEHOLD_SIZE_SHARES)
+    while draws.sum() < n:  # vanishingly rare; keeps the function total
+        draws = np.r_[draws, rng.choice(np.arange(1, 7), size=len(draws),
+                                        p=HOUSEHOLD_SIZE_SHARES)]
+    ends = np.cumsum(draws)
+    count = int(np.searchsorted(ends, n)) + 1
+    sizes = draws[:count].copy()
+    sizes[-1] -= ends[count - 1] - n
+    return sizes.astype(np.int32)
+
+
+def _space_filling_rank(x: np.ndarray, y: np.ndarray, points: int) -> np.ndarray:
+    """Rank points along a serpentine sweep of grid rows, so near ranks are near homes."""
+    rows = max(1, int(np.sqrt(points / 8)))  # about eight homes per cell
+    row = np.minimum((y * rows).astype(np.int64), rows - 1)
+    # Alternate the sweep direction each row so the path never jumps across town.
+    along = np.where(row % 2 == 0, x, 1.0 - x)
+    order = np.lexsort((along, row))
+    rank = np.empty(points, dtype=np.int64)
+    rank[order] = np.arange(points)
+    return rank

@@ -1,0 +1,75 @@
+"""Process 1 (health): frailty drift, care need and the admission hazard."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.params import Params
+from simulation.state import RECOVERY_DAYS
+
+DAYS_PER_YEAR = 365.0
+# Need rises steeply just past the threshold (a little frailty already needs daily help).
+NEED_CURVE_EXPONENT = 0.5
+
+
+def drift_frailty(frailty: np.ndarray, level: np.ndarray, unmet_share: np.ndarray,
+                  lonely: np.ndarray, volunteering: np.ndarray, noise: np.ndarray,
+                  p: Params) -> np.ndarray:
+    """Advance frailty (0-1) by one day.
+
+    Frailty returns toward the person's age-typical level; unmet care need and
+    loneliness push it up; volunteering lowers the level a volunteer returns to (the
+    need to feel useful, met); ``noise`` (standard normal draws) adds day-to-day chance.
+
+    Args:
+        frailty: Current frailty.
+        level: Age-typical frailty of each person.
+        unmet_share: Share (0-1) of the person's care need left unmet lately.
+        lonely: Whether the person is lonely.
+        volunteering: Whether the person is an active peer volunteer.
+        noise: Standard normal draws, one per person.
+        p: Parameters.
+    """
+    dt = 1.0 / DAYS_PER_YEAR
+    target = level * np.where(volunteering, 1.0 - p.volunteer_frailty_benefit, 1.0)
+    push = p.unmet_frailty_effect * unmet_share + p.lonely_frailty_effect * lonely
+    change = dt * (p.frailty_reversion * (target - frailty) + push)
+    change += p.frailty_noise * np.sqrt(dt) * noise
+    return np.clip(frailty + change, 0.0, 1.0).astype(np.float32)
+
+
+def care_need(frailty: np.ndarray, days_since_discharge: np.ndarray, p: Params) -> np.ndarray:
+    """Care need in hours per day.
+
+    Need grows from zero at ``need_threshold`` to ``need_max_hours`` per week at frailty
+    1, steeply at first (the square root of the distance past the threshold); a recent
+    discharge adds ``recovery_need_hours`` per week, fading over the 30-day window.
+    ``days_since_discharge`` is negative for no discharge.
+    """
+    span = max(1.0 - p.need_threshold, 1e-9)
+    past = np.clip((frailty - p.need_threshold) / span, 0.0, 1.0)
+    chronic = p.need_max_hours / 7.0 * past**NEED_CURVE_EXPONENT
+    recent = (days_since_discharge >= 0) & (days_since_discharge < RECOVERY_DAYS)
+    fading = np.where(recent, 1.0 - days_since_discharge / RECOVERY_DAYS, 0.0)
+    return (chronic + p.recovery_need_hours / 7.0 * fading).astype(np.float32)
+
+
+def admission_probability(frailty: np.ndarray, recent_discharge: np.ndarray,
+                          open_gaps: np.ndarray, waiting: np.ndarray, p: Params) -> np.ndarray:
+    """Daily probability of an emergency admission.
+
+    The hazard is ``admission_rate * exp(slope * frailty)`` per year, multiplied by
+    ``post_discharge_risk`` in the 30 days after a discharge, and by
+    ``1 + gap_risk * open_gaps + waiting_risk * waiting``.
+
+    Args:
+        frailty: Current frailty.
+        recent_discharge: Whether the person left hospital in the last 30 days.
+        open_gaps: Number of basics still missing since that discharge.
+        waiting: Whether a decision about the person's care is waiting.
+        p: Parameters.
+    """
+    yearly = p.admission_rate * np.exp(p.frailty_admission_slope * frailty)
+    yearly = yearly * np.where(recent_discharge, p.post_discharge_risk, 1.0)
+    yearly = yearly * (1.0 + p.gap_risk * open_gaps + p.waiting_risk * waiting)
+    return -np.expm1(-yearly / DAYS_PER_YEAR)

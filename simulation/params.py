@@ -308,10 +308,12 @@ SPECS: dict[str, ParamSpec] = {
 }
 
 
-def coerce(name: str, value: Any) -> int | float | bool:
+def coerce(name: str, value: Any, from_text: bool = False) -> int | float | bool:
     """Check one value against its declaration and return it in the declared type.
 
-    Strings (from ``--set name=value``) are parsed; numbers are range-checked.
+    With ``from_text`` (values typed on a command line) strings are parsed; elsewhere
+    (scenario files, Python) a string is refused, since TOML and Python have real
+    numbers and booleans. Numbers are range-checked.
 
     Raises:
         ParamError: On an unknown name, a wrong type or an out-of-range value.
@@ -320,6 +322,8 @@ def coerce(name: str, value: Any) -> int | float | bool:
     if spec is None:
         raise ParamError(name, "unknown parameter", "see `carecap params`")
     if isinstance(value, str):
+        if not from_text:
+            raise ParamError(name, f"{value!r} is text", spec.allowed)
         value = _parse(spec, value)
     if spec.type is bool:
         if not isinstance(value, bool):

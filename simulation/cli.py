@@ -1,0 +1,257 @@
+"""The ``carecap`` command line: run a scenario, list scenarios and parameters.
+
+Bad input of any kind gets one line naming the file or flag, the field and what is
+allowed, and exit code 2; output files are checked before the run and written
+atomically, so nothing partial is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from simulation.metrics import METRICS
+from simulation.params import GROUPS, SPECS, ParamError, Params, coerce
+from simulation.results import TABLE_SUFFIXES
+from simulation.runner import DEFAULT_DAYS, run
+from simulation.scenarios import ScenarioError, load_scenario, shipped
+
+USAGE_ERROR = 2
+MAX_DAYS = 36_500
+PROGRESS_AFTER_SECONDS = 2.0
+
+
+class CliError(Exception):
+    """Bad input: the message names the flag or file, the field and what is allowed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``carecap`` argument parser."""
+    parser = _Parser(prog="carecap", description="Community care capacity simulation.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run_cmd = commands.add_parser("run", help="run a scenario and summarise it")
+    run_cmd.add_argument("scenario", help="a shipped scenario name or a scenario .toml path")
+    run_cmd.add_argument("--residents", metavar="N", help="number of residents")
+    run_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
+                         help=f"days to report (default {DEFAULT_DAYS})")
+    run_cmd.add_argument("--seed", metavar="S", default="0", help="random seed (default 0)")
+    run_cmd.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                         help="override a parameter (repeatable; see `carecap params`)")
+    run_cmd.add_argument("--out", metavar="FILE", help="write daily metrics (.csv or .parquet)")
+    run_cmd.add_argument("--summary", metavar="FILE", help="write the run's summary (.json)")
+
+    commands.add_parser("scenarios", help="list the shipped scenarios")
+    commands.add_parser("params", help="list parameters with units, ranges and sources")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``carecap`` command; returns the exit code."""
+    console = Console()
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args, console)
+    except CliError as error:
+        print(f"carecap: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("carecap: interrupted", file=sys.stderr)
+        return 130
+
+
+# -- run -----------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    overrides = _overrides(args)
+    days = _whole_number("--days", args.days, 1, MAX_DAYS)
+    seed = _whole_number("--seed", args.seed, 0, 2**63 - 1)
+    out = _output_path("--out", args.out, TABLE_SUFFIXES)
+    summary_path = _output_path("--summary", args.summary, (".json",))
+    try:
+        scenario = load_scenario(args.scenario)
+        params = Params.from_overrides(overrides, base=scenario.params)
+    except ScenarioError as error:
+        raise CliError(str(error)) from None
+    except ParamError as error:
+        raise CliError(f"--set {error}") from None
+
+    with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents") \
+            as progress:
+        result = run(scenario=str(scenario.path), seed=seed, days=days,
+                     progress=progress, **overrides)
+    _print_summary(console, scenario.title, result.summary, seed, days,
+                   params.residents)
+    try:
+        if out is not None:
+            result.write_table(out)
+            console.print(f"daily metrics written to {out}")
+        if summary_path is not None:
+            result.write_summary(summary_path)
+            console.print(f"summary written to {summary_path}")
+    except OSError as error:
+        raise CliError(f"cannot write output: {error.strerror or error}") from None
+    return 0
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Parse ``--set name=value`` and ``--residents`` into checked parameter values."""
+    overrides: dict[str, object] = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"--set {item!r}: expected NAME=VALUE (see `carecap params`)")
+        try:
+            overrides[name.strip()] = coerce(name.strip(), value, from_text=True)
+        except ParamError as error:
+            raise CliError(f"--set {error}") from None
+    if args.residents is not None:
+        try:
+            overrides["residents"] = coerce("residents", args.residents, from_text=True)
+        except ParamError as error:
+            raise CliError(f"--residents: {str(error).removeprefix('residents: ')}") from None
+    return overrides
+
+
+def _whole_number(flag: str, text: str, low: int, high: int) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value.is_integer() or not low <= value <= high:
+        raise CliError(f"{flag}: {text!r} is not allowed (allowed: a whole number from "
+                       f"{low} to {high})")
+    return int(value)
+
+
+def _output_path(flag: str, text: str | None, suffixes: tuple[str, ...]) -> Path | None:
+    """Check an output path before the run, so no work is lost to a bad path."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise CliError(f"{flag} {text}: unsupported file type (allowed: "
+                       f"{', '.join(suffixes)})")
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CliError(f"{flag} {text}: is a directory (allowed: a file path)")
+    if not parent.is_dir():
+        raise CliError(f"{flag} {text}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists()
+                                                    and not os.access(path, os.W_OK)):
+        raise CliError(f"{flag} {text}: not writable")
+    return path
+
+
+class _LazyProgress:
+    """A progress bar that appears only once a run has taken a couple of seconds."""
+
+    def __init__(self, console: Console, label: str) -> None:
+        self.console = Console(stderr=True) if console.file is sys.stdout else console
+        self.label = label
+        self.started = time.monotonic()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, day: int, days: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
+                return
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                                TimeRemainingColumn(), console=self.console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=days)
+        self.bar.update(self.task, completed=day)
+
+
+def format_value(value: float, unit: str) -> str:
+    """Format a metric value for people: shares as percentages, money in pounds."""
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "GBP":
+        return f"£{value:,.0f}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _print_summary(console: Console, title: str, summary: dict[str, float], seed: int,
+                   days: int, residents: int) -> None:
+    table = Table(title=f"{title}\n{residents:,} residents, {days} days, seed {seed}",
+                  show_lines=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    table.add_column("over the run")
+    for metric in METRICS:
+        if metric.name == "day":
+            continue
+        how = {"sum": "total", "mean": "daily mean", "last": "last day"}.get(
+            metric.summary, "rate over the run")
+        unit = "" if metric.unit == "share" else metric.unit
+        table.add_row(metric.name, format_value(summary[metric.name], metric.unit), unit, how)
+    console.print(table)
+
+
+# -- listings ------------------------------------------------------------------------
+
+
+def _scenarios(args: argparse.Namespace, console: Console) -> int:
+    table = Table(title="Shipped scenarios (carecap run NAME)")
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    for name in shipped():
+        try:
+            scenario = load_scenario(name)
+        except ScenarioError as error:
+            raise CliError(str(error)) from None
+        table.add_row(name, f"{scenario.title}\n{' '.join(scenario.description.split())}")
+    console.print(table)
+    return 0
+
+
+def _params(args: argparse.Namespace, console: Console) -> int:
+    for group in GROUPS:
+        table = Table(title=f"Parameters: {group}", title_justify="left")
+        for column in ("name", "default", "unit", "allowed", "source", "meaning"):
+            table.add_column(column)
+        for spec in SPECS.values():
+            if spec.group == group:
+                default = str(spec.default).lower() if spec.type is bool else f"{spec.default:g}"
+                table.add_row(spec.name, default, spec.unit, spec.allowed, spec.source,
+                              spec.help)
+        console.print(table)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
+    "run": _run,
+    "scenarios": _scenarios,
+    "params": _params,
+}

@@ -13,9 +13,8 @@ Order of a day (docs/ODD.md explains why this order):
 3. discharge: basics gaps and notification drawn; the community hears; follow-up
 4. co-production (with 5, risk management): vetoes, matching, visits, recruitment,
    vetting, tiring
-6. care allocation (with 7, personalisation): peer, family, kin, neighbours, paid,
-   professionals, unmet
-7. loneliness: only unpaid contact eases it
+6. care allocation: peer, family, kin, neighbours, paid, professionals, unmet
+7. personalisation and loneliness: budgets buy hours; only unpaid contact eases loneliness
 8. subsidiarity: new decisions; frontline step-in or the manager's queue
 9. morale: staff morale, attrition and vacancies; tomorrow's capacity
 10. carer strain and burnout
@@ -136,9 +135,9 @@ class Town:
         return np.where((s.discharged_day == NEVER) | s.in_hospital, -1, since)
 
     def recent_discharge(self) -> np.ndarray:
-        """Residents at home within the 30-day window after a discharge."""
+        """Residents at home within 30 days of their latest discharge (day 0 to 30)."""
         since = self.days_since_discharge()
-        return (since >= 0) & (since < RECOVERY_DAYS)
+        return (since >= 0) & (since <= RECOVERY_DAYS)
 
     def burnt_out(self) -> np.ndarray:
         """Carers resting after burnout."""
@@ -149,6 +148,7 @@ class Town:
     def advance(self) -> Tally:
         """Run one day through every phase in order and return what happened."""
         self.day += 1
+        self.state.hours_used[:] = 0.0
         tally = Tally()
         self._health(tally)
         self._hospital(tally)
@@ -185,7 +185,6 @@ class Town:
         s.gaps[admitted] = 0
         s.notified[admitted] = False
         s.notify_day[admitted] = NEVER
-        s.followed_up[admitted] = False
         self.peer_stage[admitted] = PEER_NONE
 
     def _hospital(self, tally: Tally) -> None:
@@ -198,7 +197,8 @@ class Town:
         tally.bed_days = len(inpatients)
         s.stay_left[inpatients] -= 1
         fit = inpatients[s.stay_left[inpatients] <= 0]
-        needs = health.care_need(s.frailty[fit], np.zeros(len(fit)), p) > 0
+        # Only a lasting need (not the short recovery need) can hold a patient back.
+        needs = health.care_need(s.frailty[fit], np.full(len(fit), -1), p) > 0
         waits = hospital.discharge_waits(needs, self.pressure, p, self.streams["hospital"])
         tally.delayed_bed_days = int(waits.sum())
         leaving = fit[~waits]
@@ -223,15 +223,13 @@ class Town:
             self.peer_stage[heard] = PEER_WAITING
             # Substitution: the professional leaves some cases to the scheme.
             heard = heard[rng.random(len(heard)) >= p.peer_substitution]
-        self._professional_visit(heard)
-        s.followed_up[heard] = True
+        self._professional_visit(heard, rng)
 
-    def _professional_visit(self, residents: np.ndarray) -> None:
+    def _professional_visit(self, residents: np.ndarray, rng: np.random.Generator) -> None:
         """A professional visits: closes gaps, raises a decision for an unsafe home."""
         s, p = self.state, self.params
         s.gaps[residents] = discharge.close_gaps(s.gaps[residents], VISIT_CLOSABLE,
-                                                 p.professional_gap_close,
-                                                 self.streams["discharge"])
+                                                 p.professional_gap_close, rng)
         self._raise_decisions(residents[(s.gaps[residents] & GAP_HOME_SAFE) > 0])
         s.hours_used += PROFESSIONAL_VISIT_HOURS * np.bincount(
             self.pop.patch[residents], minlength=self.posts)
@@ -251,7 +249,7 @@ class Town:
         vetoed = new[rng.random(len(new)) < risk.veto_probability(p)]
         self.peer_stage[vetoed] = PEER_VETOED
         tally.vetoes = len(vetoed)
-        self._professional_visit(vetoed)
+        self._professional_visit(vetoed, rng)
 
         # Visits: waiting patients within the window meet free volunteers.
         active = s.volunteer == ACTIVE
@@ -317,8 +315,7 @@ class Town:
         received_unpaid[at[hit]] += peer
         hours["peer"] = float(peer.sum())
         peer_given = np.zeros(n, dtype=np.float32)
-        if len(patients):
-            np.add.at(peer_given, self._peer_givers, visit)
+        np.add.at(peer_given, self._peer_givers[hit], peer)  # hours actually given
 
         ready = care.availability(pop.adult, at_home, self.burnt_out(), s.frailty,
                                   pop.willingness, pop.female, p)
@@ -502,7 +499,6 @@ class Town:
             filled, p.professional_hours / 7.0 * morale_rules.effectiveness(s.morale), 0.0)
         s.hours_available -= s.decision_time
         s.decision_time[:] = 0.0
-        s.hours_used[:] = 0.0
 
     def _strain(self) -> None:
         """Phase 10: strain builds with hours over the threshold; burnout follows.

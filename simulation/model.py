@@ -8,13 +8,12 @@ import mesa
 import numpy as np
 
 from simulation.agents import Professional, Resident
-from simulation.day import Town
+from simulation.day import CARER_MIN_HOURS_WEEK, Town
 from simulation.metrics import NAMES, report_day
 from simulation.params import Params
 from simulation.scenarios import resolve_params
 from simulation.state import ACTIVE, NEVER
 
-FAMILY_CARER_MIN_HOURS_WEEK = 1.0
 NEIGHBOUR_HELPER_MIN_HOURS_WEEK = 0.25
 
 
@@ -79,7 +78,7 @@ class CareModel(mesa.Model):
         town, s = self.town, self.town.state
         return {
             "patient": s.in_hospital | town.recent_discharge() | (s.need > 0),
-            "family_carer": s.family_ema * 7.0 >= FAMILY_CARER_MIN_HOURS_WEEK,
+            "family_carer": s.family_ema * 7.0 >= CARER_MIN_HOURS_WEEK,
             "neighbour": s.neighbour_ema * 7.0 >= NEIGHBOUR_HELPER_MIN_HOURS_WEEK,
             "peer_volunteer": s.volunteer == ACTIVE,
         }

@@ -68,7 +68,8 @@ class Params:
                                "Share of residents in ethnic-minority households.",
                                "ONS Census 2021 TS021: 18.3% not in the White ethnic group")
     neighbour_ties: int = _p(6, "ties per resident", 0, 40, "population",
-                             "Mean number of neighbour and friend ties per resident.")
+                             "Neighbour and friend ties per resident drawn before "
+                             "housemates and duplicates are dropped (even numbers).")
     kin_ties: float = _p(0.8, "ties per resident", 0.0, 10.0, "population",
                          "Mean number of kin ties to residents of other households.")
     homophily: float = _p(0.5, "share", 0.0, 1.0, "population",
@@ -159,8 +160,8 @@ class Params:
     volunteer_tiring: float = _p(0.5, "per year", 0.0, 20.0, "co-production",
                                  "Rate at which volunteers tire and stop.")
     volunteer_frailty_benefit: float = _p(0.3, "share", 0.0, 1.0, "co-production",
-                                          "Fall in a volunteer's own frailty drift (feeling "
-                                          "useful).")
+                                          "Fall in the frailty level a volunteer returns to "
+                                          "(feeling useful).")
     risk_aversion: float = _p(0.5, "share", 0.0, 1.0, "co-production",
                               "Risk-averse management: longer vetting, more professional vetoes.")
     vetting_days_max: float = _p(90.0, "days", 0.0, 365.0, "co-production",
@@ -238,7 +239,7 @@ class Params:
     loneliness_rate: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",
                                 "Speed at which loneliness moves toward its current level.")
     contact_hours: float = _p(1.0, "hours per day", 0.01, 24.0, "care and budgets",
-                              "Unpaid contact per day that halves isolation.")
+                              "Unpaid contact per day that cuts felt isolation by a factor e.")
     bed_day_cost: float = _p(345.0, "GBP per day", 0.0, 10_000.0, "care and budgets",
                              "Cost of one hospital bed day.",
                              "NHS England National Cost Collection, excess bed day")

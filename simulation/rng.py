@@ -22,7 +22,6 @@ STREAM_NAMES = (
     "hospital",
     "discharge",
     "peer",
-    "care",
     "decisions",
     "morale",
     "mesa",
@@ -50,7 +49,3 @@ class Streams:
             sequence = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()),))
             stream = self._streams[name] = np.random.default_rng(sequence)
         return stream
-
-    def networkx_seed(self) -> int:
-        """Return an integer seed for a networkx generator, drawn from the network stream."""
-        return int(self["network"].integers(2**31 - 1))

@@ -56,8 +56,6 @@ class State:
     notified: np.ndarray = field(init=False)  # community knows of the latest discharge
     notify_day: np.ndarray = field(init=False)  # day the community will hear
     gaps: np.ndarray = field(init=False)  # bitmask of missing basics
-    visited: np.ndarray = field(init=False)  # peer-visited since the latest discharge
-    followed_up: np.ndarray = field(init=False)  # professional contact since discharge
     former_patient: np.ndarray = field(init=False)
     volunteer: np.ndarray = field(init=False)  # NOT_VOLUNTEER, VETTING or ACTIVE
     vetted_day: np.ndarray = field(init=False)  # day vetting ends
@@ -94,8 +92,6 @@ class State:
         self.notified = _zeros(n, bool)
         self.notify_day = np.full(n, NEVER, np.int32)
         self.gaps = _zeros(n, np.uint8)
-        self.visited = _zeros(n, bool)
-        self.followed_up = _zeros(n, bool)
         self.former_patient = _zeros(n, bool)
         self.volunteer = _zeros(n, np.int8)
         self.vetted_day = np.full(n, NEVER, np.int32)

@@ -129,3 +129,14 @@ def test_evaluate_is_a_plain_function_of_every_parameter() -> None:
     assert set(outcome) == set(NAMES)
     assert all(isinstance(v, float) for v in outcome.values())
     assert outcome == evaluate(seed=3, days=20, residents=800, warmup_days=5)
+
+
+def test_daily_metrics_include_every_name_the_brief_asks_for() -> None:
+    required = ["day", "admissions", "readmissions_30d", "readmission_rate_30d", "bed_days",
+                "delayed_bed_days", "professional_hours", "professional_utilisation",
+                "family_hours", "kin_hours", "neighbour_hours", "peer_hours", "paid_hours",
+                "unmet_hours", "carers_strained", "carers_burnt_out", "unpaid_share_women",
+                "unpaid_share_minority", "unpaid_gini", "volunteers", "peer_visits",
+                "staff_morale", "staff_attrition", "decision_delay_days", "lonely_share",
+                "cost_total", "unpaid_value", "discharges"]
+    assert set(required) <= set(NAMES)

@@ -164,7 +164,7 @@ class Params:
                                           "(feeling useful).")
     risk_aversion: float = _p(0.5, "share", 0.0, 1.0, "co-production",
                               "Risk-averse management: longer vetting, more professional vetoes.")
-    vetting_days_max: float = _p(90.0, "days", 0.0, 365.0, "co-production",
+    vetting_days_max: float = _p(90.0, "days", 7.0, 365.0, "co-production",
                                  "Vetting delay at full risk aversion (a week at none).")
     veto_max: float = _p(0.6, "probability", 0.0, 1.0, "co-production",
                          "Chance a visit is vetoed at full risk aversion.")

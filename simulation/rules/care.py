@@ -102,9 +102,11 @@ def primary_ties(owner: np.ndarray, offer: np.ndarray) -> np.ndarray:
     Care in a household is rarely shared evenly: one person carries most of it, and the
     others top up. Ties with nothing to offer are never primary.
     """
+    primary = np.zeros(len(owner), dtype=bool)
+    if len(owner) == 0:
+        return primary
     order = np.lexsort((-offer, owner))
     first = np.r_[True, owner[order][1:] != owner[order][:-1]]
-    primary = np.zeros(len(owner), dtype=bool)
     primary[order[first]] = True
     return primary & (offer > 0)
 
@@ -136,6 +138,6 @@ def professional_hours(remaining: np.ndarray, patch: np.ndarray,
         Hours given to each case, and demand (hours asked) per patch.
     """
     asked = np.minimum(remaining, p.professional_hours_per_case)
-    demand = np.bincount(patch, weights=asked, minlength=len(capacity))
+    demand = np.bincount(patch, weights=asked, minlength=len(capacity)).astype(np.float64)
     scale = np.divide(capacity, demand, out=np.ones_like(demand), where=demand > 0)
     return (asked * np.minimum(scale, 1.0)[patch]).astype(np.float32), demand

@@ -63,9 +63,13 @@ def says_yes(visited: np.ndarray, p: Params, rng: np.random.Generator) -> np.nda
 
 
 def refill_tokens(tokens: np.ndarray, p: Params) -> np.ndarray:
-    """Add a day's share of weekly visits, keeping at most a week's worth in hand."""
-    daily = p.visits_per_week / 7.0
-    return np.minimum(tokens + daily, max(p.visits_per_week, daily)).astype(np.float32)
+    """Add a day's share of weekly visits, keeping at most a week's worth in hand.
+
+    At least one whole visit can be saved up, so rates under one a week still visit;
+    a rate of zero allows none.
+    """
+    most = max(p.visits_per_week, 1.0) if p.visits_per_week > 0 else 0.0
+    return np.minimum(tokens + p.visits_per_week / 7.0, most).astype(np.float32)
 
 
 def tire_probability(p: Params) -> float:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulation.network import Network, build_network
+from simulation.network import SOCIAL_KINDS, Network, build_network
 from simulation.params import Params
 from simulation.population import Population, build_population, professional_posts
 from simulation.rng import Streams
@@ -111,6 +111,10 @@ class Town:
         self.social_ties = (self.network.kin.degree + self.network.neighbour.degree) \
             .astype(np.float32)
         self.adults = int(self.pop.adult.sum())
+        self.adult_women = int((self.pop.adult & self.pop.female).sum())
+        self.adult_minority = int((self.pop.adult & self.pop.minority).sum())
+        self.older = np.flatnonzero(self.pop.older)
+        self.carers = np.empty(0, dtype=np.int64)  # adults giving an hour a week or more
         self.day = -params.warmup_days  # reporting starts at day 1
         self.pressure = 0.0  # yesterday's professional utilisation
         self.discharge_history: list[int] = []
@@ -122,22 +126,18 @@ class Town:
                                                                np.empty(0, np.float32))
         self._peer_givers = np.empty(0, np.int64)
         self._patch_outcomes: dict[str, np.ndarray] = {}
+        self._needy = np.empty(0, dtype=np.int64)  # residents in need today
+        self._recent = np.zeros(self.pop.size, dtype=bool)  # at home, discharged <= 30 days
         self._set_capacity()
         while self.day < 0:
             self.advance()
 
     # -- derived views -----------------------------------------------------------------
 
-    def days_since_discharge(self) -> np.ndarray:
-        """Days since each resident's latest discharge; -1 if never or now in hospital."""
-        s = self.state
-        since = self.day - s.discharged_day
-        return np.where((s.discharged_day == NEVER) | s.in_hospital, -1, since)
-
     def recent_discharge(self) -> np.ndarray:
         """Residents at home within 30 days of their latest discharge (day 0 to 30)."""
-        since = self.days_since_discharge()
-        return (since >= 0) & (since <= RECOVERY_DAYS)
+        s = self.state
+        return (s.discharged_day >= self.day - RECOVERY_DAYS) & ~s.in_hospital
 
     def burnt_out(self) -> np.ndarray:
         """Carers resting after burnout."""
@@ -154,6 +154,7 @@ class Town:
         self._hospital(tally)
         self._discharge(tally)
         self._co_production(tally)
+        self._recent = self.recent_discharge()
         self._care(tally)
         self._loneliness()
         self._decisions(tally)
@@ -170,7 +171,7 @@ class Town:
         s.frailty[:] = health.drift_frailty(
             s.frailty, self.pop.frailty_level, s.unmet_ema,
             s.loneliness > loneliness.LONELY_ABOVE, s.volunteer == ACTIVE,
-            rng.standard_normal(n, dtype=np.float32), p)
+            _unit_noise(rng, n), p)
         recent = self.recent_discharge()
         gaps = np.where(recent, discharge.open_gap_count(s.gaps), 0)
         chance = health.admission_probability(s.frailty, recent, gaps, s.decision_pending, p)
@@ -273,8 +274,8 @@ class Town:
         self._peer_givers = volunteers
 
         # Reciprocity: recovered patients known to the scheme are asked to volunteer.
-        since = self.days_since_discharge()
-        asked = np.flatnonzero((since == RECOVERY_DAYS) & s.notified
+        asked = np.flatnonzero((s.discharged_day == self.day - RECOVERY_DAYS) & s.notified
+                               & ~s.in_hospital
                                & (s.volunteer == NOT_VOLUNTEER) & self.pop.adult
                                & (s.frailty < VOLUNTEER_MAX_FRAILTY))
         joined = asked[peer_visits.says_yes(self.peer_stage[asked] == PEER_VISITED, p, rng)]
@@ -292,19 +293,14 @@ class Town:
         """Phases 6 and 7: meet today's need from each source in order; the rest is unmet.
 
         Also updates the moving means of hours given and contact received, the mutual-aid
-        balance and (weekly) the spreading reciprocity norm.
+        balance and (weekly) the spreading reciprocity norm. Work is done only for
+        residents in need and the carers tied to them, never for the whole town.
         """
-        s, p, pop, net = self.state, self.params, self.pop, self.network
-        n = pop.size
-        at_home = ~s.in_hospital
-        s.need[:] = np.where(at_home, health.care_need(s.frailty, self.days_since_discharge(),
-                                                       p), 0.0)
-        needy = np.flatnonzero(s.need > 0)
+        s, p, pop = self.state, self.params, self.pop
+        needy = self._update_need()
         remaining = s.need[needy].copy()
         hours: dict[str, float] = {}
         received_unpaid = np.zeros(len(needy), dtype=np.float32)
-        given = {kind: np.zeros(n, dtype=np.float32) for kind in ("family", "kin",
-                                                                  "neighbour")}
 
         # Peer visit hours count as care on the day of the visit.
         patients, visit = self._peer_received
@@ -314,31 +310,39 @@ class Town:
         remaining[at[hit]] -= peer
         received_unpaid[at[hit]] += peer
         hours["peer"] = float(peer.sum())
-        peer_given = np.zeros(n, dtype=np.float32)
-        np.add.at(peer_given, self._peer_givers[hit], peer)  # hours actually given
+        peer_givers = self._peer_givers[hit]
 
-        ready = care.availability(pop.adult, at_home, self.burnt_out(), s.frailty,
-                                  pop.willingness, pop.female, p)
-        offers = {
-            "family": care.family_offer(ready, pop.minority, p),
-            "kin": care.kin_offer(ready, p),
-            "neighbour": care.neighbour_offer(ready, s.norm, s.balance, p),
-        }
-        for kind, ties in net.by_kind().items():
-            owner, carer = ties.edges_of(needy)
-            offer = offers[kind][carer]
+        # Unpaid care along ties. Carers get compact local ids (0..carers-1) for the day.
+        owner, entry = self.network.social.entries_of(needy)
+        tie_kind = self.network.social.kind[entry]
+        carers, local = _compact(self.network.social.indices[entry], pop.size)
+        ready = care.availability(pop.adult[carers], ~s.in_hospital[carers],
+                                  s.burnout_until[carers] > self.day, s.frailty[carers],
+                                  pop.willingness[carers], pop.female[carers], p)
+        offers = np.stack((care.family_offer(ready, pop.minority[carers], p),
+                           care.kin_offer(ready, p),
+                           care.neighbour_offer(ready, s.norm[carers], s.balance[carers], p)))
+        tie_offer = offers[tie_kind, local]
+        offered = tie_offer > 0  # most ties offer nothing (children, the frail, the unwilling)
+        owner, local, tie_kind, tie_offer = (owner[offered], local[offered], tie_kind[offered],
+                                             tie_offer[offered])
+        given = np.zeros((len(SOCIAL_KINDS), len(carers)), dtype=np.float32)
+        neighbour_got = received_unpaid  # replaced in the loop; keeps the name bound
+        for code, kind in enumerate(SOCIAL_KINDS):
+            of_kind = tie_kind == code
+            k_owner, k_carer, offer = owner[of_kind], local[of_kind], tie_offer[of_kind]
             # Household care falls on a primary carer first; the others top up.
-            rounds = [care.primary_ties(owner, offer), slice(None)] if kind == "family" \
+            rounds = [care.primary_ties(k_owner, offer), slice(None)] if kind == "family" \
                 else [slice(None)]
             got = np.zeros(len(needy), dtype=np.float32)
             for ties_in_round in rounds:
-                left = np.maximum(offer - given[kind][carer], 0.0)  # after earlier rounds
-                got_now, (carers, gave) = care.share_along_ties(
-                    owner[ties_in_round], carer[ties_in_round], remaining,
+                left = np.maximum(offer - given[code][k_carer], 0.0)  # after earlier rounds
+                got_now, (gave_carer, gave) = care.share_along_ties(
+                    k_owner[ties_in_round], k_carer[ties_in_round], remaining,
                     left[ties_in_round])
                 remaining -= got_now
                 got += got_now
-                given[kind] += np.bincount(carers, weights=gave, minlength=n) \
+                given[code] += np.bincount(gave_carer, weights=gave, minlength=len(carers)) \
                     .astype(np.float32)
             received_unpaid += got
             hours[kind] = float(got.sum())
@@ -353,7 +357,7 @@ class Town:
         remaining -= paid
         hours["paid"] = float(paid.sum())
 
-        on_caseload = eligible | (self.recent_discharge()[needy] & s.notified[needy])
+        on_caseload = eligible | (self._recent[needy] & s.notified[needy])
         cases = np.flatnonzero(on_caseload)
         capacity = np.maximum(s.hours_available - s.hours_used, 0.0)
         prof, demand = care.professional_hours(remaining[cases] * support[cases],
@@ -382,40 +386,59 @@ class Town:
         }
 
         # Who gave: equity tallies and each carer's moving means.
-        unpaid_given = given["family"] + given["kin"] + given["neighbour"]
-        all_unpaid = unpaid_given + peer_given
-        tally.unpaid_hours_women = float(all_unpaid[pop.female].sum())
-        tally.unpaid_hours_minority = float(all_unpaid[pop.minority].sum())
-        self.given_today = unpaid_given
-        w = EMA_WEIGHT
-        s.given_ema += w * (unpaid_given - s.given_ema)
-        s.family_ema += w * (given["family"] - s.family_ema)
-        s.neighbour_ema += w * (given["neighbour"] - s.neighbour_ema)
-        contact = np.zeros(n, dtype=np.float32)
-        contact[needy] = received_unpaid
-        s.contact_ema += w * (contact - s.contact_ema)
-        unmet_share = np.zeros(n, dtype=np.float32)
-        unmet_share[needy] = remaining / s.need[needy]
-        s.unmet_ema += w * (unmet_share - s.unmet_ema)
-        tally.wellbeing = float(np.mean((1.0 - unmet_share[needy]) *
-                                        (1.0 - s.loneliness[needy]))) if len(needy) else 1.0
+        unpaid_given = given.sum(axis=0)
+        tally.unpaid_hours_women = float(unpaid_given[pop.female[carers]].sum()
+                                         + peer[pop.female[peer_givers]].sum())
+        tally.unpaid_hours_minority = float(unpaid_given[pop.minority[carers]].sum()
+                                            + peer[pop.minority[peer_givers]].sum())
+        self.given_today = np.zeros(pop.size, dtype=np.float32)
+        self.given_today[carers] = unpaid_given
+        unmet_share = remaining / s.need[needy]
+        _moving_mean(s.given_ema, carers, unpaid_given)
+        self.carers = np.flatnonzero((s.given_ema * np.float32(7.0) >= CARER_MIN_HOURS_WEEK)
+                                     & pop.adult)
+        _moving_mean(s.family_ema, carers, given[SOCIAL_KINDS.index("family")])
+        _moving_mean(s.neighbour_ema, carers, given[SOCIAL_KINDS.index("neighbour")])
+        _moving_mean(s.contact_ema, needy, received_unpaid)
+        _moving_mean(s.unmet_ema, needy, unmet_share)
+        tally.wellbeing = float(np.mean((1.0 - unmet_share) * (1.0 - s.loneliness[needy]))) \
+            if len(needy) else 1.0
 
         # Mutual aid: the give/receive balance, and the norm of those helped rises.
-        s.balance += given["neighbour"]
+        s.balance[carers] += given[SOCIAL_KINDS.index("neighbour")]
         s.balance[needy] -= neighbour_got
         s.norm[needy] = np.minimum(s.norm[needy] + p.norm_gain_when_helped * neighbour_got, 1.0)
         self._spread_norm()
+
+    def _update_need(self) -> np.ndarray:
+        """Set today's care need of everyone at home; return those in need (sorted).
+
+        Only the frail and the recently discharged can need care, so only they are
+        computed; everyone else's need is zero.
+        """
+        s, p = self.state, self.params
+        s.need[self._needy] = 0.0
+        candidates = np.flatnonzero(((s.frailty > p.need_threshold) & ~s.in_hospital)
+                                    | self._recent)
+        since = self.day - s.discharged_day[candidates]
+        since = np.where(self._recent[candidates], since, -1)
+        s.need[candidates] = health.care_need(s.frailty[candidates], since, p)
+        self._needy = candidates[s.need[candidates] > 0]
+        return self._needy
 
     def _spread_norm(self) -> None:
         """Weekly: each norm moves toward the mean of neighbours' norms."""
         if self.day % NORM_UPDATE_EVERY:
             return
         s, p, ties = self.state, self.params, self.network.neighbour
+        if len(ties.indices) == 0:
+            return
         degree = ties.degree
-        rows = np.repeat(np.arange(self.pop.size), degree)
-        mean = np.divide(np.bincount(rows, weights=s.norm[ties.indices],
-                                     minlength=self.pop.size),
-                         degree, out=s.norm.astype(np.float64), where=degree > 0)
+        has = degree > 0
+        # Sum of neighbours' norms per row; reduceat needs the empty rows left out.
+        sums = np.add.reduceat(s.norm[ties.indices].astype(np.float64), ties.indptr[:-1][has])
+        mean = s.norm.astype(np.float64)
+        mean[has] = sums / degree[has]
         rate = min(1.0, p.norm_spread * NORM_UPDATE_EVERY)
         s.norm += (rate * (mean - s.norm)).astype(np.float32)
 
@@ -524,3 +547,34 @@ class Town:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return (np.concatenate([v for v, _ in self.peer_edges]),
                 np.concatenate([q for _, q in self.peer_edges]))
+
+
+def _moving_mean(ema: np.ndarray, where: np.ndarray, today: np.ndarray) -> None:
+    """Update a weekly moving mean in place; ``today`` is zero outside ``where``.
+
+    Written as ``ema + w * (today - ema)`` everywhere, so results do not depend on how
+    sparse ``where`` is.
+    """
+    weight = np.float32(EMA_WEIGHT)
+    before = ema[where]
+    ema -= weight * ema
+    ema[where] = before + weight * (today - before)
+
+
+def _compact(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct ``ids`` (below ``n``) and each id's position among them.
+
+    The same as ``np.unique(ids, return_inverse=True)``, in time linear in ``n`` rather
+    than a sort: cheaper for the tens of thousands of carers a big town has each day.
+    """
+    seen = np.zeros(n, dtype=bool)
+    seen[ids] = True
+    distinct = np.flatnonzero(seen)
+    position = np.empty(n, dtype=np.int64)
+    position[distinct] = np.arange(len(distinct))
+    return distinct, position[ids]
+
+
+def _unit_noise(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Uniform draws scaled to mean 0 and variance 1 (a quarter the cost of normals)."""
+    return (rng.random(n, dtype=np.float32) - np.float32(0.5)) * np.float32(np.sqrt(12.0))

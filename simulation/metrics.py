@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.day import CARER_MIN_HOURS_WEEK, Tally, Town
+from simulation.day import Tally, Town
 from simulation.rules.loneliness import LONELY_ABOVE
 from simulation.rules.strain import STRAINED_ABOVE
 from simulation.state import ACTIVE, NEVER
@@ -45,14 +45,8 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else 0.0
 
 
-def _carers(town: Town) -> np.ndarray:
-    """Adults whose unpaid care averages at least an hour a week."""
-    return (town.state.given_ema * 7.0 >= CARER_MIN_HOURS_WEEK) & town.pop.adult
-
-
-def _carer_prevalence(town: Town, group: np.ndarray) -> float:
-    adults = town.pop.adult & group
-    return _ratio(float((_carers(town) & group).sum()), float(adults.sum()))
+def _carer_prevalence(town: Town, group: np.ndarray, adults_in_group: int) -> float:
+    return _ratio(float(group[town.carers].sum()), float(adults_in_group))
 
 
 def gini(values: np.ndarray) -> float:
@@ -137,27 +131,26 @@ METRICS: tuple[Metric, ...] = (
            "Share of today's unpaid hours carried by ethnic-minority residents.",
            lambda town, t: _ratio(t.unpaid_hours_minority, _unpaid(t))),
     Metric("population_share_women", "share", "mean", "Women's share of adults.",
-           lambda town, t: _ratio(float((town.pop.female & town.pop.adult).sum()),
-                                  town.adults)),
+           lambda town, t: _ratio(town.adult_women, town.adults)),
     Metric("population_share_minority", "share", "mean",
            "Ethnic-minority residents' share of adults.",
-           lambda town, t: _ratio(float((town.pop.minority & town.pop.adult).sum()),
-                                  town.adults)),
+           lambda town, t: _ratio(town.adult_minority, town.adults)),
     Metric("unpaid_gini", "index 0-1", "mean",
            "Gini coefficient of weekly unpaid hours among carers.",
-           lambda town, t: gini(town.state.given_ema[_carers(town)])),
+           lambda town, t: gini(town.state.given_ema[town.carers])),
     Metric("carers", "people", "mean", "Adults giving at least an hour of unpaid care a week.",
-           lambda town, t: int(_carers(town).sum())),
+           lambda town, t: len(town.carers)),
     Metric("carer_prevalence", "share", "mean", "Share of adults who are carers.",
-           lambda town, t: _carer_prevalence(town, town.pop.adult)),
+           lambda town, t: _ratio(len(town.carers), town.adults)),
     Metric("carer_prevalence_women", "share", "mean", "Share of adult women who are carers.",
-           lambda town, t: _carer_prevalence(town, town.pop.female)),
+           lambda town, t: _carer_prevalence(town, town.pop.female, town.adult_women)),
     Metric("carer_prevalence_men", "share", "mean", "Share of adult men who are carers.",
-           lambda town, t: _carer_prevalence(town, ~town.pop.female)),
+           lambda town, t: _carer_prevalence(town, ~town.pop.female,
+                                             town.adults - town.adult_women)),
     Metric("carers_50h_share", "share", "mean", "Share of carers giving 50+ hours a week.",
            lambda town, t: _ratio(
-               float((town.state.given_ema[_carers(town)] * 7.0
-                      >= HEAVY_CARER_HOURS_WEEK).sum()), float(_carers(town).sum()))),
+               float((town.state.given_ema[town.carers] * 7.0
+                      >= HEAVY_CARER_HOURS_WEEK).sum()), float(len(town.carers)))),
     Metric("carers_strained", "people", "mean", "Carers under strain (not burnt out).",
            lambda town, t: int(((town.state.strain > STRAINED_ABOVE)
                                 & ~town.burnt_out()).sum())),
@@ -187,8 +180,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("decisions_waiting", "decisions", "mean", "Decisions waiting for a manager.",
            lambda town, t: t.decisions_waiting),
     Metric("lonely_share", "share", "mean", "Share of residents aged 65+ who are often lonely.",
-           lambda town, t: float((town.state.loneliness[town.pop.older] > LONELY_ABOVE)
-                                 .mean()) if town.pop.older.any() else 0.0),
+           lambda town, t: float((town.state.loneliness[town.older] > LONELY_ABOVE).mean())
+           if len(town.older) else 0.0),
     Metric("client_wellbeing", "score 0-1", "mean",
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),

@@ -23,15 +23,18 @@ EDGE_KINDS = (*SOCIAL_KINDS, "caseload", "peer")
 
 @dataclass(frozen=True)
 class Ties:
-    """Undirected ties of one kind, stored in both directions as CSR.
+    """Undirected ties, stored in both directions as CSR.
 
     Attributes:
         indptr: Row pointers, length residents + 1.
         indices: Column (neighbour) index of each stored direction.
+        kind: Index into :data:`SOCIAL_KINDS` of each stored direction, for ties of
+            several kinds in one structure (``None`` for a single kind).
     """
 
     indptr: np.ndarray
     indices: np.ndarray
+    kind: np.ndarray | None = None
 
     @classmethod
     def from_pairs(cls, u: np.ndarray, v: np.ndarray, n: int) -> Ties:
@@ -54,8 +57,8 @@ class Ties:
         keep = rows < self.indices
         return rows[keep], self.indices[keep]
 
-    def edges_of(self, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ties of the given residents, as (position in ``residents``, neighbour index).
+    def entries_of(self, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stored entries of the given residents' rows: (position in ``residents``, entry).
 
         Cost grows with the number of ties returned, not with the town's size.
         """
@@ -63,16 +66,22 @@ class Ties:
         counts = self.indptr[residents + 1] - starts
         owner = np.repeat(np.arange(len(residents)), counts)
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        return owner, self.indices[np.repeat(starts, counts) + offsets]
+        return owner, np.repeat(starts, counts) + offsets
+
+    def edges_of(self, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ties of the given residents, as (position in ``residents``, neighbour index)."""
+        owner, entries = self.entries_of(residents)
+        return owner, self.indices[entries]
 
 
 @dataclass(frozen=True)
 class Network:
-    """The town's social ties by kind."""
+    """The town's social ties by kind, and all of them together (``social``)."""
 
     family: Ties
     kin: Ties
     neighbour: Ties
+    social: Ties
 
     def by_kind(self) -> dict[str, Ties]:
         """The ties keyed by edge kind."""
@@ -101,11 +110,21 @@ def build_network(pop: Population, params: Params, rng: np.random.Generator) -> 
     kin_u, kin_v = _drop_pairs(*kin, exclude=family, n=n)
     nb_u, nb_v = _drop_pairs(*neighbour, exclude=(np.r_[family[0], kin_u],
                                                    np.r_[family[1], kin_v]), n=n)
-    return Network(
-        family=Ties.from_pairs(*family, n),
-        kin=Ties.from_pairs(kin_u, kin_v, n),
-        neighbour=Ties.from_pairs(nb_u, nb_v, n),
-    )
+    by_kind = (Ties.from_pairs(*family, n), Ties.from_pairs(kin_u, kin_v, n),
+               Ties.from_pairs(nb_u, nb_v, n))
+    return Network(*by_kind, social=_merge(by_kind, n))
+
+
+def _merge(by_kind: tuple[Ties, ...], n: int) -> Ties:
+    """One CSR holding every kind, each row's entries in :data:`SOCIAL_KINDS` order."""
+    rows = np.concatenate([np.repeat(np.arange(n), t.degree) for t in by_kind])
+    order = np.argsort(rows, kind="stable")  # stable: kinds stay in order within a row
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sum(t.degree for t in by_kind), out=indptr[1:])
+    kinds = np.concatenate([np.full(len(t.indices), code, dtype=np.int8)
+                            for code, t in enumerate(by_kind)])
+    return Ties(indptr=indptr, indices=np.concatenate([t.indices for t in by_kind])[order],
+                kind=kinds[order])
 
 
 def _household_cliques(pop: Population) -> tuple[np.ndarray, np.ndarray]:

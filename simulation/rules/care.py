@@ -86,9 +86,9 @@ def share_along_ties(owner: np.ndarray, carer: np.ndarray, remaining: np.ndarray
     owner, carer, offer = owner[live], carer[live], offer[live]
     if len(owner) == 0:
         return np.zeros_like(remaining), (carer, np.zeros(0, np.float32))
-    _, first, slot = np.unique(carer, return_index=True, return_inverse=True)
-    split = offer[first] / np.bincount(slot)  # each carer's offer per needy tie
-    per_tie = split[slot]
+    # Each carer's offer per needy tie (carer ids should be compact: the cost grows with
+    # the largest id).
+    per_tie = offer / np.bincount(carer)[carer]
     available = np.bincount(owner, weights=per_tie, minlength=len(remaining))
     received = np.minimum(remaining, available)
     taken = np.divide(received, available, out=np.zeros_like(available),
@@ -105,9 +105,18 @@ def primary_ties(owner: np.ndarray, offer: np.ndarray) -> np.ndarray:
     primary = np.zeros(len(owner), dtype=bool)
     if len(owner) == 0:
         return primary
-    order = np.lexsort((-offer, owner))
-    first = np.r_[True, owner[order][1:] != owner[order][:-1]]
-    primary[order[first]] = True
+    if np.any(owner[1:] < owner[:-1]):  # the model passes ties grouped by recipient
+        order = np.lexsort((-offer, owner))
+        first = np.r_[True, owner[order][1:] != owner[order][:-1]]
+        primary[order[first]] = True
+        return primary & (offer > 0)
+    # Grouped: each recipient's largest offer by segment, then its first tie holding it.
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    largest = np.maximum.reduceat(offer, starts)
+    segment = np.cumsum(np.r_[True, owner[1:] != owner[:-1]]) - 1
+    best = np.flatnonzero(offer == largest[segment])
+    first = np.r_[True, owner[best][1:] != owner[best][:-1]]
+    primary[best[first]] = True
     return primary & (offer > 0)
 
 

@@ -19,7 +19,8 @@ def drift_frailty(frailty: np.ndarray, level: np.ndarray, unmet_share: np.ndarra
 
     Frailty returns toward the person's age-typical level; unmet care need and
     loneliness push it up; volunteering lowers the level a volunteer returns to (the
-    need to feel useful, met); ``noise`` (standard normal draws) adds day-to-day chance.
+    need to feel useful, met); ``noise`` (draws of mean 0 and variance 1) adds
+    day-to-day chance. Arithmetic is in float32, the state's own precision.
 
     Args:
         frailty: Current frailty.
@@ -27,15 +28,18 @@ def drift_frailty(frailty: np.ndarray, level: np.ndarray, unmet_share: np.ndarra
         unmet_share: Share (0-1) of the person's care need left unmet lately.
         lonely: Whether the person is lonely.
         volunteering: Whether the person is an active peer volunteer.
-        noise: Standard normal draws, one per person.
+        noise: Draws of mean 0 and variance 1, one per person.
         p: Parameters.
     """
-    dt = 1.0 / DAYS_PER_YEAR
-    target = level * np.where(volunteering, 1.0 - p.volunteer_frailty_benefit, 1.0)
-    push = p.unmet_frailty_effect * unmet_share + p.lonely_frailty_effect * lonely
-    change = dt * (p.frailty_reversion * (target - frailty) + push)
-    change += p.frailty_noise * np.sqrt(dt) * noise
-    return np.clip(frailty + change, 0.0, 1.0).astype(np.float32)
+    f32 = np.float32
+    rate = f32(p.frailty_reversion)
+    change = rate * (level - frailty) + f32(p.unmet_frailty_effect) * unmet_share
+    change += f32(p.lonely_frailty_effect) * lonely
+    volunteers = np.flatnonzero(volunteering)  # few: adjust them alone
+    change[volunteers] -= rate * f32(p.volunteer_frailty_benefit) * level[volunteers]
+    new = frailty + f32(1.0 / DAYS_PER_YEAR) * change
+    new += f32(p.frailty_noise / np.sqrt(DAYS_PER_YEAR)) * noise
+    return np.clip(new, 0.0, 1.0, out=new).astype(np.float32, copy=False)
 
 
 def care_need(frailty: np.ndarray, days_since_discharge: np.ndarray, p: Params) -> np.ndarray:
@@ -69,7 +73,12 @@ def admission_probability(frailty: np.ndarray, recent_discharge: np.ndarray,
         waiting: Whether a decision about the person's care is waiting.
         p: Parameters.
     """
-    yearly = p.admission_rate * np.exp(p.frailty_admission_slope * frailty)
-    yearly = yearly * np.where(recent_discharge, p.post_discharge_risk, 1.0)
-    yearly = yearly * (1.0 + p.gap_risk * open_gaps + p.waiting_risk * waiting)
-    return -np.expm1(-yearly / DAYS_PER_YEAR)
+    f32 = np.float32
+    yearly = f32(p.admission_rate) * np.exp(f32(p.frailty_admission_slope)
+                                            * np.asarray(frailty, dtype=np.float32))
+    # Only the few recently discharged or waiting residents have a multiplier.
+    special = np.flatnonzero(recent_discharge | (open_gaps > 0) | waiting)
+    yearly[special] *= (np.where(recent_discharge[special], p.post_discharge_risk, 1.0)
+                        * (1.0 + p.gap_risk * open_gaps[special]
+                           + p.waiting_risk * waiting[special])).astype(np.float32)
+    return -np.expm1(f32(-1.0 / DAYS_PER_YEAR) * yearly)

@@ -23,12 +23,15 @@ class Resident(mesa.Agent):
 
     Args:
         model: The model.
-        index: The resident's index into the state arrays (also their graph node).
+        index: The resident's index into the state arrays (also their graph node);
+            the agent's ``unique_id`` is ``index + 1``.
     """
 
     def __init__(self, model: CareModel, index: int) -> None:
         super().__init__(model)
         self.index = index
+        # Ids follow the index, not the order agents happen to be made in.
+        self.unique_id = index + 1
 
     @property
     def _town(self):
@@ -108,6 +111,7 @@ class Professional(mesa.Agent):
     def __init__(self, model: CareModel, post: int) -> None:
         super().__init__(model)
         self.post = post
+        self.unique_id = model.town.pop.size + post + 1  # after every resident's id
 
     @property
     def morale(self) -> float:
@@ -121,7 +125,7 @@ class Professional(mesa.Agent):
 
     @property
     def capacity_hours(self) -> float:
-        """Hours available today."""
+        """Hours available on the next day (set at the end of each day)."""
         return float(self.model.town.state.hours_available[self.post])
 
     @property

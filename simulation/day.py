@@ -222,8 +222,10 @@ class Town:
         s.notified[heard] = True
         if p.peer_scheme:
             self.peer_stage[heard] = PEER_WAITING
-            # Substitution: the professional leaves some cases to the scheme.
-            heard = heard[rng.random(len(heard)) >= p.peer_substitution]
+            # Substitution: the professional leaves some cases to the scheme. Drawn only
+            # when it can happen, so arms with and without the scheme stay paired.
+            if p.peer_substitution > 0:
+                heard = heard[rng.random(len(heard)) >= p.peer_substitution]
         self._professional_visit(heard, rng)
 
     def _professional_visit(self, residents: np.ndarray, rng: np.random.Generator) -> None:

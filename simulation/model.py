@@ -45,7 +45,10 @@ class CareModel(mesa.Model):
         super().__init__(rng=self.town.streams["mesa"])
         self.seed = seed
         self.days = days
-        self.residents = [Resident(self, i) for i in range(self.town.pop.size)]
+        # Resident agents are made on first use: a million of them cost seconds and
+        # hundreds of megabytes, and batch runs never look at them.
+        self._residents: list[Resident | None] = [None] * self.town.pop.size
+        self._all_made = False
         self.posts = [Professional(self, p) for p in range(self.town.posts)]
         self.latest: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
@@ -83,8 +86,30 @@ class CareModel(mesa.Model):
             "peer_volunteer": s.volunteer == ACTIVE,
         }
 
+    def resident(self, index: int) -> Resident:
+        """The agent of resident ``index`` (made on first use)."""
+        agent = self._residents[index]
+        if agent is None:
+            agent = self._residents[index] = Resident(self, index)
+        return agent
+
+    @property
+    def residents(self) -> list[Resident]:
+        """Every resident's agent, by index."""
+        if not self._all_made:
+            for index in range(len(self._residents)):
+                self.resident(index)
+            self._all_made = True
+        return self._residents  # type: ignore[return-value]
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All agents: every resident and every professional post."""
+        self.residents  # noqa: B018 - makes any resident agents not yet made
+        return super().agents
+
     def _residents_where(self, mask: np.ndarray) -> mesa.agent.AgentSet:
-        return mesa.agent.AgentSet([self.residents[i] for i in np.flatnonzero(mask)],
+        return mesa.agent.AgentSet([self.resident(int(i)) for i in np.flatnonzero(mask)],
                                    random=self.random)
 
     @property

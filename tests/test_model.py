@@ -140,3 +140,15 @@ def test_daily_metrics_include_every_name_the_brief_asks_for() -> None:
                 "staff_morale", "staff_attrition", "decision_delay_days", "lonely_share",
                 "cost_total", "unpaid_value", "discharges"]
     assert set(required) <= set(NAMES)
+
+
+def test_resident_agents_are_made_on_first_use_with_stable_ids() -> None:
+    model = CareModel(scenario="baseline", seed=4, residents=1_000, warmup_days=20)
+    assert sum(a is not None for a in model._residents) == 0  # none made yet
+    patients = model.patients
+    made = sum(a is not None for a in model._residents)
+    assert 0 < made == len(patients) < 1_000
+    assert all(a.unique_id == a.index + 1 for a in patients)
+    assert len(model.agents) == 1_000 + len(model.posts)  # asking for all makes all
+    ids = sorted(a.unique_id for a in model.agents)
+    assert ids == list(range(1, 1_000 + len(model.posts) + 1))

@@ -58,6 +58,15 @@ def _measure_agents(residents: int, seed: int) -> dict[str, float]:
             "step_ms": 1000 * statistics.median(steps)}
 
 
+def _measure_reference(residents: int, days: int, seed: int) -> dict[str, float]:
+    from simulation.params import Params
+    from simulation.reference import run_reference
+
+    started = time.perf_counter()
+    run_reference(Params.from_overrides({"residents": residents}), seed, days)
+    return {"wall_s": time.perf_counter() - started}
+
+
 def _measure_starsim(residents: int, days: int, seed: int) -> dict[str, float]:
     import starsim as ss
 
@@ -69,7 +78,8 @@ def _measure_starsim(residents: int, days: int, seed: int) -> dict[str, float]:
     return {"wall_s": time.perf_counter() - started, "version": ss.__version__}
 
 
-MEASURES = {"carecap": _measure_carecap, "starsim": _measure_starsim}
+MEASURES = {"carecap": _measure_carecap, "starsim": _measure_starsim,
+            "reference": _measure_reference}
 
 
 def _child(kind: str, residents: int, days: int, seed: int) -> dict[str, float]:
@@ -100,6 +110,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--starsim-size", type=int, default=100_000)
+    parser.add_argument("--reference-size", type=int, default=10_000,
+                        help="residents for the per-agent reference (one run: it is slow)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -133,6 +145,14 @@ def main() -> None:
         if mine:
             print(f"carecap / Starsim wall-time ratio at {args.starsim_size:,}: "
                   f"{mine['wall_s'] / wall:.2f}")
+
+    reference = _child("reference", args.reference_size, args.days, 0)
+    mine = report["carecap"].get(args.reference_size)  # type: ignore[union-attr]
+    if "error" not in reference and mine:
+        report["reference"] = {"residents": args.reference_size, **reference}
+        print(f"per-agent reference engine, {args.reference_size:,} residents: "
+              f"{reference['wall_s']:.1f} s (one run); vectorised is "
+              f"{reference['wall_s'] / mine['wall_s']:.0f}x faster")
 
     agents = [_child("agents", 2_000, args.days, seed) for seed in range(args.repeats)]
     if not any("error" in r for r in agents):

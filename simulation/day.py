@@ -108,8 +108,8 @@ class Town:
         self.posts = professional_posts(params)
         self.state: State = initial_state(self.pop, params, self.posts)
         self.peer_stage = np.zeros(self.pop.size, dtype=np.int8)
-        self.social_ties = (self.network.kin.degree + self.network.neighbour.degree) \
-            .astype(np.float32)
+        ties = self.network.kin.degree + self.network.neighbour.degree
+        self.quiet = loneliness.quiet_level(self.pop.isolation, ties, params)
         self.adults = int(self.pop.adult.sum())
         self.adult_women = int((self.pop.adult & self.pop.female).sum())
         self.adult_minority = int((self.pop.adult & self.pop.minority).sum())
@@ -122,11 +122,14 @@ class Town:
         self.peer_edges: list[tuple[np.ndarray, np.ndarray]] = []
         self.caseload = np.empty(0, dtype=np.int64)
         self.given_today = np.zeros(self.pop.size, dtype=np.float32)
+        self._gave = np.empty(0, dtype=np.int64)  # residents with given_today set
         self._peer_received: tuple[np.ndarray, np.ndarray] = (np.empty(0, np.int64),
                                                                np.empty(0, np.float32))
         self._peer_givers = np.empty(0, np.int64)
         self._patch_outcomes: dict[str, np.ndarray] = {}
         self._needy = np.empty(0, dtype=np.int64)  # residents in need today
+        self._seen = np.zeros(self.pop.size, dtype=bool)  # scratch buffers for _compact
+        self._position = np.zeros(self.pop.size, dtype=np.int64)
         self._recent = np.zeros(self.pop.size, dtype=bool)  # at home, discharged <= 30 days
         self._set_capacity()
         while self.day < 0:
@@ -317,7 +320,7 @@ class Town:
         # Unpaid care along ties. Carers get compact local ids (0..carers-1) for the day.
         owner, entry = self.network.social.entries_of(needy)
         tie_kind = self.network.social.kind[entry]
-        carers, local = _compact(self.network.social.indices[entry], pop.size)
+        carers, local = self._compact(self.network.social.indices[entry])
         ready = care.availability(pop.adult[carers], ~s.in_hospital[carers],
                                   s.burnout_until[carers] > self.day, s.frailty[carers],
                                   pop.willingness[carers], pop.female[carers], p)
@@ -393,8 +396,9 @@ class Town:
                                          + peer[pop.female[peer_givers]].sum())
         tally.unpaid_hours_minority = float(unpaid_given[pop.minority[carers]].sum()
                                             + peer[pop.minority[peer_givers]].sum())
-        self.given_today = np.zeros(pop.size, dtype=np.float32)
+        self.given_today[self._gave] = 0.0  # only yesterday's carers need clearing
         self.given_today[carers] = unpaid_given
+        self._gave = carers
         unmet_share = remaining / s.need[needy]
         _moving_mean(s.given_ema, carers, unpaid_given)
         self.carers = np.flatnonzero((s.given_ema * np.float32(7.0) >= CARER_MIN_HOURS_WEEK)
@@ -411,6 +415,19 @@ class Town:
         s.balance[needy] -= neighbour_got
         s.norm[needy] = np.minimum(s.norm[needy] + p.norm_gain_when_helped * neighbour_got, 1.0)
         self._spread_norm()
+
+    def _compact(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted distinct resident ``ids`` and each id's position among them.
+
+        The same as ``np.unique(ids, return_inverse=True)``, in time linear in the
+        town's size rather than a sort, with buffers kept between days: fresh town-sized
+        arrays each day cost more in page faults than the work itself.
+        """
+        self._seen[ids] = True
+        distinct = np.flatnonzero(self._seen)
+        self._seen[distinct] = False
+        self._position[distinct] = np.arange(len(distinct))
+        return distinct, self._position[ids]
 
     def _update_need(self) -> np.ndarray:
         """Set today's care need of everyone at home; return those in need (sorted).
@@ -447,9 +464,8 @@ class Town:
     def _loneliness(self) -> None:
         """Phase 7: loneliness moves toward what unpaid contact allows."""
         s, p = self.state, self.params
-        contact = s.contact_ema + loneliness.TIE_CONTACT_HOURS * self.social_ties
-        s.loneliness[:] = loneliness.loneliness_step(s.loneliness, self.pop.isolation,
-                                                     contact, s.volunteer == ACTIVE, p)
+        s.loneliness[:] = loneliness.loneliness_step(s.loneliness, self.quiet, s.contact_ema,
+                                                     s.volunteer == ACTIVE, p)
 
     def _raise_decisions(self, residents: np.ndarray) -> None:
         """Raise a decision for each resident who has none waiting."""
@@ -554,27 +570,12 @@ class Town:
 def _moving_mean(ema: np.ndarray, where: np.ndarray, today: np.ndarray) -> None:
     """Update a weekly moving mean in place; ``today`` is zero outside ``where``.
 
-    Written as ``ema + w * (today - ema)`` everywhere, so results do not depend on how
-    sparse ``where`` is.
+    Outside ``where`` the mean decays in place; inside it is ``ema + w * (today - ema)``.
     """
     weight = np.float32(EMA_WEIGHT)
     before = ema[where]
-    ema -= weight * ema
+    ema *= np.float32(1.0) - weight  # in place: no town-sized temporaries
     ema[where] = before + weight * (today - before)
-
-
-def _compact(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct ``ids`` (below ``n``) and each id's position among them.
-
-    The same as ``np.unique(ids, return_inverse=True)``, in time linear in ``n`` rather
-    than a sort: cheaper for the tens of thousands of carers a big town has each day.
-    """
-    seen = np.zeros(n, dtype=bool)
-    seen[ids] = True
-    distinct = np.flatnonzero(seen)
-    position = np.empty(n, dtype=np.int64)
-    position[distinct] = np.arange(len(distinct))
-    return distinct, position[ids]
 
 
 def _unit_noise(rng: np.random.Generator, n: int) -> np.ndarray:

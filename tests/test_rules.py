@@ -564,12 +564,19 @@ def test_loneliness_step():
     p = params(loneliness_rate=0.5, contact_hours=2.0)
     out = loneliness.loneliness_step(
         loneliness=floats(0.2, 0.8, 0.8, 0.4),
-        isolation=floats(0.8, 0.8, 0.8, 0.0),
-        contact=floats(0.0, 2 * math.log(2), 0.0, 0.0),
+        quiet=floats(0.8, 0.8, 0.8, 0.0),
+        care_contact=floats(0.0, 2 * math.log(2), 0.0, 0.0),
         volunteering=bools(False, False, True, False), p=p)
     # levels: 0.8; 0.8*exp(-2ln2/2) = 0.4; volunteer 0.8*0.5 = 0.4; 0
     # halfway there: 0.2+0.3 = 0.5; 0.8-0.2 = 0.6; 0.6; 0.4-0.2 = 0.2
     assert out == pytest.approx([0.5, 0.6, 0.6, 0.2], abs=1e-6)
+
+
+def test_quiet_level_is_isolation_eased_by_everyday_ties():
+    p = params(contact_hours=0.1)
+    out = loneliness.quiet_level(floats(0.6, 0.6), np.array([0, 2]), p)
+    # two ties give 2 * 0.05 = 0.1 hours a day: exp(-0.1 / 0.1) = 1/e
+    assert out == pytest.approx([0.6, 0.6 / math.e], rel=1e-6)
 
 
 def test_loneliness_step_rate_extremes():

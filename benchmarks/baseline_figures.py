@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
+from benchmarks.common import replicate_parser
 from simulation import run
 
 TARGETS = {
@@ -26,11 +25,7 @@ TARGETS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--residents", type=int, default=10_000)
-    parser.add_argument("--days", type=int, default=365)
-    args = parser.parse_args()
+    args = replicate_parser(__doc__, seeds=10, residents=10_000, days=365).parse_args()
     runs = [run("baseline", seed=s, days=args.days, residents=args.residents).summary
             for s in range(args.seeds)]
     print(f"baseline, {args.seeds} seeds, {args.residents} residents, {args.days} days")

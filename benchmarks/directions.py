@@ -8,10 +8,9 @@ against the baseline with the same seed, its standard deviation and standard err
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
+from benchmarks.common import replicate_parser
 from simulation import run
 
 CHECKS = (
@@ -23,11 +22,7 @@ CHECKS = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--residents", type=int, default=10_000)
-    parser.add_argument("--days", type=int, default=365)
-    args = parser.parse_args()
+    args = replicate_parser(__doc__, seeds=20, residents=10_000, days=365).parse_args()
     arms = sorted({arm for arm, _ in CHECKS})
     summaries = {arm: [] for arm in ["baseline", *arms]}
     for seed in range(args.seeds):

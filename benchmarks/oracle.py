@@ -9,11 +9,11 @@ of the engines' means and its standard error over seeds. Used to set the toleran
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 
+from benchmarks.common import replicate_parser
 from simulation import run
 from simulation.params import Params
 from simulation.reference import COMPARED, run_reference
@@ -31,11 +31,7 @@ def engine_means(params: Params, seeds: range, days: int) -> tuple[np.ndarray, n
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=6)
-    parser.add_argument("--residents", type=int, default=3_000)
-    parser.add_argument("--days", type=int, default=150)
-    args = parser.parse_args()
+    args = replicate_parser(__doc__, seeds=6, residents=3_000, days=150).parse_args()
     params = Params.from_overrides({"residents": args.residents, "peer_scheme": True,
                                     "warmup_days": 60})
     started = time.perf_counter()

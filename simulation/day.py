@@ -332,14 +332,14 @@ class Town:
         owner, local, tie_kind, tie_offer = (owner[offered], local[offered], tie_kind[offered],
                                              tie_offer[offered])
         given = np.zeros((len(SOCIAL_KINDS), len(carers)), dtype=np.float32)
-        neighbour_got = received_unpaid  # replaced in the loop; keeps the name bound
+        received = np.zeros((len(SOCIAL_KINDS), len(needy)), dtype=np.float32)
         for code, kind in enumerate(SOCIAL_KINDS):
             of_kind = tie_kind == code
             k_owner, k_carer, offer = owner[of_kind], local[of_kind], tie_offer[of_kind]
             # Household care falls on a primary carer first; the others top up.
             rounds = [care.primary_ties(k_owner, offer), slice(None)] if kind == "family" \
                 else [slice(None)]
-            got = np.zeros(len(needy), dtype=np.float32)
+            got = received[code]
             for ties_in_round in rounds:
                 left = np.maximum(offer - given[code][k_carer], 0.0)  # after earlier rounds
                 got_now, (gave_carer, gave) = care.share_along_ties(
@@ -351,8 +351,6 @@ class Town:
                     .astype(np.float32)
             received_unpaid += got
             hours[kind] = float(got.sum())
-            if kind == "neighbour":
-                neighbour_got = got
 
         waiting = s.decision_pending[needy]
         support = np.where(waiting, WAITING_SUPPORT_SHARE, 1.0)
@@ -411,7 +409,9 @@ class Town:
             if len(needy) else 1.0
 
         # Mutual aid: the give/receive balance, and the norm of those helped rises.
-        s.balance[carers] += given[SOCIAL_KINDS.index("neighbour")]
+        neighbour = SOCIAL_KINDS.index("neighbour")
+        neighbour_got = received[neighbour]
+        s.balance[carers] += given[neighbour]
         s.balance[needy] -= neighbour_got
         s.norm[needy] = np.minimum(s.norm[needy] + p.norm_gain_when_helped * neighbour_got, 1.0)
         self._spread_norm()

@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--out", metavar="FILE", help="write daily metrics (.csv or .parquet)")
     run_cmd.add_argument("--summary", metavar="FILE", help="write the run's summary (.json)")
 
+    sweep_cmd = commands.add_parser("sweep", help="run an experiment file's sweep")
+    sweep_cmd.add_argument("experiment", help="an experiment .toml file")
+    sweep_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
+                           help="worker processes (default: all cores)")
+    sweep_cmd.add_argument("--out", metavar="DIR",
+                           help="sweep folder (default: out/EXPERIMENT); rerun to resume")
+    sweep_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
+    sweep_cmd.add_argument("--residents", metavar="N", help="override the residents")
+    sweep_cmd.add_argument("--days", metavar="D", help="override the days")
+
     commands.add_parser("scenarios", help="list the shipped scenarios")
     commands.add_parser("params", help="list parameters with units, ranges and sources")
     return parser
@@ -219,6 +229,45 @@ def _print_summary(console: Console, title: str, summary: dict[str, float], seed
     console.print(table)
 
 
+# -- sweep ---------------------------------------------------------------------------
+
+
+def _sweep(args: argparse.Namespace, console: Console) -> int:
+    from simulation.sweep.executor import execute
+    from simulation.sweep.experiment import ExperimentError, load_experiment
+    from simulation.sweep.store import StoreError, SweepStore
+
+    workers = _whole_number("--workers", args.workers, 1, 1024)
+    sizes = {flag: _whole_number(f"--{flag}", value, low, high) for flag, value, low, high in (
+        ("replicates", args.replicates, 1, 100_000), ("residents", args.residents, 50,
+                                                       5_000_000),
+        ("days", args.days, 1, MAX_DAYS)) if value is not None}
+    try:
+        experiment = load_experiment(args.experiment).resized(**sizes)
+    except ExperimentError as error:
+        raise CliError(str(error)) from None
+    store = SweepStore(args.out or Path("out") / experiment.name)
+    try:
+        store.prepare(experiment)
+        runs = experiment.runs()
+        done = len(store.finished())
+        console.print(f"{experiment.title}: {len(experiment.arms)} arms x "
+                      f"{experiment.replicates} replicates = {len(runs)} runs "
+                      f"({done} already finished) in {store.folder}, {workers} workers")
+        with Progress(TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
+                      TimeRemainingColumn(), console=Console(stderr=True)) as bar:
+            task = bar.add_task("sweep", total=len(runs), completed=done)
+            execute(experiment, store, workers,
+                    progress=lambda run, ok: bar.advance(task))
+    except StoreError as error:
+        raise CliError(str(error)) from None
+    failed = store.failed()
+    console.print(f"{len(store.finished())} runs finished, {len(failed)} failed"
+                  + (f" (see {store.runs_folder}/*.error.json)" if failed else ""))
+    return 1 if failed else 0
+
+
 # -- listings ------------------------------------------------------------------------
 
 
@@ -252,6 +301,11 @@ def _params(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "run": _run,
+    "sweep": _sweep,
     "scenarios": _scenarios,
     "params": _params,
 }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

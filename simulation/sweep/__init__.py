@@ -1,0 +1,1 @@
+"""Sweeps: experiment files, designs, a store that never loses a finished run, executors."""

@@ -1,0 +1,82 @@
+"""Run a sweep's pending runs in a local process pool, surviving errors and dead workers.
+
+A run that raises is recorded with its error and the sweep goes on. A worker that dies
+(killed, out of memory) breaks the pool: the pool is rebuilt and the unfinished runs
+retried; if it breaks again, runs go one at a time until the run that kills its worker
+is found, retried once more, then recorded as failed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+
+import pandas as pd
+
+from simulation.params import Params
+from simulation.runner import run as run_model
+from simulation.sweep.experiment import Experiment, Run
+from simulation.sweep.store import SweepStore
+
+KILLS_BEFORE_FAILED = 2
+# Workers fork from a server that has the model imported: fast to start, and safe
+# (forking this process itself, which has Arrow's threads, can deadlock).
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["simulation.runner"])
+
+
+def run_one(params: Params, seed: int, days: int) -> pd.DataFrame:
+    """One run's daily metrics (the function the workers call)."""
+    return run_model(None, params=params, seed=seed, days=days).daily
+
+
+def execute(experiment: Experiment, store: SweepStore, workers: int,
+            progress: Callable[[Run, bool], None] | None = None,
+            task: Callable[[Params, int, int], pd.DataFrame] = run_one) -> None:
+    """Run every planned run not yet finished, writing each result as it ends.
+
+    Args:
+        experiment: The experiment.
+        store: Its folder (prepared).
+        workers: Worker processes.
+        progress: Called as ``progress(run, ok)`` after each run ends.
+        task: What a worker runs (the model, or a stand-in in tests).
+    """
+    finished = store.finished()
+    pending = [r for r in experiment.runs() if r.run_id not in finished]
+    kills: dict[str, int] = {}
+    pool_size = workers
+    while pending:
+        broken = False
+        with ProcessPoolExecutor(max_workers=pool_size, mp_context=_CONTEXT) as pool:
+            futures = {pool.submit(task, experiment.params(r.arm), r.seed, experiment.days): r
+                       for r in pending}
+            for future in as_completed(futures):
+                run = futures[future]
+                error = future.exception()
+                if isinstance(error, BrokenProcessPool):
+                    broken = True
+                    continue
+                if error is None:
+                    store.save(run, future.result())
+                else:
+                    store.save_failure(run, "".join(traceback.format_exception(error)).strip())
+                pending.remove(run)
+                if progress is not None:
+                    progress(run, error is None)
+        if not broken:
+            break
+        if pool_size > 1:
+            pool_size = 1  # one at a time: the next break names the run that caused it
+            continue
+        culprit = pending[0]  # a one-worker pool runs in order: the first unfinished died
+        kills[culprit.run_id] = kills.get(culprit.run_id, 0) + 1
+        if kills[culprit.run_id] >= KILLS_BEFORE_FAILED:
+            store.save_failure(culprit, f"its worker process died {KILLS_BEFORE_FAILED} times")
+            pending.remove(culprit)
+            if progress is not None:
+                progress(culprit, False)
+            pool_size = workers

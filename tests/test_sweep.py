@@ -1,0 +1,134 @@
+"""Sweeps: experiment files, the store, and an executor that loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.params import Params
+from simulation.sweep.executor import execute, run_one
+from simulation.sweep.experiment import ExperimentError, load_experiment
+from simulation.sweep.store import StoreError, SweepStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"replicates": 2, "residents": 300, "days": 8}
+
+
+def _experiment(tmp_path: Path, text: str = "") -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text('title = "Tiny"\nscenarios = ["baseline", "peer_visits"]\n'
+                    'replicates = 2\nresidents = 300\ndays = 8\n' + text)
+    return path
+
+
+def test_shipped_experiments_load() -> None:
+    factorial = load_experiment(ROOT / "experiments" / "peer_x_devolved.toml")
+    assert [a.scenario for a in factorial.arms] == [
+        "baseline", "peer_visits", "devolved_decisions", "co_production_and_subsidiarity"]
+    oat = load_experiment(ROOT / "experiments" / "volunteer_willingness.toml")
+    assert len(oat.arms) == 1 + 6 and oat.arms[0].overrides == {}
+
+
+def test_designs_and_paired_seeds(tmp_path: Path) -> None:
+    experiment = load_experiment(_experiment(tmp_path, "[design.factors]\n"
+                                             "risk_aversion = [0.1, 0.9]\n"
+                                             "peer_scheme = [false, true]\n"))
+    assert len(experiment.arms) == 2 * 4  # two scenarios x a 2x2 factorial
+    seeds = {(r.arm, r.replicate): r.seed for r in experiment.runs()}
+    assert all(seeds[(a, 1)] == seeds[(0, 1)] for a in range(8))  # common random numbers
+    assert experiment.params(3).risk_aversion == 0.9 and experiment.params(3).peer_scheme
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[design]\nkind = \"sobel\"\n", "design.kind"),
+    ("[design.factors]\nrisk_aversion = [2.0]\n", "design.factors.risk_aversion"),
+    ("[design.factors]\nno_such = [1]\n", "unknown parameter"),
+    ("outcomes = [\"happiness\"]\n", "outcomes"),
+    ("colour = 1\n", "unknown field 'colour'"),
+])
+def test_bad_experiment_files_name_the_field(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ExperimentError, match=expected):
+        load_experiment(_experiment(tmp_path, text))
+
+
+def test_sweep_writes_every_run_once_and_resumes(tmp_path: Path) -> None:
+    experiment = load_experiment(_experiment(tmp_path))
+    store = SweepStore(tmp_path / "out")
+    store.prepare(experiment)
+    execute(experiment, store, workers=2)
+    first = store.load().sort_values(["run_id", "day"]).reset_index(drop=True)
+    assert store.finished() == {r.run_id for r in experiment.runs()}
+    assert len(first) == 4 * 8
+
+    # Lose one run, run again: only it is redone, and the results are the same.
+    (store.runs_folder / "a001-r0000.parquet").unlink()
+    done: list[str] = []
+    execute(experiment, store, workers=1, progress=lambda run, ok: done.append(run.run_id))
+    assert done == ["a001-r0000"]
+    again = store.load().sort_values(["run_id", "day"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_a_folder_with_another_sweep_is_refused(tmp_path: Path) -> None:
+    store = SweepStore(tmp_path / "out")
+    store.prepare(load_experiment(_experiment(tmp_path)))
+    with pytest.raises(StoreError, match="different sweep"):
+        store.prepare(load_experiment(_experiment(tmp_path)).resized(replicates=3))
+
+
+def _raises_for_peer_scheme(params: Params, seed: int, days: int) -> pd.DataFrame:
+    if params.peer_scheme and seed == 1:
+        raise RuntimeError("this run breaks")
+    return run_one(params, seed, days)
+
+
+def _dies_for_peer_scheme(params: Params, seed: int, days: int) -> pd.DataFrame:
+    if params.peer_scheme and seed == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # the worker process dies outright
+    return run_one(params, seed, days)
+
+
+@pytest.mark.parametrize("task", [_raises_for_peer_scheme, _dies_for_peer_scheme])
+def test_a_raising_run_or_a_dying_worker_is_survived(tmp_path: Path, task) -> None:
+    experiment = load_experiment(_experiment(tmp_path))
+    store = SweepStore(tmp_path / "out")
+    store.prepare(experiment)
+    execute(experiment, store, workers=2, task=task)
+    assert store.finished() == {"a000-r0000", "a000-r0001", "a001-r0000"}
+    failed = store.failed()
+    assert set(failed) == {"a001-r0001"}
+    assert ("this run breaks" in failed["a001-r0001"]
+            or "died" in failed["a001-r0001"])
+
+
+def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    # Runs long enough (about half a second each) that the kill lands part-way.
+    experiment = (_experiment(tmp_path).read_text().replace("replicates = 2", "replicates = 6")
+                  .replace("residents = 300", "residents = 3000").replace("days = 8", "days = 30"))
+    path = tmp_path / "kill.toml"
+    path.write_text(experiment)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulation.cli", "sweep", str(path), "--out", str(out),
+               "--workers", "2"]
+    sweep = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "runs").glob("*.parquet"))) < 2:
+        time.sleep(0.05)
+    os.killpg(sweep.pid, signal.SIGKILL)
+    sweep.wait()
+    before = {p.name for p in (out / "runs").glob("*.parquet")}
+    assert 2 <= len(before) < 12  # killed part-way
+    assert not list((out / "runs").glob("*.tmp"))  # no half-written run visible as done
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    after = sorted(p.name for p in (out / "runs").glob("*.parquet"))
+    assert len(after) == 12 and set(before) <= set(after)
+    table = SweepStore(out).load()
+    assert table.groupby("run_id").size().eq(30).all()  # every run once, every day once

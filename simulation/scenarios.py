@@ -72,15 +72,19 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         if not path.is_file():
             raise ScenarioError(f"scenario {text!r}: unknown (shipped: {', '.join(shipped())};"
                                 " or give the path of a .toml file)")
+    return _parse(path, read_toml(path, "scenario", ScenarioError))
+
+
+def read_toml(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
+    """Read a TOML file, turning every way it can fail into one ``error`` naming it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"{path}: cannot be read ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML ({error})") from None
-    return _parse(path, data)
+        raise error(f"{path}: no such {what} file") from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot be read ({problem})") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: not valid TOML ({problem})") from None
 
 
 def _parse(path: Path, data: dict[str, Any]) -> Scenario:

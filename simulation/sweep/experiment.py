@@ -26,14 +26,13 @@ the rules allow, and arm differences are paired.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulation.metrics import NAMES
 from simulation.params import ParamError, Params, coerce
-from simulation.scenarios import ScenarioError, load_scenario
+from simulation.scenarios import ScenarioError, load_scenario, read_toml
 
 DESIGNS = ("factorial", "one_at_a_time")
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
@@ -108,14 +107,7 @@ def load_experiment(path: str | Path) -> Experiment:
         ExperimentError: The file is missing, malformed or names something unknown.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExperimentError(f"{path}: cannot be read ({error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ExperimentError(f"{path}: not valid TOML ({error})") from None
+    data = read_toml(path, "experiment", ExperimentError)
     unknown = set(data) - TOP_KEYS
     if unknown:
         raise ExperimentError(f"{path}: unknown field {sorted(unknown)[0]!r} "

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("experiment", help="an experiment .toml file")
     sweep_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
                            help="worker processes (default: all cores)")
+    sweep_cmd.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                           help="run on this Dask distributed scheduler instead of locally")
     sweep_cmd.add_argument("--out", metavar="DIR",
                            help="sweep folder (default: out/EXPERIMENT); rerun to resume")
     sweep_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
@@ -253,13 +255,14 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
         done = len(store.finished())
         console.print(f"{experiment.title}: {len(experiment.arms)} arms x "
                       f"{experiment.replicates} replicates = {len(runs)} runs "
-                      f"({done} already finished) in {store.folder}, {workers} workers")
+                      f"({done} already finished) in {store.folder}, "
+                      + (f"on {args.scheduler}" if args.scheduler else f"{workers} workers"))
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
                       TimeRemainingColumn(), console=Console(stderr=True)) as bar:
             task = bar.add_task("sweep", total=len(runs), completed=done)
-            execute(experiment, store, workers,
-                    progress=lambda run, ok: bar.advance(task))
+            execute(experiment, store, workers, progress=lambda run, ok: bar.advance(task),
+                    scheduler=args.scheduler)
     except StoreError as error:
         raise CliError(str(error)) from None
     failed = store.failed()

@@ -132,3 +132,37 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path: Path) -> None
     assert len(after) == 12 and set(before) <= set(after)
     table = SweepStore(out).load()
     assert table.groupby("run_id").size().eq(30).all()  # every run once, every day once
+
+
+def test_dask_cluster_gives_the_same_files_as_the_local_pool(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    experiment = load_experiment(_experiment(tmp_path))
+    local, dask = SweepStore(tmp_path / "local"), SweepStore(tmp_path / "dask")
+    for store in (local, dask):
+        store.prepare(experiment)
+    execute(experiment, local, workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        execute(experiment, dask, workers=2, scheduler=cluster.scheduler_address)
+    assert dask.finished() == local.finished() == {r.run_id for r in experiment.runs()}
+    for run_id in local.finished():
+        a = pd.read_parquet(local.runs_folder / f"{run_id}.parquet")
+        b = pd.read_parquet(dask.runs_folder / f"{run_id}.parquet")
+        pd.testing.assert_frame_equal(a, b)  # bit for bit
+
+
+def test_dask_survives_a_dying_worker(tmp_path: Path) -> None:
+    import dask
+    from distributed import LocalCluster
+
+    experiment = load_experiment(_experiment(tmp_path))
+    store = SweepStore(tmp_path / "dask")
+    store.prepare(experiment)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster:
+        execute(experiment, store, workers=2, task=_dies_for_peer_scheme,
+                scheduler=cluster.scheduler_address)
+    assert store.finished() == {"a000-r0000", "a000-r0001", "a001-r0000"}
+    assert set(store.failed()) == {"a001-r0001"}

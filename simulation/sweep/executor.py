@@ -1,9 +1,18 @@
-"""Run a sweep's pending runs in a local process pool, surviving errors and dead workers.
+"""Run a sweep's pending runs, surviving errors and dead workers, locally or on Dask.
 
-A run that raises is recorded with its error and the sweep goes on. A worker that dies
-(killed, out of memory) breaks the pool: the pool is rebuilt and the unfinished runs
-retried; if it breaks again, runs go one at a time until the run that kills its worker
-is found, retried once more, then recorded as failed.
+Locally (the default) runs go to a process pool. A run that raises is recorded with its
+error and the sweep goes on. A worker that dies (killed, out of memory) breaks the pool:
+the pool is rebuilt and the unfinished runs retried; if it breaks again, runs go one at
+a time until the run that kills its worker is found, retried once more, then recorded
+as failed.
+
+With a scheduler address the same runs go to a Dask distributed cluster, whose
+scheduler retries a task whose worker died (``distributed.scheduler.allowed-failures``)
+before reporting it failed. A cluster on SLURM or PBS comes from dask-jobqueue: start a
+``SLURMCluster`` or ``PBSCluster``, scale it, and pass its ``scheduler_address``.
+
+Either way each result is written by this process the moment it arrives, so the files
+are the same whichever executor ran them.
 """
 
 from __future__ import annotations
@@ -35,18 +44,23 @@ def run_one(params: Params, seed: int, days: int) -> pd.DataFrame:
 
 def execute(experiment: Experiment, store: SweepStore, workers: int,
             progress: Callable[[Run, bool], None] | None = None,
-            task: Callable[[Params, int, int], pd.DataFrame] = run_one) -> None:
+            task: Callable[[Params, int, int], pd.DataFrame] = run_one,
+            scheduler: str | None = None) -> None:
     """Run every planned run not yet finished, writing each result as it ends.
 
     Args:
         experiment: The experiment.
         store: Its folder (prepared).
-        workers: Worker processes.
+        workers: Worker processes (local pool only).
         progress: Called as ``progress(run, ok)`` after each run ends.
         task: What a worker runs (the model, or a stand-in in tests).
+        scheduler: A Dask scheduler address (``tcp://host:port``); local if ``None``.
     """
     finished = store.finished()
     pending = [r for r in experiment.runs() if r.run_id not in finished]
+    if scheduler is not None:
+        _execute_on_dask(experiment, store, pending, scheduler, progress, task)
+        return
     kills: dict[str, int] = {}
     pool_size = workers
     while pending:
@@ -80,3 +94,27 @@ def execute(experiment: Experiment, store: SweepStore, workers: int,
             if progress is not None:
                 progress(culprit, False)
             pool_size = workers
+
+
+def _execute_on_dask(experiment: Experiment, store: SweepStore, pending: list[Run],
+                     scheduler: str, progress: Callable[[Run, bool], None] | None,
+                     task: Callable[[Params, int, int], pd.DataFrame]) -> None:
+    """Run the pending runs on a Dask cluster, writing each result as it arrives."""
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    with Client(scheduler, timeout="30s") as client:
+        futures = {client.submit(task, experiment.params(r.arm), r.seed, experiment.days,
+                                 key=f"carecap-{experiment.name}-{r.run_id}", pure=False): r
+                   for r in pending}
+        for future in dask_completed(futures):
+            run = futures[future]
+            ok = future.status == "finished"
+            if ok:
+                store.save(run, future.result())
+            else:
+                error = future.exception()
+                store.save_failure(run, "".join(traceback.format_exception(error)).strip())
+            future.release()
+            if progress is not None:
+                progress(run, ok)

@@ -43,6 +43,8 @@ class SweepStore:
         path = self.folder / "manifest.json"
         try:
             self.runs_folder.mkdir(parents=True, exist_ok=True)
+            for stale in self.runs_folder.glob(".*.tmp"):  # a write cut short by a kill
+                stale.unlink()
             if path.exists():
                 if json.loads(path.read_text(encoding="utf-8")) != manifest:
                     raise StoreError(f"{self.folder}: holds a different sweep (use another "

@@ -18,6 +18,14 @@ from collections.abc import Iterable
 
 import mesa
 
+from simulation.day import (
+    CARER_MIN_HOURS_WEEK,
+    EMA_WEIGHT,
+    NORM_UPDATE_EVERY,
+    PROFESSIONAL_VISIT_HOURS,
+    VOLUNTEER_MAX_FRAILTY,
+    WAITING_SUPPORT_SHARE,
+)
 from simulation.network import build_network
 from simulation.params import Params
 from simulation.population import build_population, professional_posts
@@ -31,16 +39,12 @@ from simulation.rules.loneliness import (
 )
 from simulation.rules.morale import ATTRITION_SLOPE, EFFECTIVENESS_FLOOR, REFERENCE_MORALE
 from simulation.rules.strain import BURNOUT_AT, STRAINED_ABOVE
+from simulation.state import ALL_GAPS, GAP_HOME_SAFE, RECOVERY_DAYS, VISIT_CLOSABLE
 
 YEAR = 365.0
-RECOVERY_DAYS = 30
-VISIT_HOURS_PROFESSIONAL = 1.0
-WAITING_SUPPORT_SHARE = 0.5
-VOLUNTEER_MAX_FRAILTY = 0.6
-EMA = 1.0 / 7.0
-GAPS = (1, 2, 4, 8)  # medicines, food, follow-up, home safe
-HOME_SAFE = 8
-NEVER = None
+NEVER = None  # no such day (the vectorised engine's arrays need a number instead)
+# The gaps a visit can close on the spot, in the order the visit tries them.
+CLOSABLE = tuple(gap for gap in ALL_GAPS if gap & VISIT_CLOSABLE)
 
 # The metrics the oracle compares (names as in simulation.metrics).
 COMPARED = ("admissions", "readmissions_30d", "discharges", "bed_days", "need_hours",
@@ -139,7 +143,7 @@ class Person(mesa.Agent):
         recent = self.recent(day)
         hazard = p.admission_rate * math.exp(p.frailty_admission_slope * self.frailty)
         if recent:
-            gaps = sum(1 for g in GAPS if self.gaps & g)
+            gaps = sum(1 for g in ALL_GAPS if self.gaps & g)
             hazard *= p.post_discharge_risk * (1.0 + p.gap_risk * gaps
                                                + p.waiting_risk * self.decision_pending)
         elif self.decision_pending:
@@ -167,7 +171,7 @@ class Person(mesa.Agent):
             return  # a delayed bed day
         today["discharges"] += 1
         self.in_hospital, self.discharged_day, self.former_patient = False, day, True
-        self.gaps = sum(g for g in GAPS if rnd.random() < p.gap_prob)
+        self.gaps = sum(g for g in ALL_GAPS if rnd.random() < p.gap_prob)
         lead = rnd.random() < p.lead_professional_share
         heard = lead or rnd.random() < p.notify_prob
         delay = rnd.expovariate(1.0) * p.notify_delay_days * (p.lead_delay_factor if lead
@@ -183,12 +187,12 @@ class Person(mesa.Agent):
     def visited_by_professional(self, day: int) -> None:
         """Follow-up: close gaps a visit can close; an unsafe home needs a decision."""
         p, rnd = self.model.params, self.model.random
-        for gap in GAPS[:3]:
+        for gap in CLOSABLE:
             if self.gaps & gap and rnd.random() < p.professional_gap_close:
                 self.gaps &= ~gap
-        if self.gaps & HOME_SAFE:
+        if self.gaps & GAP_HOME_SAFE:
             self.raise_decision(day)
-        self.model.posts[self.patch].hours_used += VISIT_HOURS_PROFESSIONAL
+        self.model.posts[self.patch].hours_used += PROFESSIONAL_VISIT_HOURS
 
     # -- phase 3: discharge --------------------------------------------------------------
 
@@ -334,10 +338,10 @@ class ReferenceModel(mesa.Model):
             visits[patient] = free.pop()
         for patient, volunteer in visits.items():
             volunteer.tokens -= 1.0
-            for gap in GAPS[:3]:
+            for gap in CLOSABLE:
                 if patient.gaps & gap and rnd.random() < p.peer_gap_close:
                     patient.gaps &= ~gap
-            if patient.gaps & HOME_SAFE:
+            if patient.gaps & GAP_HOME_SAFE:
                 patient.raise_decision(day)
             patient.loneliness = max(patient.loneliness - p.peer_loneliness_relief, 0.0)
             patient.peer_stage = "visited"
@@ -423,16 +427,16 @@ class ReferenceModel(mesa.Model):
         today["unmet_hours"] = sum(remaining.values())
         for person in self.people:
             unmet_share = remaining[person] / person.need if person in remaining else 0.0
-            person.given_ema += EMA * (person.given_today - person.given_ema)
-            person.family_ema += EMA * (person.family_today - person.family_ema)
-            person.contact_ema += EMA * (person.received - person.contact_ema)
-            person.unmet_ema += EMA * (unmet_share - person.unmet_ema)
+            person.given_ema += EMA_WEIGHT * (person.given_today - person.given_ema)
+            person.family_ema += EMA_WEIGHT * (person.family_today - person.family_ema)
+            person.contact_ema += EMA_WEIGHT * (person.received - person.contact_ema)
+            person.unmet_ema += EMA_WEIGHT * (unmet_share - person.unmet_ema)
             person.balance += person.neighbour_today
         for q in needy:
             q.balance -= q.neighbour_received
             q.norm = min(q.norm + p.norm_gain_when_helped * q.neighbour_received, 1.0)
-        if day % 7 == 0:  # the norm spreads weekly (day.py: NORM_UPDATE_EVERY)
-            rate = min(1.0, p.norm_spread * 7)
+        if day % NORM_UPDATE_EVERY == 0:  # the norm spreads weekly
+            rate = min(1.0, p.norm_spread * NORM_UPDATE_EVERY)
             means = {q: sum(n.norm for n in q.ties["neighbour"]) / len(q.ties["neighbour"])
                      for q in self.people if q.ties["neighbour"]}
             for q, mean in means.items():
@@ -501,7 +505,7 @@ class ReferenceModel(mesa.Model):
         done += queue[:capacity]
         for person in done:
             person.decision_pending = False
-            person.gaps &= ~HOME_SAFE
+            person.gaps &= ~GAP_HOME_SAFE
         self.today["decisions"] = len(done)
         for post in self.posts:
             post.waiting = 0
@@ -543,7 +547,8 @@ class ReferenceModel(mesa.Model):
         """The compared metrics for the day just run."""
         today = self.today
         people = self.people
-        today["carers"] = sum(1 for q in people if q.adult and q.given_ema * 7.0 >= 1.0)
+        today["carers"] = sum(1 for q in people
+                              if q.adult and q.given_ema * 7.0 >= CARER_MIN_HOURS_WEEK)
         today["volunteers"] = sum(1 for q in people if q.volunteer == "active")
         older = [q for q in people if q.older]
         today["lonely_share"] = (sum(q.loneliness > LONELY_ABOVE for q in older)

@@ -482,7 +482,7 @@ class Town:
         first as far as the managers' daily throughput allows.
         """
         s, p, rng = self.state, self.params, self.streams["decisions"]
-        needy = np.flatnonzero(s.need > 0)
+        needy = self._needy  # set by the care phase today, in index order
         self._raise_decisions(needy[rng.random(len(needy)) < p.decisions_per_year / 365.0])
 
         filled = s.vacant_until == NEVER

@@ -58,15 +58,16 @@ def execute(experiment: Experiment, store: SweepStore, workers: int,
     """
     finished = store.finished()
     pending = [r for r in experiment.runs() if r.run_id not in finished]
+    params = [experiment.params(arm) for arm in range(len(experiment.arms))]  # read once
     if scheduler is not None:
-        _execute_on_dask(experiment, store, pending, scheduler, progress, task)
+        _execute_on_dask(experiment, params, store, pending, scheduler, progress, task)
         return
     kills: dict[str, int] = {}
     pool_size = workers
     while pending:
         broken = False
         with ProcessPoolExecutor(max_workers=pool_size, mp_context=_CONTEXT) as pool:
-            futures = {pool.submit(task, experiment.params(r.arm), r.seed, experiment.days): r
+            futures = {pool.submit(task, params[r.arm], r.seed, experiment.days): r
                        for r in pending}
             for future in as_completed(futures):
                 run = futures[future]
@@ -96,15 +97,16 @@ def execute(experiment: Experiment, store: SweepStore, workers: int,
             pool_size = workers
 
 
-def _execute_on_dask(experiment: Experiment, store: SweepStore, pending: list[Run],
-                     scheduler: str, progress: Callable[[Run, bool], None] | None,
+def _execute_on_dask(experiment: Experiment, params: list[Params], store: SweepStore,
+                     pending: list[Run], scheduler: str,
+                     progress: Callable[[Run, bool], None] | None,
                      task: Callable[[Params, int, int], pd.DataFrame]) -> None:
     """Run the pending runs on a Dask cluster, writing each result as it arrives."""
     from distributed import Client
     from distributed import as_completed as dask_completed
 
     with Client(scheduler, timeout="30s") as client:
-        futures = {client.submit(task, experiment.params(r.arm), r.seed, experiment.days,
+        futures = {client.submit(task, params[r.arm], r.seed, experiment.days,
                                  key=f"carecap-{experiment.name}-{r.run_id}", pure=False): r
                    for r in pending}
         for future in dask_completed(futures):

@@ -159,7 +159,9 @@ def test_dask_survives_a_dying_worker(tmp_path: Path) -> None:
     experiment = load_experiment(_experiment(tmp_path))
     store = SweepStore(tmp_path / "dask")
     store.prepare(experiment)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+    # One task per worker thread at a time, so a death is blamed only on the run it ran.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                          dashboard_address=None) as cluster:
         execute(experiment, store, workers=2, task=_dies_for_peer_scheme,

@@ -8,7 +8,9 @@ as failed.
 
 With a scheduler address the same runs go to a Dask distributed cluster, whose
 scheduler retries a task whose worker died (``distributed.scheduler.allowed-failures``)
-before reporting it failed. A cluster on SLURM or PBS comes from dask-jobqueue: start a
+before reporting it failed; it also blames the tasks queued behind it, so set
+``distributed.scheduler.worker-saturation: 1.0`` on the scheduler to queue none (we retry
+a blamed run once more anyway). A cluster on SLURM or PBS comes from dask-jobqueue: start a
 ``SLURMCluster`` or ``PBSCluster``, scale it, and pass its ``scheduler_address``.
 
 Either way each result is written by this process the moment it arrives, so the files
@@ -101,22 +103,46 @@ def _execute_on_dask(experiment: Experiment, params: list[Params], store: SweepS
                      pending: list[Run], scheduler: str,
                      progress: Callable[[Run, bool], None] | None,
                      task: Callable[[Params, int, int], pd.DataFrame]) -> None:
-    """Run the pending runs on a Dask cluster, writing each result as it arrives."""
+    """Run the pending runs on a Dask cluster, writing each result as it arrives.
+
+    Dask blames every task queued on a worker that died, not only the one running, so
+    an innocent run can come back as ``KilledWorker``: it is resubmitted under a fresh
+    key, up to ``KILLS_BEFORE_FAILED`` attempts, before it is recorded as failed.
+    """
     from distributed import Client
     from distributed import as_completed as dask_completed
+    from distributed.scheduler import KilledWorker
 
+    attempts: dict[str, int] = {}
     with Client(scheduler, timeout="30s") as client:
-        futures = {client.submit(task, params[r.arm], r.seed, experiment.days,
-                                 key=f"carecap-{experiment.name}-{r.run_id}", pure=False): r
-                   for r in pending}
-        for future in dask_completed(futures):
-            run = futures[future]
-            ok = future.status == "finished"
-            if ok:
-                store.save(run, future.result())
+        def submit(run: Run):
+            attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
+            key = f"carecap-{experiment.name}-{run.run_id}-try{attempts[run.run_id]}"
+            return client.submit(task, params[run.arm], run.seed, experiment.days,
+                                 key=key, pure=False)
+
+        futures = {submit(r): r for r in pending}
+        completed = dask_completed(futures)
+        for future in completed:
+            run = futures.pop(future)
+            try:
+                # result() rather than status: a result lost with its worker after it
+                # finished is recomputed, and result() waits for it.
+                daily, message = future.result(), None
+            except KilledWorker:
+                if attempts[run.run_id] < KILLS_BEFORE_FAILED:
+                    retry = submit(run)
+                    futures[retry] = run
+                    completed.add(retry)
+                    future.release()
+                    continue
+                message = f"its worker process died (Dask, {attempts[run.run_id]} attempts)"
+            except Exception as error:  # any error a run raises is recorded, not raised
+                message = "".join(traceback.format_exception(error)).strip()
+            if message is None:
+                store.save(run, daily)
             else:
-                error = future.exception()
-                store.save_failure(run, "".join(traceback.format_exception(error)).strip())
+                store.save_failure(run, message)
             future.release()
             if progress is not None:
-                progress(run, ok)
+                progress(run, message is None)

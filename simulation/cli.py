@@ -1,4 +1,8 @@
-"""The ``carecap`` command line: run a scenario, list scenarios and parameters.
+"""The ``carecap`` command line: run, sweep, report, dashboard, lessons, validation.
+
+Commands that belong to one feature (``dashboard``, ``lesson``, ``validate``) are
+defined here and implemented beside their feature, as ``command(args, console) -> exit
+code``; they raise ``CliError`` for bad input.
 
 Bad input of any kind gets one line naming the file or flag, the field and what is
 allowed, and exit code 2; output files are checked before the run and written
@@ -70,9 +74,29 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--residents", metavar="N", help="override the residents")
     sweep_cmd.add_argument("--days", metavar="D", help="override the days")
 
+    dashboard_cmd = commands.add_parser("dashboard", help="serve the policy dashboard")
+    _add_server_flags(dashboard_cmd)
+
+    lesson_cmd = commands.add_parser("lesson", help="open a teaching lesson in the dashboard")
+    lesson_cmd.add_argument("number", help="the lesson's number (see docs/lessons/)")
+    _add_server_flags(lesson_cmd)
+
+    validate_cmd = commands.add_parser(
+        "validate", help="compare the baseline with published figures (exit 1 on a miss)")
+    validate_cmd.add_argument("--replicates", metavar="R", default="10",
+                              help="baseline runs with seeds 0..R-1 (default 10)")
+    validate_cmd.add_argument("--residents", metavar="N", help="override the residents")
+    validate_cmd.add_argument("--days", metavar="D", help="override the days")
+
     commands.add_parser("scenarios", help="list the shipped scenarios")
     commands.add_parser("params", help="list parameters with units, ranges and sources")
     return parser
+
+
+def _add_server_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--port", metavar="P", default="8765", help="port (default 8765)")
+    command.add_argument("--host", metavar="H", default="127.0.0.1",
+                         help="interface to listen on (default 127.0.0.1, this machine only)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -271,6 +295,27 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     return 1 if failed else 0
 
 
+# -- commands that live beside their feature ------------------------------------------
+
+
+def _dashboard(args: argparse.Namespace, console: Console) -> int:
+    from simulation.dashboard.command import dashboard
+
+    return dashboard(args, console)
+
+
+def _lesson(args: argparse.Namespace, console: Console) -> int:
+    from simulation.lessons import lesson
+
+    return lesson(args, console)
+
+
+def _validate(args: argparse.Namespace, console: Console) -> int:
+    from simulation.validate import validate
+
+    return validate(args, console)
+
+
 # -- listings ------------------------------------------------------------------------
 
 
@@ -305,6 +350,9 @@ def _params(args: argparse.Namespace, console: Console) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "run": _run,
     "sweep": _sweep,
+    "dashboard": _dashboard,
+    "lesson": _lesson,
+    "validate": _validate,
     "scenarios": _scenarios,
     "params": _params,
 }

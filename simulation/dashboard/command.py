@@ -1,0 +1,101 @@
+"""``carecap dashboard``: serve the Solara app on this machine (or a chosen interface).
+
+The server is Solara's Starlette app run by uvicorn, with the app named in ``SOLARA_APP``
+(read when Solara's server is imported, hence the late imports). Telemetry is off: the
+dashboard runs on closed networks, and nothing about a run leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+from urllib.parse import quote
+
+from rich.console import Console
+
+from simulation.dashboard.assets import missing_assets
+from simulation.dashboard.setting import Setting
+
+APP = "simulation.dashboard.app"
+
+
+def dashboard(args: argparse.Namespace, console: Console) -> int:
+    """Run ``carecap dashboard [--port P] [--host H]``; returns the exit code.
+
+    Raises:
+        simulation.cli.CliError: On a bad ``--port`` or ``--host``, or a port in use.
+    """
+    host, port = server_address(args)
+    return serve(host, port, console=console)
+
+
+def server_address(args: argparse.Namespace) -> tuple[str, int]:
+    """The ``--host`` and ``--port`` flags, checked.
+
+    Raises:
+        simulation.cli.CliError: If the port is not a number from 1 to 65535 or the host
+            is empty.
+    """
+    from simulation.cli import CliError
+
+    text = str(args.port).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise CliError(f"--port: {args.port!r} is not a port "
+                       "(allowed: a whole number from 1 to 65535)")
+    if not str(args.host).strip():
+        raise CliError("--host: empty (allowed: an address such as 127.0.0.1 or 0.0.0.0)")
+    return str(args.host).strip(), int(text)
+
+
+def url(host: str, port: int, setting: Setting | None = None) -> str:
+    """The address to open in a browser, with the shared setting when given."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # any interface: this machine's
+    shown = f"[{shown}]" if ":" in shown else shown
+    query = f"?setting={quote(setting.encode(), safe='~')}" if setting is not None else ""
+    return f"http://{shown}:{port}/{query}"
+
+
+def serve(host: str, port: int, setting: Setting | None = None,
+          console: Console | None = None) -> int:
+    """Serve the dashboard until Ctrl-C; print the address to open first.
+
+    Args:
+        host: Interface to listen on (``127.0.0.1`` keeps it to this machine).
+        port: TCP port.
+        setting: If given, the printed address opens the dashboard on this setting.
+        console: Where to print (default: a new rich console).
+
+    Returns:
+        The exit code (0 after Ctrl-C).
+
+    Raises:
+        simulation.cli.CliError: If the port is already in use on that interface.
+    """
+    from simulation.cli import CliError
+
+    console = console or Console()
+    try:
+        with socket.create_server((host, port), family=_family(host)):
+            pass
+    except OSError as error:
+        raise CliError(f"--port: cannot listen on {host}:{port} ({error.strerror}) "
+                       f"(allowed: a free port, e.g. --port {port + 1 if port < 65535 else 8765})"
+                       ) from None
+    os.environ["SOLARA_APP"] = APP
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    missing = missing_assets()
+    if missing:
+        console.print(f"[yellow]warning:[/] {len(missing)} browser asset package(s) are not "
+                      "installed locally, so the page needs the internet; run "
+                      "`uv run python -m simulation.dashboard.assets` once to work offline.")
+    console.print(f"carecap dashboard: open [bold]{url(host, port, setting)}[/] "
+                  "(Ctrl-C to stop)")
+    import uvicorn
+
+    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
+    return 0
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET

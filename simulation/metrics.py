@@ -45,6 +45,10 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else 0.0
 
 
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else 0.0
+
+
 def _carer_prevalence(town: Town, group: np.ndarray, adults_in_group: int) -> float:
     return _ratio(float(group[town.carers].sum()), float(adults_in_group))
 
@@ -57,6 +61,17 @@ def gini(values: np.ndarray) -> float:
     n = len(ordered)
     ranks = np.arange(1, n + 1)
     return float((2.0 * (ranks * ordered).sum() / (n * ordered.sum())) - (n + 1) / n)
+
+
+def _older_stays_today(town: Town) -> np.ndarray:
+    """Days from admission to discharge of the residents aged 65+ discharged today.
+
+    A stay is counted as the discharge day minus the admission day (the NHS measure, so
+    a patient who goes home on the day of admission stayed zero days), delays included.
+    """
+    s = town.state
+    today = town.older[s.discharged_day[town.older] == town.day]
+    return (s.discharged_day[today] - s.admitted_day[today]).astype(np.float64)
 
 
 def _unpaid(t: Tally) -> float:
@@ -91,6 +106,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("delayed_bed_days", "bed days", "sum",
            "Beds occupied today by medically fit patients waiting to go home.",
            lambda town, t: t.delayed_bed_days),
+    Metric("older_discharges", "patients", "sum", "Patients aged 65+ discharged home today.",
+           lambda town, t: len(_older_stays_today(town))),
+    Metric("older_stay_days", "days", "sum",
+           "Days in hospital (discharge day minus admission day) of today's discharges "
+           "aged 65+.",
+           lambda town, t: float(_older_stays_today(town).sum())),
+    Metric("older_length_of_stay", "days", "ratio:older_stay_days/older_discharges",
+           "Mean length of stay of patients aged 65+ discharged today (0 when none were).",
+           lambda town, t: _mean(_older_stays_today(town))),
     Metric("need_hours", "hours", "sum", "Care needed today by residents at home.",
            lambda town, t: t.need_hours),
     Metric("family_hours", "hours", "sum", "Care given today by household members.",

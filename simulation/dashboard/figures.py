@@ -1,0 +1,263 @@
+"""Plotly figures for the dashboard, built from a run's model and daily table.
+
+Pure functions of their inputs (no Solara), so they are tested directly and can be
+reused in reports or notebooks. The town is drawn from stored home positions — never a
+per-reset layout computation — with one scatter trace per role and every edge kind as a
+single line trace with gaps between segments, which keeps a 2,000-resident town to a
+handful of traces the browser redraws in milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from simulation.metrics import BY_NAME
+from simulation.model import CareModel
+from simulation.population import AGE_BANDS
+
+# Map categories, drawn bottom to top; a resident appears in the last that applies.
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("other resident", "#c9c9c9"),
+    ("helping a neighbour", "#17becf"),
+    ("family carer", "#9467bd"),
+    ("peer volunteer", "#2ca02c"),
+    ("patient at home", "#ff7f0e"),
+    ("in hospital", "#d62728"),
+)
+EDGE_STYLE = {"social": ("social ties", "rgba(120,120,120,0.18)", 0.6),
+              "peer": ("peer visits", "rgba(44,160,44,0.75)", 1.2),
+              "caseload": ("caseload", "rgba(31,119,180,0.35)", 0.8)}
+# Household members share a home; spread them on a small circle so each can be hovered.
+HOUSEHOLD_SPREAD = 0.006
+HOURS_BY_SOURCE = (("family_hours", "family", "#9467bd"), ("kin_hours", "kin", "#8c564b"),
+                   ("neighbour_hours", "neighbour", "#17becf"),
+                   ("peer_hours", "peer", "#2ca02c"), ("paid_hours", "paid (budgets)", "#bcbd22"),
+                   ("professional_hours", "professional", "#1f77b4"),
+                   ("unmet_hours", "unmet", "#d62728"))
+COMPARED = ("readmission_rate_30d", "unmet_hours", "unpaid_hours", "volunteers",
+            "staff_morale", "cost_total")
+_ROLE_NAMES = ("patient", "family carer", "helping neighbour", "peer volunteer")
+_MARGIN = {"l": 50, "r": 10, "t": 40, "b": 40}
+
+
+@dataclass(frozen=True)
+class TownLayout:
+    """What stays fixed while a run goes on: positions, social ties, who each resident is.
+
+    Attributes:
+        x: Drawn easting of each resident (home plus a small household offset).
+        y: Drawn northing of each resident.
+        post_x: Easting of each professional post (its patch centre).
+        post_y: Northing of each professional post.
+        social: Family, kin and neighbour ties as gap-separated line coordinates.
+        label: One line per resident: index, sex, age band, ethnic group.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    post_x: np.ndarray
+    post_y: np.ndarray
+    social: tuple[np.ndarray, np.ndarray]
+    label: np.ndarray
+
+    @classmethod
+    def of(cls, model: CareModel) -> TownLayout:
+        """Compute the layout of a model's town (once per run)."""
+        pop, network = model.town.pop, model.town.network
+        n = pop.size
+        first = np.r_[0, np.flatnonzero(pop.household[1:] != pop.household[:-1]) + 1]
+        member = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+        angle = 2 * np.pi * member / pop.household_size
+        radius = np.where(pop.household_size > 1, HOUSEHOLD_SPREAD, 0.0)
+        x = (pop.x + radius * np.cos(angle)).astype(np.float32)
+        y = (pop.y + radius * np.sin(angle)).astype(np.float32)
+        u, v = network.social.pairs()
+        sex = np.where(pop.female, "woman", "man")
+        group = np.where(pop.minority, "ethnic-minority household", "white-majority household")
+        ages = np.asarray(AGE_BANDS)[pop.age_band]
+        label = np.char.add(np.char.add(np.char.add(
+            np.char.add(np.char.add("resident ", np.arange(n).astype(str)), " · "),
+            np.char.add(sex, ", ")), np.char.add(ages, ", ")), group)
+        return cls(x=x, y=y, post_x=pop.patch_x, post_y=pop.patch_y,
+                   social=segments(x[u], y[u], x[v], y[v]), label=label)
+
+
+def segments(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
+             y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments as one coordinate pair with a gap (NaN) after each segment."""
+    gap = np.full(len(x0), np.nan, dtype=np.float32)
+    return (np.column_stack([x0, x1, gap]).ravel().astype(np.float32),
+            np.column_stack([y0, y1, gap]).ravel().astype(np.float32))
+
+
+def categories(model: CareModel) -> np.ndarray:
+    """Index into :data:`CATEGORIES` of each resident today."""
+    roles = model.role_masks()
+    code = np.zeros(model.town.pop.size, dtype=np.int8)
+    code[roles["neighbour"]] = 1
+    code[roles["family_carer"]] = 2
+    code[roles["peer_volunteer"]] = 3
+    code[roles["patient"]] = 4
+    code[model.town.state.in_hospital] = 5
+    return code
+
+
+def _role_text(model: CareModel) -> np.ndarray:
+    """Each resident's roles today, as text (one of 16 combinations)."""
+    roles = model.role_masks()
+    bits = (roles["patient"].astype(np.int8) | roles["family_carer"] << 1
+            | roles["neighbour"] << 2 | roles["peer_volunteer"] << 3)
+    table = np.array([", ".join(name for i, name in enumerate(_ROLE_NAMES) if b >> i & 1)
+                      or "no care role" for b in range(16)])
+    return table[bits]
+
+
+def network_figure(model: CareModel, layout: TownLayout, *, show_social: bool = True,
+                   show_peer: bool = True, show_caseload: bool = False) -> go.Figure:
+    """The town: residents at home coloured by role, professionals, and ties by kind.
+
+    Args:
+        model: The model, at the day to draw.
+        layout: The run's :class:`TownLayout`.
+        show_social: Draw family, kin and neighbour ties.
+        show_peer: Draw peer-visit edges (every visit so far).
+        show_caseload: Draw caseload edges (today's caseloads, post to resident).
+    """
+    town, s = model.town, model.town.state
+    fig = go.Figure()
+    edges = {"social": layout.social if show_social else None}
+    if show_peer:
+        a, b = town.peer_pairs()
+        edges["peer"] = segments(layout.x[a], layout.y[a], layout.x[b], layout.y[b])
+    if show_caseload:
+        posts, residents = town.pop.patch[town.caseload], town.caseload
+        edges["caseload"] = segments(layout.post_x[posts], layout.post_y[posts],
+                                     layout.x[residents], layout.y[residents])
+    for kind, xy in edges.items():
+        if xy is not None:
+            name, colour, width = EDGE_STYLE[kind]
+            fig.add_trace(go.Scatter(x=xy[0], y=xy[1], mode="lines", name=name,
+                                     hoverinfo="skip", line={"color": colour, "width": width}))
+
+    code = categories(model)
+    text = np.char.add(np.char.add(layout.label, "<br>roles: "), _role_text(model))
+    card = np.column_stack([s.frailty, s.need * 7.0, s.loneliness, s.given_ema * 7.0])
+    template = ("%{text}<br>frailty %{customdata[0]:.2f} · needs %{customdata[1]:.1f} h/week"
+                "<br>loneliness %{customdata[2]:.2f} · gives %{customdata[3]:.1f} h/week "
+                "unpaid<extra></extra>")
+    for index, (name, colour) in enumerate(CATEGORIES):
+        who = np.flatnonzero(code == index)
+        fig.add_trace(go.Scatter(
+            x=layout.x[who], y=layout.y[who], mode="markers", name=f"{name} ({len(who)})",
+            marker={"color": colour, "size": 5 if index else 4}, text=text[who],
+            customdata=card[who].astype(np.float32), hovertemplate=template))
+    filled = s.vacant_until == -1_000_000
+    fig.add_trace(go.Scatter(
+        x=layout.post_x, y=layout.post_y, mode="markers", name="professional post",
+        marker={"symbol": np.where(filled, "square", "square-open"), "size": 9,
+                "color": "#1f1f1f"},
+        customdata=np.column_stack([s.morale, s.hours_used]).astype(np.float32),
+        text=np.where(filled, "professional", "vacant post"),
+        hovertemplate="%{text}<br>morale %{customdata[0]:.2f} · "
+                      "%{customdata[1]:.1f} h used today<extra></extra>"))
+    fig.update_layout(
+        title=f"The town on day {town.day} ({town.pop.size:,} residents)",
+        margin=_MARGIN, height=560, legend={"traceorder": "reversed"},
+        xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
+        plot_bgcolor="white", uirevision="town")
+    return fig
+
+
+def _empty(frame: pd.DataFrame) -> bool:
+    return len(frame) == 0
+
+
+def timeseries_figure(frame: pd.DataFrame) -> go.Figure:
+    """Daily readmission rate, care hours by source (unmet on top), volunteers, morale, delay."""
+    rows = (("readmission_rate_30d", "30-day readmission rate"),
+            (None, "care hours by source (per day)"),
+            ("volunteers", "active peer volunteers"), ("staff_morale", "staff morale (0-1)"),
+            ("decision_delay_days", "decision delay (days)"))
+    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=[title for _, title in rows],
+                        row_heights=[1, 1.6, 1, 1, 1])
+    day = frame["day"]
+    for row, (metric, title) in enumerate(rows, start=1):
+        if metric is None:
+            for column, name, colour in HOURS_BY_SOURCE:
+                fig.add_trace(go.Scatter(x=day, y=frame[column], name=name, stackgroup="hours",
+                                         line={"width": 0.5, "color": colour},
+                                         legendgroup="hours"), row=row, col=1)
+        else:
+            fig.add_trace(go.Scatter(x=day, y=frame[metric], name=title, showlegend=False,
+                                     line={"color": "#333333"}), row=row, col=1)
+    fig.update_layout(height=820, margin=_MARGIN, uirevision="series",
+                      legend={"title": "hours from", "y": 0.8})
+    fig.update_xaxes(title_text="day", row=len(rows), col=1)
+    return fig
+
+
+def equity_figure(frame: pd.DataFrame) -> go.Figure:
+    """Who carries the unpaid load: shares of unpaid hours against population shares, Gini."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        "share of unpaid care hours vs share of adults", "Gini of unpaid hours among carers"))
+    day = frame["day"]
+    for group, colour in (("women", "#9467bd"), ("minority", "#ff7f0e")):
+        label = "women" if group == "women" else "ethnic-minority residents"
+        fig.add_trace(go.Scatter(x=day, y=frame[f"unpaid_share_{group}"], name=f"{label}: "
+                                 "share of unpaid hours", line={"color": colour}), row=1, col=1)
+        fig.add_trace(go.Scatter(x=day, y=frame[f"population_share_{group}"],
+                                 name=f"{label}: share of adults",
+                                 line={"color": colour, "dash": "dash"}), row=1, col=1)
+    fig.add_trace(go.Scatter(x=day, y=frame["unpaid_gini"], name="Gini (0 equal, 1 one "
+                             "carer carries all)", line={"color": "#333333"}), row=1, col=2)
+    fig.update_yaxes(range=[0, 1])
+    fig.update_xaxes(title_text="day")
+    fig.update_layout(height=460, margin=_MARGIN, uirevision="equity",
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def costs_figure(frame: pd.DataFrame) -> go.Figure:
+    """Running totals of what care costs and what the unpaid care is worth."""
+    fig = go.Figure()
+    day = frame["day"]
+    for column, name, colour in (("cost_bed_days", "hospital bed days", "#d62728"),
+                                 ("cost_professional", "professional time", "#1f77b4"),
+                                 ("cost_paid_care", "paid care (budgets)", "#bcbd22")):
+        fig.add_trace(go.Scatter(x=day, y=frame[column].cumsum(), name=name,
+                                 stackgroup="cost", line={"width": 0.5, "color": colour}))
+    fig.add_trace(go.Scatter(x=day, y=frame["unpaid_value"].cumsum(),
+                             name="value of unpaid care (replacement wage)",
+                             line={"color": "#9467bd", "dash": "dash", "width": 2.5}))
+    fig.update_layout(title="Costs and the value of unpaid care, running total (GBP)",
+                      height=460, margin=_MARGIN, uirevision="costs", xaxis_title="day",
+                      yaxis_title="GBP since day 1", legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def compare_figure(first: pd.DataFrame, second: pd.DataFrame, names: tuple[str, str],
+                   metrics: tuple[str, ...] = COMPARED) -> go.Figure:
+    """Two runs side by side (left) and their daily difference, second minus first (right)."""
+    fig = make_subplots(rows=len(metrics), cols=2, shared_xaxes=True, vertical_spacing=0.03,
+                        horizontal_spacing=0.08, subplot_titles=[
+                            t for m in metrics for t in
+                            (f"{m} ({BY_NAME[m].unit})", f"difference: {names[1]} - {names[0]}")])
+    days = min(len(first), len(second))
+    for row, metric in enumerate(metrics, start=1):
+        for frame, name, colour in ((first, names[0], "#1f77b4"), (second, names[1], "#ff7f0e")):
+            fig.add_trace(go.Scatter(x=frame["day"], y=frame[metric], name=name,
+                                     legendgroup=name, showlegend=row == 1,
+                                     line={"color": colour}), row=row, col=1)
+        diff = second[metric].to_numpy()[:days] - first[metric].to_numpy()[:days]
+        fig.add_trace(go.Scatter(x=first["day"].to_numpy()[:days], y=diff, name="difference",
+                                 showlegend=row == 1, legendgroup="difference",
+                                 line={"color": "#333333"}, fill="tozeroy"), row=row, col=2)
+    fig.update_layout(height=170 * len(metrics) + 80, margin=_MARGIN, uirevision="compare",
+                      legend={"orientation": "h", "y": 1.04, "yanchor": "bottom"})
+    return fig

@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
-from simulation.network import SOCIAL_KINDS, Network, build_network
+from simulation.network import SOCIAL_KINDS, Network, build_network, ties_around
 from simulation.params import Params
 from simulation.population import Population, build_population, professional_posts
 from simulation.rng import Streams
@@ -128,7 +129,7 @@ class Town:
         self._peer_givers = np.empty(0, np.int64)
         self._patch_outcomes: dict[str, np.ndarray] = {}
         self._needy = np.empty(0, dtype=np.int64)  # residents in need today
-        self._seen = np.zeros(self.pop.size, dtype=bool)  # scratch buffers for _compact
+        self._seen = np.zeros(self.pop.size, dtype=bool)  # scratch buffers for ties_around
         self._position = np.zeros(self.pop.size, dtype=np.int64)
         self._recent = np.zeros(self.pop.size, dtype=bool)  # at home, discharged <= 30 days
         self._set_capacity()
@@ -318,39 +319,19 @@ class Town:
         peer_givers = self._peer_givers[hit]
 
         # Unpaid care along ties. Carers get compact local ids (0..carers-1) for the day.
-        owner, entry = self.network.social.entries_of(needy)
-        tie_kind = self.network.social.kind[entry]
-        carers, local = self._compact(self.network.social.indices[entry])
+        social = self.network.social
+        owner, tie_kind, carers, local = ties_around(social.indptr, social.indices, social.kind,
+                                                     needy, self._seen, self._position)
         ready = care.availability(pop.adult[carers], ~s.in_hospital[carers],
                                   s.burnout_until[carers] > self.day, s.frailty[carers],
                                   pop.willingness[carers], pop.female[carers], p)
         offers = np.stack((care.family_offer(ready, pop.minority[carers], p),
                            care.kin_offer(ready, p),
                            care.neighbour_offer(ready, s.norm[carers], s.balance[carers], p)))
-        tie_offer = offers[tie_kind, local]
-        offered = tie_offer > 0  # most ties offer nothing (children, the frail, the unwilling)
-        owner, local, tie_kind, tie_offer = (owner[offered], local[offered], tie_kind[offered],
-                                             tie_offer[offered])
-        given = np.zeros((len(SOCIAL_KINDS), len(carers)), dtype=np.float32)
-        received = np.zeros((len(SOCIAL_KINDS), len(needy)), dtype=np.float32)
+        given, received = care.allocate_unpaid(owner, local, tie_kind, offers, remaining)
         for code, kind in enumerate(SOCIAL_KINDS):
-            of_kind = tie_kind == code
-            k_owner, k_carer, offer = owner[of_kind], local[of_kind], tie_offer[of_kind]
-            # Household care falls on a primary carer first; the others top up.
-            rounds = [care.primary_ties(k_owner, offer), slice(None)] if kind == "family" \
-                else [slice(None)]
-            got = received[code]
-            for ties_in_round in rounds:
-                left = np.maximum(offer - given[code][k_carer], 0.0)  # after earlier rounds
-                got_now, (gave_carer, gave) = care.share_along_ties(
-                    k_owner[ties_in_round], k_carer[ties_in_round], remaining,
-                    left[ties_in_round])
-                remaining -= got_now
-                got += got_now
-                given[code] += np.bincount(gave_carer, weights=gave, minlength=len(carers)) \
-                    .astype(np.float32)
-            received_unpaid += got
-            hours[kind] = float(got.sum())
+            received_unpaid += received[code]
+            hours[kind] = float(received[code].sum())
 
         waiting = s.decision_pending[needy]
         support = np.where(waiting, WAITING_SUPPORT_SHARE, 1.0)
@@ -415,19 +396,6 @@ class Town:
         s.balance[needy] -= neighbour_got
         s.norm[needy] = np.minimum(s.norm[needy] + p.norm_gain_when_helped * neighbour_got, 1.0)
         self._spread_norm()
-
-    def _compact(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted distinct resident ``ids`` and each id's position among them.
-
-        The same as ``np.unique(ids, return_inverse=True)``, in time linear in the
-        town's size rather than a sort, with buffers kept between days: fresh town-sized
-        arrays each day cost more in page faults than the work itself.
-        """
-        self._seen[ids] = True
-        distinct = np.flatnonzero(self._seen)
-        self._seen[distinct] = False
-        self._position[distinct] = np.arange(len(distinct))
-        return distinct, self._position[ids]
 
     def _update_need(self) -> np.ndarray:
         """Set today's care need of everyone at home; return those in need (sorted).
@@ -567,15 +535,20 @@ class Town:
                 np.concatenate([q for _, q in self.peer_edges]))
 
 
+@njit(cache=True)
 def _moving_mean(ema: np.ndarray, where: np.ndarray, today: np.ndarray) -> None:
     """Update a weekly moving mean in place; ``today`` is zero outside ``where``.
 
-    Outside ``where`` the mean decays in place; inside it is ``ema + w * (today - ema)``.
+    Outside ``where`` the mean decays; inside it is ``ema + w * (today - ema)``. One pass
+    in float32, the state's precision.
     """
     weight = np.float32(EMA_WEIGHT)
     before = ema[where]
-    ema *= np.float32(1.0) - weight  # in place: no town-sized temporaries
-    ema[where] = before + weight * (today - before)
+    decay = np.float32(1.0) - weight
+    for i in range(len(ema)):
+        ema[i] *= decay
+    for k in range(len(where)):
+        ema[where[k]] = before[k] + weight * (today[k] - before[k])
 
 
 def _unit_noise(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -13,6 +13,7 @@ from itertools import combinations
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from simulation.params import Params
 from simulation.population import Population
@@ -57,21 +58,51 @@ class Ties:
         keep = rows < self.indices
         return rows[keep], self.indices[keep]
 
-    def entries_of(self, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Stored entries of the given residents' rows: (position in ``residents``, entry).
 
-        Cost grows with the number of ties returned, not with the town's size.
-        """
-        starts = self.indptr[residents]
-        counts = self.indptr[residents + 1] - starts
-        owner = np.repeat(np.arange(len(residents)), counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        return owner, np.repeat(starts, counts) + offsets
+@njit(cache=True)
+def ties_around(indptr: np.ndarray, indices: np.ndarray, kind: np.ndarray,
+                residents: np.ndarray, seen: np.ndarray,
+                position: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ties of some residents, with the people at their other ends numbered compactly.
 
-    def edges_of(self, residents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ties of the given residents, as (position in ``residents``, neighbour index)."""
-        owner, entries = self.entries_of(residents)
-        return owner, self.indices[entries]
+    Cost grows with the ties returned plus one pass over the town (no sort). ``seen`` and
+    ``position`` are town-sized scratch buffers, kept between days by the caller (fresh
+    town-sized arrays each day cost more in page faults than the work itself); ``seen``
+    is left all False.
+
+    Args:
+        indptr: CSR row pointers.
+        indices: CSR column of each stored direction.
+        kind: Kind code of each stored direction.
+        residents: Whose rows to read.
+        seen: Town-sized bool buffer, all False.
+        position: Town-sized int64 buffer.
+
+    Returns:
+        For each tie, its owner's position in ``residents`` and its kind code; the sorted
+        distinct residents at the other ends ("others"); for each tie, the position of its
+        other end among them.
+    """
+    count = 0
+    for r in residents:
+        count += indptr[r + 1] - indptr[r]
+    owner = np.empty(count, dtype=np.int64)
+    tie_kind = np.empty(count, dtype=kind.dtype)
+    other = np.empty(count, dtype=np.int64)
+    at = 0
+    for i in range(len(residents)):
+        for entry in range(indptr[residents[i]], indptr[residents[i] + 1]):
+            owner[at], tie_kind[at], other[at] = i, kind[entry], indices[entry]
+            seen[indices[entry]] = True
+            at += 1
+    others = np.flatnonzero(seen)
+    for j in range(len(others)):
+        seen[others[j]] = False
+        position[others[j]] = j
+    local = np.empty(count, dtype=np.int64)
+    for t in range(count):
+        local[t] = position[other[t]]
+    return owner, tie_kind, others, local
 
 
 @dataclass(frozen=True)

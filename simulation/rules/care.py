@@ -9,6 +9,7 @@ are conserved by construction: need = sum of sources + unmet.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulation.params import Params
 
@@ -64,8 +65,9 @@ def _at_least_an_hour_a_week(hours: np.ndarray) -> np.ndarray:
     return np.where(hours >= MIN_OFFER_HOURS, hours, 0.0).astype(np.float32)
 
 
+@njit(cache=True)
 def share_along_ties(owner: np.ndarray, carer: np.ndarray, remaining: np.ndarray,
-                     offer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                     offer: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Meet remaining need from carers' offers along ties.
 
     Each carer splits their offer equally among the recipients they are tied to who
@@ -74,50 +76,106 @@ def share_along_ties(owner: np.ndarray, carer: np.ndarray, remaining: np.ndarray
 
     Args:
         owner: For each tie, the recipient's position in ``remaining``.
-        carer: For each tie, the carer's resident index.
+        carer: For each tie, the carer's id (compact ids keep the count array small).
         remaining: Remaining need of each recipient (hours).
         offer: For each tie, the hours its carer offers in all (the same for every tie of
             one carer).
 
     Returns:
-        Hours received by each recipient, and ``(carer index, hours given)`` per tie.
+        Hours received by each recipient, and ``(carer id, hours given)`` per live tie.
     """
-    live = (remaining[owner] > 0) & (offer > 0)
+    live = np.flatnonzero((remaining[owner] > 0) & (offer > 0))
     owner, carer, offer = owner[live], carer[live], offer[live]
+    received = np.zeros(len(remaining), dtype=np.float32)
     if len(owner) == 0:
-        return np.zeros_like(remaining), (carer, np.zeros(0, np.float32))
-    # Each carer's offer per needy tie (carer ids should be compact: the cost grows with
-    # the largest id).
-    per_tie = offer / np.bincount(carer)[carer]
-    available = np.bincount(owner, weights=per_tie, minlength=len(remaining))
-    received = np.minimum(remaining, available)
-    taken = np.divide(received, available, out=np.zeros_like(available),
-                      where=available > 0)
-    return received.astype(np.float32), (carer, (per_tie * taken[owner]).astype(np.float32))
+        return received, (carer, np.zeros(0, dtype=np.float32))
+    needy_ties = np.zeros(carer.max() + 1, dtype=np.int64)
+    for c in carer:
+        needy_ties[c] += 1
+    # Sums in float64 in tie order, as np.bincount would.
+    per_tie = np.empty(len(owner), dtype=np.float64)
+    available = np.zeros(len(remaining), dtype=np.float64)
+    for i in range(len(owner)):
+        per_tie[i] = offer[i] / needy_ties[carer[i]]
+        available[owner[i]] += per_tie[i]
+    taken = np.zeros(len(remaining), dtype=np.float64)
+    for j in range(len(remaining)):
+        if available[j] > 0:
+            got = min(np.float64(remaining[j]), available[j])
+            received[j] = got
+            taken[j] = got / available[j]
+    gave = np.empty(len(owner), dtype=np.float32)
+    for i in range(len(owner)):
+        gave[i] = per_tie[i] * taken[owner[i]]
+    return received, (carer, gave)
 
 
+@njit(cache=True)
 def primary_ties(owner: np.ndarray, offer: np.ndarray) -> np.ndarray:
     """Mark, for each recipient, the one tie with the largest offer: the primary carer.
 
     Care in a household is rarely shared evenly: one person carries most of it, and the
-    others top up. Ties with nothing to offer are never primary.
+    others top up. Of equal offers the first tie is primary; ties with nothing to offer
+    are never primary.
     """
-    primary = np.zeros(len(owner), dtype=bool)
+    primary = np.zeros(len(owner), dtype=np.bool_)
     if len(owner) == 0:
         return primary
-    if np.any(owner[1:] < owner[:-1]):  # the model passes ties grouped by recipient
-        order = np.lexsort((-offer, owner))
-        first = np.r_[True, owner[order][1:] != owner[order][:-1]]
-        primary[order[first]] = True
-        return primary & (offer > 0)
-    # Grouped: each recipient's largest offer by segment, then its first tie holding it.
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    largest = np.maximum.reduceat(offer, starts)
-    segment = np.cumsum(np.r_[True, owner[1:] != owner[:-1]]) - 1
-    best = np.flatnonzero(offer == largest[segment])
-    first = np.r_[True, owner[best][1:] != owner[best][:-1]]
-    primary[best[first]] = True
-    return primary & (offer > 0)
+    best = np.full(owner.max() + 1, -1, dtype=np.int64)  # each recipient's primary tie
+    for i in range(len(owner)):
+        if offer[i] > 0 and (best[owner[i]] < 0 or offer[i] > offer[best[owner[i]]]):
+            best[owner[i]] = i
+    for i in best:
+        if i >= 0:
+            primary[i] = True
+    return primary
+
+
+@njit(cache=True)
+def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
+                    offers: np.ndarray, remaining: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Meet need from family, then kin, then neighbours, along the ties that offer care.
+
+    Household care falls on a primary carer first (the largest offer); then every
+    household tie tops up with what its carer has left. Kin and neighbours share in one
+    round each. ``remaining`` is reduced in place.
+
+    Args:
+        owner: For each tie, the recipient's position in ``remaining``.
+        carer: For each tie, the carer's compact id (0 to carers - 1).
+        kind: For each tie, its index in ``SOCIAL_KINDS`` (family, kin, neighbour).
+        offers: Hours a day each carer offers on a tie of each kind, shape (3, carers).
+        remaining: Remaining need of each recipient (hours), reduced in place.
+
+    Returns:
+        Hours given by each carer and received by each recipient, by kind:
+        arrays of shape ``(3, carers)`` and ``(3, recipients)``.
+    """
+    carers = offers.shape[1]
+    offer = np.empty(len(owner), dtype=np.float32)
+    for t in range(len(owner)):
+        offer[t] = offers[kind[t], carer[t]]
+    given = np.zeros((3, carers), dtype=np.float32)
+    received = np.zeros((3, len(remaining)), dtype=np.float32)
+    for code in range(3):
+        # Most ties offer nothing (children, the frail, the unwilling).
+        of_kind = np.flatnonzero((kind == code) & (offer > 0))
+        k_owner, k_carer, k_offer = owner[of_kind], carer[of_kind], offer[of_kind]
+        rounds = 2 if code == 0 else 1  # family: the primary carer, then the rest
+        primary = primary_ties(k_owner, k_offer) if code == 0 else np.ones(0, np.bool_)
+        for round_ in range(rounds):
+            ties = np.flatnonzero(primary) if round_ == 0 and code == 0 \
+                else np.arange(len(k_owner))
+            left = np.maximum(k_offer[ties] - given[code][k_carer[ties]], np.float32(0.0))
+            got, (gave_carer, gave) = share_along_ties(k_owner[ties], k_carer[ties],
+                                                       remaining, left)
+            remaining -= got
+            received[code] += got
+            by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
+            for i in range(len(gave)):
+                by_carer[gave_carer[i]] += gave[i]
+            given[code] += by_carer.astype(np.float32)
+    return given, received
 
 
 def paid_hours(remaining: np.ndarray, budget: np.ndarray, p: Params) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulation.params import Params
 from simulation.state import RECOVERY_DAYS
@@ -32,14 +33,29 @@ def drift_frailty(frailty: np.ndarray, level: np.ndarray, unmet_share: np.ndarra
         p: Parameters.
     """
     f32 = np.float32
-    rate = f32(p.frailty_reversion)
-    change = rate * (level - frailty) + f32(p.unmet_frailty_effect) * unmet_share
-    change += f32(p.lonely_frailty_effect) * lonely
-    volunteers = np.flatnonzero(volunteering)  # few: adjust them alone
-    change[volunteers] -= rate * f32(p.volunteer_frailty_benefit) * level[volunteers]
-    new = frailty + f32(1.0 / DAYS_PER_YEAR) * change
-    new += f32(p.frailty_noise / np.sqrt(DAYS_PER_YEAR)) * noise
-    return np.clip(new, 0.0, 1.0, out=new).astype(np.float32, copy=False)
+    return _drift(frailty, level, unmet_share, lonely, volunteering, noise,
+                  f32(p.frailty_reversion), f32(p.unmet_frailty_effect),
+                  f32(p.lonely_frailty_effect), f32(p.volunteer_frailty_benefit),
+                  f32(p.frailty_noise / np.sqrt(DAYS_PER_YEAR)))
+
+
+@njit(cache=True)
+def _drift(frailty: np.ndarray, level: np.ndarray, unmet_share: np.ndarray,
+           lonely: np.ndarray, volunteering: np.ndarray, noise: np.ndarray,
+           rate: np.float32, unmet_effect: np.float32, lonely_effect: np.float32,
+           volunteer_benefit: np.float32, noise_scale: np.float32) -> np.ndarray:
+    """:func:`drift_frailty` in one float32 pass over the town."""
+    per_day = np.float32(1.0 / DAYS_PER_YEAR)
+    new = np.empty(len(frailty), dtype=np.float32)
+    for i in range(len(frailty)):
+        change = rate * (level[i] - frailty[i]) + unmet_effect * unmet_share[i]
+        change += lonely_effect * np.float32(lonely[i])
+        if volunteering[i]:
+            change -= rate * volunteer_benefit * level[i]
+        value = frailty[i] + per_day * change
+        value += noise_scale * noise[i]
+        new[i] = min(max(value, np.float32(0.0)), np.float32(1.0))
+    return new
 
 
 def care_need(frailty: np.ndarray, days_since_discharge: np.ndarray, p: Params) -> np.ndarray:

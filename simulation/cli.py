@@ -74,6 +74,32 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--residents", metavar="N", help="override the residents")
     sweep_cmd.add_argument("--days", metavar="D", help="override the days")
 
+    sweep_cmd.add_argument("--precision", metavar="OUTCOME=HALF_WIDTH", action="append",
+                           default=[], help="add replicates in batches until every arm's "
+                           "95%% CI half-width of OUTCOME is below HALF_WIDTH (repeatable)")
+    sweep_cmd.add_argument("--max-replicates", metavar="R",
+                           help="stop adding replicates here (default: the file's, or 200)")
+
+    report_cmd = commands.add_parser("report", help="write a sweep folder's HTML report")
+    report_cmd.add_argument("folder", help="a sweep folder (made by `carecap sweep`)")
+    report_cmd.add_argument("--out", metavar="FILE.html",
+                            help="the report (default: FOLDER/report.html)")
+    report_cmd.add_argument("--csv", metavar="FILE.csv",
+                            help="also write every run's summary as CSV")
+
+    calibrate_cmd = commands.add_parser(
+        "calibrate", help="fit parameters to published targets (a calibration file)")
+    calibrate_cmd.add_argument("calibration", help="a calibration .toml file")
+    calibrate_cmd.add_argument("--out", metavar="FILE.toml",
+                               help="fitted scenario file (default: out/NAME.fitted.toml)")
+    calibrate_cmd.add_argument("--json", metavar="FILE.json",
+                               help="also write the fit (values, errors, sources) as JSON")
+    calibrate_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
+                               help="worker processes (default: all cores)")
+    calibrate_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
+    calibrate_cmd.add_argument("--residents", metavar="N", help="override the residents")
+    calibrate_cmd.add_argument("--days", metavar="D", help="override the days")
+
     dashboard_cmd = commands.add_parser("dashboard", help="serve the policy dashboard")
     _add_server_flags(dashboard_cmd)
 
@@ -260,39 +286,160 @@ def _print_summary(console: Console, title: str, summary: dict[str, float], seed
 
 def _sweep(args: argparse.Namespace, console: Console) -> int:
     from simulation.sweep.executor import execute
-    from simulation.sweep.experiment import ExperimentError, load_experiment
+    from simulation.sweep.experiment import (
+        ExperimentError,
+        Precision,
+        load_experiment,
+        parse_half_widths,
+    )
+    from simulation.sweep.precision import sweep_to_precision
     from simulation.sweep.store import StoreError, SweepStore
 
     workers = _whole_number("--workers", args.workers, 1, 1024)
-    sizes = {flag: _whole_number(f"--{flag}", value, low, high) for flag, value, low, high in (
-        ("replicates", args.replicates, 1, 100_000), ("residents", args.residents, 50,
-                                                       5_000_000),
-        ("days", args.days, 1, MAX_DAYS)) if value is not None}
+    sizes = _sizes(args)
     try:
         experiment = load_experiment(args.experiment).resized(**sizes)
     except ExperimentError as error:
         raise CliError(str(error)) from None
+    precision = experiment.precision
+    if args.precision:
+        def fail(message: str) -> CliError:
+            return CliError(message)
+
+        targets: dict[str, object] = {}
+        for item in args.precision:
+            outcome, sep, width = item.partition("=")
+            try:
+                targets[outcome.strip()] = float(width) if sep else None
+            except ValueError:
+                targets[outcome.strip()] = width
+        half_widths = parse_half_widths(targets, "--precision", fail)
+        precision = Precision(half_widths, *((precision.max_replicates, precision.batch)
+                                             if precision else ()))
+    if args.max_replicates is not None:
+        if precision is None:
+            raise CliError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "
+                           "or a [precision] table in the experiment file)")
+        precision = Precision(precision.half_widths,
+                              _whole_number("--max-replicates", args.max_replicates, 2,
+                                            100_000), precision.batch)
     store = SweepStore(args.out or Path("out") / experiment.name)
-    try:
-        store.prepare(experiment)
-        runs = experiment.runs()
-        done = len(store.finished())
-        console.print(f"{experiment.title}: {len(experiment.arms)} arms x "
-                      f"{experiment.replicates} replicates = {len(runs)} runs "
-                      f"({done} already finished) in {store.folder}, "
+
+    def run_batch(planned) -> None:
+        runs = planned.runs()
+        done = len(store.finished() & {r.run_id for r in runs})
+        console.print(f"{planned.title}: {len(planned.arms)} arms x {planned.replicates} "
+                      f"replicates = {len(runs)} runs ({done} already finished) in "
+                      f"{store.folder}, "
                       + (f"on {args.scheduler}" if args.scheduler else f"{workers} workers"))
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
                       TimeRemainingColumn(), console=Console(stderr=True)) as bar:
             task = bar.add_task("sweep", total=len(runs), completed=done)
-            execute(experiment, store, workers, progress=lambda run, ok: bar.advance(task),
+            execute(planned, store, workers, progress=lambda run, ok: bar.advance(task),
                     scheduler=args.scheduler)
+
+    def after_round(state) -> None:
+        widths = ", ".join(f"{o} ±{w:.4g} (target {precision.half_widths[o]:g})"
+                           for o, w in state.widest.items())
+        console.print(f"{state.replicates} replicates: widest 95% CI half-width {widths}")
+
+    try:
+        if precision is None:
+            store.prepare(experiment)
+            run_batch(experiment)
+        else:
+            state = sweep_to_precision(experiment, store, precision, run_batch, after_round)
+            console.print("target precision reached" if state.reached else
+                          f"stopped at the maximum of {precision.max_replicates} replicates "
+                          "before every target was reached")
     except StoreError as error:
         raise CliError(str(error)) from None
     failed = store.failed()
     console.print(f"{len(store.finished())} runs finished, {len(failed)} failed"
                   + (f" (see {store.runs_folder}/*.error.json)" if failed else ""))
     return 1 if failed else 0
+
+
+def _sizes(args: argparse.Namespace) -> dict[str, int]:
+    """The ``--replicates``, ``--residents`` and ``--days`` given, checked."""
+    return {flag: _whole_number(f"--{flag}", value, low, high) for flag, value, low, high in (
+        ("replicates", args.replicates, 1, 100_000), ("residents", args.residents, 50,
+                                                       5_000_000),
+        ("days", args.days, 1, MAX_DAYS)) if value is not None}
+
+
+# -- report --------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace, console: Console) -> int:
+    from simulation.sweep.analysis import SweepFolderError
+    from simulation.sweep.report import write_report
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise CliError(f"report {args.folder}: not a folder (allowed: a sweep folder made by "
+                       "`carecap sweep`)")
+    out = _output_path("--out", args.out or str(folder / "report.html"), (".html",))
+    csv = _output_path("--csv", args.csv, (".csv",))
+    started = time.monotonic()
+    try:
+        with _LazyProgress(console, "report") as progress:
+            sweep = write_report(folder, out, csv, progress=progress)
+    except SweepFolderError as error:
+        raise CliError(str(error)) from None
+    except OSError as error:
+        raise CliError(f"cannot write output: {error.strerror or error}") from None
+    console.print(f"report of {sweep.runs_finished} runs written to {out} "
+                  f"in {time.monotonic() - started:.1f} s"
+                  + (f"; run summaries written to {csv}" if csv else ""))
+    return 0
+
+
+# -- calibrate -----------------------------------------------------------------------
+
+
+def _calibrate(args: argparse.Namespace, console: Console) -> int:
+    from simulation.calibrate import CalibrationError, calibrate, load_calibration
+
+    workers = _whole_number("--workers", args.workers, 1, 1024)
+    try:
+        calibration = load_calibration(args.calibration).resized(**_sizes(args))
+    except CalibrationError as error:
+        raise CliError(str(error)) from None
+    if args.out is None:
+        try:
+            Path("out").mkdir(exist_ok=True)
+        except OSError as error:
+            raise CliError(f"--out: cannot make the default folder out/ "
+                           f"({error.strerror or error}); give --out FILE.toml") from None
+    out = _output_path("--out", args.out or str(Path("out") / f"{calibration.name}.fitted.toml"),
+                       (".toml",))
+    json_path = _output_path("--json", args.json, (".json",))
+    console.print(f"{calibration.title}: fitting {', '.join(calibration.bounds)} to "
+                  f"{', '.join(calibration.targets)} over {calibration.replicates} replicates "
+                  f"of {calibration.residents:,} residents, {calibration.days} days, "
+                  f"{workers} workers")
+    with _LazyProgress(console, "calibrate") as progress:
+        fit = calibrate(calibration, workers=workers, progress=progress)
+    table = Table(title=f"Fit after {fit.evaluations} evaluations (loss {fit.loss:.4g}, "
+                        f"from {fit.start_loss:.4g} at the scenario's values)")
+    for column in ("target", "value", "simulated", "error", "source"):
+        table.add_column(column)
+    for name, target in calibration.targets.items():
+        table.add_row(name, f"{target.value:.4g}", f"{fit.simulated[name]:.4g}",
+                      f"{fit.simulated[name] - target.value:+.4g}", target.source)
+    console.print(table)
+    console.print("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in fit.values.items()))
+    try:
+        fit.write_scenario(out)
+        console.print(f"fitted scenario written to {out} (run it: carecap run {out})")
+        if json_path is not None:
+            fit.write_json(json_path)
+            console.print(f"fit written to {json_path}")
+    except OSError as error:
+        raise CliError(f"cannot write output: {error.strerror or error}") from None
+    return 0
 
 
 # -- commands that live beside their feature ------------------------------------------
@@ -350,6 +497,8 @@ def _params(args: argparse.Namespace, console: Console) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "run": _run,
     "sweep": _sweep,
+    "report": _report,
+    "calibrate": _calibrate,
     "dashboard": _dashboard,
     "lesson": _lesson,
     "validate": _validate,

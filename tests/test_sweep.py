@@ -52,6 +52,16 @@ def test_designs_and_paired_seeds(tmp_path: Path) -> None:
     ("[design.factors]\nno_such = [1]\n", "unknown parameter"),
     ("outcomes = [\"happiness\"]\n", "outcomes"),
     ("colour = 1\n", "unknown field 'colour'"),
+    ("[design]\nkind = \"sobol\"\nsamples = 6\n[design.ranges]\ngap_risk = [0.1, 1.0]\n",
+     "power of two"),
+    ("[design]\nkind = \"morris\"\nsamples = 2\n[design.ranges]\npeer_scheme = [0, 1]\n",
+     "design.ranges.peer_scheme: an on/off parameter"),
+    ("[design]\nkind = \"latin_hypercube\"\nsamples = 4\n[design.ranges]\n"
+     "gap_risk = [0.1, 99.0]\n", "design.ranges.gap_risk"),
+    ("[design]\nkind = \"latin_hypercube\"\nsamples = 4\nfactors = {}\n",
+     "unknown field 'design.factors'"),
+    ("scenario_factorial = [\"a\", \"b\"]\n", "scenario_factorial"),
+    ("[precision]\nhalf_widths = { happiness = 1.0 }\n", "precision.half_widths"),
 ])
 def test_bad_experiment_files_name_the_field(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ExperimentError, match=expected):
@@ -76,11 +86,68 @@ def test_sweep_writes_every_run_once_and_resumes(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(first, again)
 
 
-def test_a_folder_with_another_sweep_is_refused(tmp_path: Path) -> None:
+def test_a_folder_with_another_sweep_is_refused_and_replicates_only_grow(
+        tmp_path: Path) -> None:
     store = SweepStore(tmp_path / "out")
-    store.prepare(load_experiment(_experiment(tmp_path)))
+    experiment = load_experiment(_experiment(tmp_path))
+    store.prepare(experiment)
     with pytest.raises(StoreError, match="different sweep"):
-        store.prepare(load_experiment(_experiment(tmp_path)).resized(replicates=3))
+        store.prepare(experiment.resized(residents=400))
+    store.prepare(experiment.resized(replicates=3))  # more replicates: the plan grows
+    assert store.manifest()["replicates"] == 3 and len(store.manifest()["runs"]) == 6
+    with pytest.raises(StoreError, match="3 or more"):
+        store.prepare(experiment)
+
+
+def test_sampled_designs_plan_points_within_their_ranges(tmp_path: Path) -> None:
+    ranges = ('[design.ranges]\nneed_max_hours = [100.0, 160.0]\n'
+              'manager_review_days = "declared"\n')
+    lhs = load_experiment(_experiment(tmp_path, '[design]\nkind = "latin_hypercube"\n'
+                                      'samples = 5\nseed = 3\n' + ranges))
+    assert len(lhs.arms) == 2 * 5 and len(lhs.runs()) == 2 * 5 * 2
+    values = [a.overrides for a in lhs.arms[:5]]
+    assert all(100.0 <= v["need_max_hours"] <= 160.0 for v in values)
+    assert all(isinstance(v["manager_review_days"], int) and 0 <= v["manager_review_days"]
+               <= 365 for v in values)  # whole numbers rounded, declared range used
+    assert lhs.arms[5].overrides == lhs.arms[0].overrides  # each scenario gets the sample
+    assert lhs.params(4).manager_review_days == values[4]["manager_review_days"]
+    again = load_experiment(_experiment(tmp_path, '[design]\nkind = "latin_hypercube"\n'
+                                        'samples = 5\nseed = 3\n' + ranges))
+    assert again.arms == lhs.arms  # the seed fixes the sample
+
+    sobol = load_experiment(_experiment(tmp_path, '[design]\nkind = "sobol"\nsamples = 4\n'
+                                        + ranges))
+    assert len(sobol.arms) == 2 * 4 * (2 + 2)
+    second = load_experiment(_experiment(tmp_path, '[design]\nkind = "sobol"\nsamples = 4\n'
+                                         'second_order = true\n' + ranges))
+    assert len(second.arms) == 2 * 4 * (2 * 2 + 2)
+    morris = load_experiment(_experiment(tmp_path, '[design]\nkind = "morris"\nsamples = 3\n'
+                                         'levels = 4\n' + ranges))
+    assert len(morris.arms) == 2 * 3 * (2 + 1)
+    described = morris.design.describe()
+    assert described["problem"]["names"] == ["need_max_hours", "manager_review_days"]
+    assert len(described["matrix"]) == 9
+
+
+def test_factorial_squares_and_scenario_factorial(tmp_path: Path) -> None:
+    experiment = load_experiment(_experiment(tmp_path, "[design.factors]\n"
+                                             "peer_scheme = [false, true]\n"
+                                             "risk_aversion = [0.1, 0.5, 0.9]\n"))
+    assert len(experiment.squares) == 2  # one per scenario
+    square = experiment.squares[1]
+    arms = [experiment.arms[i].overrides for i in (square.base, square.first_only,
+                                                    square.second_only, square.both)]
+    assert arms == [{"peer_scheme": False, "risk_aversion": 0.1},
+                    {"peer_scheme": True, "risk_aversion": 0.1},
+                    {"peer_scheme": False, "risk_aversion": 0.9},
+                    {"peer_scheme": True, "risk_aversion": 0.9}]
+    assert experiment.arms[square.base].scenario == "peer_visits"
+    shipped = load_experiment(ROOT / "experiments" / "peer_x_devolved.toml")
+    assert [(s.base, s.first_only, s.second_only, s.both) for s in shipped.squares] == [
+        (0, 1, 2, 3)]
+    sobol = load_experiment(ROOT / "experiments" / "sobol_uncertain.toml")
+    assert sobol.design.kind == "sobol" and len(sobol.design.ranges) == 10
+    assert len(sobol.arms) == 64 * 12
 
 
 def _raises_for_peer_scheme(params: Params, seed: int, days: int) -> pd.DataFrame:

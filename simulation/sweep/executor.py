@@ -35,8 +35,8 @@ from simulation.sweep.store import SweepStore
 KILLS_BEFORE_FAILED = 2
 # Workers fork from a server that has the model imported: fast to start, and safe
 # (forking this process itself, which has Arrow's threads, can deadlock).
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["simulation.runner"])
+POOL_CONTEXT = multiprocessing.get_context("forkserver")
+POOL_CONTEXT.set_forkserver_preload(["simulation.runner"])
 
 
 def run_one(params: Params, seed: int, days: int) -> pd.DataFrame:
@@ -68,7 +68,7 @@ def execute(experiment: Experiment, store: SweepStore, workers: int,
     pool_size = workers
     while pending:
         broken = False
-        with ProcessPoolExecutor(max_workers=pool_size, mp_context=_CONTEXT) as pool:
+        with ProcessPoolExecutor(max_workers=pool_size, mp_context=POOL_CONTEXT) as pool:
             futures = {pool.submit(task, params[r.arm], r.seed, experiment.days): r
                        for r in pending}
             for future in as_completed(futures):

@@ -12,31 +12,41 @@ An experiment file::
     outcomes = ["readmission_rate_30d", "unpaid_share_women"]
 
     [design]
-    kind = "factorial"              # factorial (every combination) or one_at_a_time
+    kind = "factorial"              # see simulation/sweep/designs.py for every kind
 
     [design.factors]
     peer_scheme = [false, true]
     devolved_authority = [0.2, 0.8]
 
+    [precision]                     # optional: add replicates until the CIs are this narrow
+    half_widths = { readmission_rate_30d = 0.005 }
+    max_replicates = 200
+    batch = 10
+
 Every arm is a scenario plus one point of the design. Runs are paired: replicate ``r``
 of every arm uses the same seed, so arms share the town, the ties and as many draws as
 the rules allow, and arm differences are paired.
+
+Four scenarios without a design can be declared a 2x2 factorial, in the order neither,
+first only, second only, both: ``scenario_factorial = ["peer visits", "devolved
+decisions"]`` names the two factors, and the report gives their interaction.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulation.metrics import NAMES
-from simulation.params import ParamError, Params, coerce
+from simulation.params import Params
 from simulation.scenarios import ScenarioError, load_scenario, read_toml
+from simulation.sweep.designs import Design, parse_design
 
-DESIGNS = ("factorial", "one_at_a_time")
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
-            "residents", "outcomes", "design"}
+            "residents", "outcomes", "design", "scenario_factorial", "precision"}
+PRECISION_KEYS = {"half_widths", "max_replicates", "batch"}
+MAX_REPLICATES = 100_000
 
 
 class ExperimentError(ValueError):
@@ -53,7 +63,8 @@ class Arm:
     @property
     def label(self) -> str:
         """A short readable name, e.g. ``baseline peer_scheme=True devolved=0.8``."""
-        parts = [self.scenario, *(f"{k}={v}" for k, v in self.overrides.items())]
+        parts = [self.scenario, *(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                  for k, v in self.overrides.items())]
         return " ".join(parts)
 
 
@@ -65,6 +76,33 @@ class Run:
     arm: int
     replicate: int
     seed: int
+
+
+@dataclass(frozen=True)
+class Square:
+    """A 2x2 factorial inside an experiment: four arms whose interaction the report gives."""
+
+    first: str
+    second: str
+    base: int
+    first_only: int
+    second_only: int
+    both: int
+
+
+@dataclass(frozen=True)
+class Precision:
+    """A target precision: replicates are added until every arm's CI is this narrow.
+
+    Attributes:
+        half_widths: Outcome name -> largest allowed 95% CI half-width (outcome's unit).
+        max_replicates: Stop here even if a target is not reached.
+        batch: Replicates added per round.
+    """
+
+    half_widths: dict[str, float]
+    max_replicates: int = 200
+    batch: int = 10
 
 
 @dataclass(frozen=True)
@@ -80,6 +118,10 @@ class Experiment:
     days: int
     residents: int
     outcomes: tuple[str, ...]
+    design: Design = field(default_factory=Design)
+    scenarios: tuple[str, ...] = ("baseline",)
+    squares: tuple[Square, ...] = ()
+    precision: Precision | None = None
 
     def runs(self) -> list[Run]:
         """Every planned run, arm by arm, replicate by replicate."""
@@ -97,7 +139,8 @@ class Experiment:
         """The same experiment, shrunk or grown for a quick look or a bigger run."""
         return Experiment(self.name, self.title, self.description, self.arms,
                           replicates or self.replicates, self.root_seed, days or self.days,
-                          residents or self.residents, self.outcomes)
+                          residents or self.residents, self.outcomes, self.design,
+                          self.scenarios, self.squares, self.precision)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -108,70 +151,90 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     data = read_toml(path, "experiment", ExperimentError)
+
+    def fail(message: str) -> ExperimentError:
+        return ExperimentError(f"{path}: {message}")
+
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise ExperimentError(f"{path}: unknown field {sorted(unknown)[0]!r} "
-                              f"(allowed: {', '.join(sorted(TOP_KEYS))})")
+        raise fail(f"unknown field {sorted(unknown)[0]!r} (allowed: "
+                   f"{', '.join(sorted(TOP_KEYS))})")
 
     def whole(key: str, default: int, low: int, high: int) -> int:
-        value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ExperimentError(f"{path}: field {key!r} is {value!r} (allowed: a whole "
-                                  f"number from {low} to {high})")
-        return value
+        return _whole(data.get(key, default), key, low, high, fail)
 
     scenarios = data.get("scenarios", ["baseline"])
     if not isinstance(scenarios, list) or not scenarios \
             or not all(isinstance(s, str) for s in scenarios):
-        raise ExperimentError(f"{path}: field 'scenarios' must be a list of scenario names")
+        raise fail("field 'scenarios' must be a list of scenario names")
     for name in scenarios:
         try:
             load_scenario(name)
         except ScenarioError as error:
-            raise ExperimentError(f"{path}: scenarios: {error}") from None
-    outcomes = data.get("outcomes", list(NAMES))
+            raise fail(f"scenarios: {error}") from None
+    outcomes = data.get("outcomes", [n for n in NAMES if n != "day"])
     if not isinstance(outcomes, list) or not all(o in NAMES for o in outcomes):
         bad = [o for o in outcomes if o not in NAMES] if isinstance(outcomes, list) else outcomes
-        raise ExperimentError(f"{path}: field 'outcomes' has unknown metric {bad!r} "
-                              "(allowed: the metric names of `carecap run`)")
-    points = _design_points(path, data.get("design", {}))
+        raise fail(f"field 'outcomes' has unknown metric {bad!r} "
+                   "(allowed: the metric names of `carecap run`)")
+    design = parse_design(data.get("design", {}), fail)
+    points = design.points()
     arms = tuple(Arm(scenario, point) for scenario in scenarios for point in points)
+    squares = [Square(first, second, *(offset + i for i in corners))
+               for offset in range(0, len(arms), len(points))
+               for first, second, corners in design.squares()]
+    if "scenario_factorial" in data:
+        names = data["scenario_factorial"]
+        if not (isinstance(names, list) and len(names) == 2
+                and all(isinstance(n, str) for n in names)) or len(arms) != 4:
+            raise fail("field 'scenario_factorial' needs two factor names and exactly four "
+                       "scenarios without a design (neither, first only, second only, both)")
+        squares.append(Square(names[0], names[1], 0, 1, 2, 3))
     return Experiment(
         name=path.stem, title=str(data.get("title", path.stem)),
         description=str(data.get("description", "")), arms=arms,
-        replicates=whole("replicates", 10, 1, 100_000), root_seed=whole("root_seed", 0, 0,
-                                                                        2**62),
-        days=whole("days", 365, 1, 36_500), residents=whole("residents", 10_000, 50, 5_000_000),
-        outcomes=tuple(outcomes))
+        replicates=whole("replicates", 10, 1, MAX_REPLICATES),
+        root_seed=whole("root_seed", 0, 0, 2**62), days=whole("days", 365, 1, 36_500),
+        residents=whole("residents", 10_000, 50, 5_000_000), outcomes=tuple(outcomes),
+        design=design, scenarios=tuple(scenarios), squares=tuple(squares),
+        precision=_precision(data.get("precision"), fail))
 
 
-def _design_points(path: Path, design: Any) -> list[dict[str, Any]]:
-    """The parameter points of a design (an empty dict is the scenario itself)."""
-    if not isinstance(design, dict):
-        raise ExperimentError(f"{path}: field 'design' must be a table")
-    kind = design.get("kind", "factorial")
-    if kind not in DESIGNS:
-        raise ExperimentError(f"{path}: design.kind is {kind!r} (allowed: "
-                              f"{', '.join(DESIGNS)})")
-    unknown = set(design) - {"kind", "factors"}
-    if unknown:
-        raise ExperimentError(f"{path}: unknown field 'design.{sorted(unknown)[0]}' "
-                              "(allowed: kind, factors)")
-    factors = design.get("factors", {})
-    if not isinstance(factors, dict):
-        raise ExperimentError(f"{path}: field 'design.factors' must be a table")
-    levels: dict[str, list[Any]] = {}
-    for name, values in factors.items():
-        if not isinstance(values, list) or not values:
-            raise ExperimentError(f"{path}: design.factors.{name} must be a non-empty list")
-        try:
-            levels[name] = [coerce(name, v) for v in values]
-        except ParamError as error:
-            raise ExperimentError(f"{path}: design.factors.{error}") from None
-    if not levels:
-        return [{}]
-    if kind == "factorial":
-        return [dict(zip(levels, combo, strict=True))
-                for combo in itertools.product(*levels.values())]
-    # one at a time: the scenario itself, then each level of each factor alone
-    return [{}, *({name: value} for name, values in levels.items() for value in values)]
+def _whole(value: Any, key: str, low: int, high: int, fail) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise fail(f"field {key!r} is {value!r} (allowed: a whole number from {low} to "
+                   f"{high})")
+    return value
+
+
+def _precision(table: Any, fail) -> Precision | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) - PRECISION_KEYS:
+        raise fail(f"field 'precision' must be a table with {', '.join(sorted(PRECISION_KEYS))}")
+    return Precision(
+        half_widths=parse_half_widths(table.get("half_widths"), "precision.half_widths", fail),
+        max_replicates=_whole(table.get("max_replicates", 200), "precision.max_replicates", 2,
+                              MAX_REPLICATES, fail),
+        batch=_whole(table.get("batch", 10), "precision.batch", 1, MAX_REPLICATES, fail))
+
+
+def parse_half_widths(table: Any, where: str, fail) -> dict[str, float]:
+    """Check ``{outcome: half_width}``: known outcomes, positive numbers.
+
+    Args:
+        table: The mapping as read.
+        where: The field or flag to name in an error.
+        fail: Makes the error to raise from a message.
+    """
+    if not isinstance(table, dict) or not table:
+        raise fail(f"{where} must map outcomes to CI half-widths, e.g. "
+                   "{ readmission_rate_30d = 0.005 }")
+    for outcome, width in table.items():
+        if outcome not in NAMES or outcome == "day":
+            raise fail(f"{where}: unknown outcome {outcome!r} (allowed: the metric names of "
+                       "`carecap run`)")
+        if isinstance(width, bool) or not isinstance(width, int | float) or not width > 0:
+            raise fail(f"{where}.{outcome} is {width!r} (allowed: a number above 0, in the "
+                       "outcome's unit)")
+    return {k: float(v) for k, v in table.items()}

@@ -2,7 +2,8 @@
 
 Layout of a sweep folder::
 
-    manifest.json          every planned run (written before the first run starts)
+    manifest.json          every planned run (written before the first run starts; asking
+                           for more replicates of the same sweep extends it)
     runs/a000-r0000.parquet    one finished run's daily metrics (written, then renamed)
     runs/a001-r0003.error.json a run that raised or whose worker died, with the reason
 
@@ -39,23 +40,33 @@ class SweepStore:
 
     def prepare(self, experiment: Experiment) -> None:
         """Write the manifest, or check that the folder holds this same sweep."""
-        manifest = _manifest(experiment)
+        manifest = json.loads(json.dumps(_manifest(experiment)))  # as it reads back
         path = self.folder / "manifest.json"
         try:
             self.runs_folder.mkdir(parents=True, exist_ok=True)
             for stale in self.runs_folder.glob(".*.tmp"):  # a write cut short by a kill
                 stale.unlink()
             if path.exists():
-                if json.loads(path.read_text(encoding="utf-8")) != manifest:
+                held = self.manifest()
+                if _identity(held) != _identity(manifest):
                     raise StoreError(f"{self.folder}: holds a different sweep (use another "
                                      "--out folder, or the same experiment and sizes)")
-                return
+                if held["replicates"] > experiment.replicates:
+                    raise StoreError(f"{self.folder}: holds {held['replicates']} replicates "
+                                     f"(allowed: --replicates {held['replicates']} or more)")
+                if held == manifest:
+                    return
+                # More replicates of the same sweep: the plan grows, finished runs stay.
             atomic_write(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=1)))
         except StoreError:
             raise
         except OSError as error:
             raise StoreError(f"{self.folder}: cannot be written ({error.strerror or error})") \
                 from None
+
+    def manifest(self) -> dict:
+        """The sweep's plan as written by :meth:`prepare`."""
+        return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
 
     def finished(self) -> set[str]:
         """Run ids whose results are on disk."""
@@ -94,10 +105,18 @@ class SweepStore:
 
 def _manifest(experiment: Experiment) -> dict:
     return {
-        "experiment": experiment.name, "title": experiment.title, "days": experiment.days,
+        "experiment": experiment.name, "title": experiment.title,
+        "description": experiment.description, "days": experiment.days,
         "residents": experiment.residents, "replicates": experiment.replicates,
         "root_seed": experiment.root_seed, "outcomes": list(experiment.outcomes),
+        "scenarios": list(experiment.scenarios), "design": experiment.design.describe(),
+        "squares": [asdict(s) for s in experiment.squares],
         "arms": [{"scenario": a.scenario, "overrides": a.overrides, "label": a.label}
                  for a in experiment.arms],
         "runs": [asdict(r) for r in experiment.runs()],
     }
+
+
+def _identity(manifest: dict) -> dict:
+    """What makes two plans the same sweep: everything but how many replicates."""
+    return {k: v for k, v in manifest.items() if k not in ("replicates", "runs")}

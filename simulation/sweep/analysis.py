@@ -1,0 +1,270 @@
+"""Summaries of a sweep folder, queried with DuckDB straight from the runs' Parquet files.
+
+Each run's daily table is reduced to one row (``summaries``) as ``simulation/metrics.py``
+declares for each metric — the same reduction as a run's own summary, written in SQL —
+and everything else is computed from those rows: each arm's mean with a 95% confidence
+interval, paired differences against the reference arm (arm 0) over the replicates both
+arms finished, the interaction of a 2x2 factorial, and SALib sensitivity indices.
+
+Intervals are Student-t intervals over replicates: a paired difference is the mean of
+the per-seed differences, which is why common random numbers narrow it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulation.metrics import METRICS
+
+CONFIDENCE = 0.95
+SENSITIVITY_SEED = 0  # SALib's bootstrap for the confidence bounds
+
+
+class SweepFolderError(ValueError):
+    """A folder that holds no readable sweep; the message names it."""
+
+
+def t_half_width(sd: float, n: int) -> float:
+    """Half-width of the 95% Student-t interval of a mean of ``n`` values (NaN if n < 2)."""
+    if n < 2 or not math.isfinite(sd):
+        return math.nan
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sd / math.sqrt(n))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def summary_sql(source: str, present: set[str] | None = None) -> str:
+    """SQL giving one row per run, each metric reduced as it declares, from ``source``.
+
+    Args:
+        source: A table or view of daily rows.
+        present: The columns ``source`` has; metrics declared since the runs were made
+            (and ratios built on them) are left out.
+    """
+    columns = []
+    for m in METRICS:
+        needs = {m.name, *m.summary.removeprefix("ratio:").split("/")} \
+            if m.summary.startswith("ratio:") else {m.name}
+        if present is not None and not needs <= present:
+            continue
+        column = _quote(m.name)
+        if m.summary == "sum":
+            expression = f"SUM({column})"
+        elif m.summary == "mean":
+            expression = f"AVG({column})"
+        elif m.summary == "last":
+            expression = f"arg_max({column}, day)"
+        else:
+            numerator, denominator = (_quote(x) for x in
+                                      m.summary.removeprefix("ratio:").split("/"))
+            expression = (f"CASE WHEN SUM({denominator}) > 0 THEN "
+                          f"SUM({numerator}) / SUM({denominator}) ELSE 0 END")
+        columns.append(f"CAST({expression} AS DOUBLE) AS {column}")
+    return (f"SELECT run_id, any_value(arm) AS arm, any_value(replicate) AS replicate, "
+            f"any_value(seed) AS seed, {', '.join(columns)} FROM {source} GROUP BY run_id")
+
+
+class Sweep:
+    """A sweep folder opened for analysis: its manifest and DuckDB views over its runs.
+
+    Views: ``daily`` (every run's daily rows) and ``summaries`` (one row per run).
+
+    Args:
+        folder: The sweep folder (``manifest.json`` and ``runs/*.parquet``).
+
+    Raises:
+        SweepFolderError: No manifest, or no finished run.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        try:
+            self.manifest: dict[str, Any] = json.loads(
+                (self.folder / "manifest.json").read_text(encoding="utf-8"))
+            self.arms: list[dict[str, Any]] = self.manifest["arms"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise SweepFolderError(f"{self.folder}: not a sweep folder (no readable "
+                                   "manifest.json; make one with `carecap sweep`)") from None
+        files = sorted((self.folder / "runs").glob("*.parquet"))
+        if not files:
+            raise SweepFolderError(f"{self.folder}: no finished runs yet (run `carecap sweep` "
+                                   "into this folder first)")
+        self.runs_finished = len(files)
+        self.runs_failed = len(list((self.folder / "runs").glob("*.error.json")))
+        pattern = str(self.folder.resolve() / "runs" / "*.parquet").replace("'", "''")
+        self.db = duckdb.connect()
+        self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet('{pattern}')")
+        present = set(self.query("SELECT * FROM daily LIMIT 0").columns)
+        self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', present)}")
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The experiment's headline outcomes."""
+        return list(self.manifest.get("outcomes") or [m.name for m in METRICS[1:]])
+
+    @property
+    def design(self) -> dict[str, Any]:
+        """The design as the manifest describes it (``kind`` and what analysis needs)."""
+        return self.manifest.get("design") or {"kind": "scenarios"}
+
+    def label(self, arm: int) -> str:
+        """An arm's readable name."""
+        return self.arms[arm]["label"]
+
+    def query(self, sql: str, *parameters: Any) -> pd.DataFrame:
+        """Run SQL against the views and return a table."""
+        return self.db.execute(sql, list(parameters)).df()
+
+    def run_summaries(self) -> pd.DataFrame:
+        """One row per finished run: ids, arm label and every metric's summary."""
+        table = self.query("SELECT * FROM summaries ORDER BY arm, replicate")
+        table.insert(2, "label", [self.label(a) for a in table["arm"]])
+        return table
+
+    def write_csv(self, path: Path) -> None:
+        """Export the per-run summaries (with arm labels) as CSV."""
+        self.run_summaries().to_csv(path, index=False)
+
+    def arm_stats(self, outcomes: list[str]) -> pd.DataFrame:
+        """Each arm's mean of each outcome over replicates, with its 95% CI."""
+        table = self.query(
+            f"SELECT arm, outcome, COUNT(*) AS n, AVG(value) AS mean, "
+            f"STDDEV_SAMP(value) AS sd FROM (UNPIVOT summaries ON "
+            f"{', '.join(_quote(o) for o in outcomes)} INTO NAME outcome VALUE value) "
+            f"GROUP BY arm, outcome ORDER BY arm, outcome")
+        return _with_interval(table, "mean")
+
+    def paired_differences(self, outcomes: list[str], reference: int = 0) -> pd.DataFrame:
+        """Each arm minus the reference arm, replicate by replicate, with 95% CIs."""
+        parts = []
+        for outcome in outcomes:
+            column = _quote(outcome)
+            parts.append(self.query(
+                f"SELECT a.arm, ? AS outcome, COUNT(*) AS n, AVG(a.{column} - r.{column}) "
+                f"AS difference, STDDEV_SAMP(a.{column} - r.{column}) AS sd "
+                f"FROM summaries a JOIN summaries r ON a.replicate = r.replicate "
+                f"AND r.arm = ? WHERE a.arm <> ? GROUP BY a.arm ORDER BY a.arm",
+                outcome, reference, reference))
+        return _with_interval(pd.concat(parts, ignore_index=True), "difference")
+
+    def interaction(self, square: dict[str, Any], outcomes: list[str]) -> pd.DataFrame:
+        """Both - first only - second only + base, replicate by replicate, with 95% CIs.
+
+        Also the mean effect of each part alone and of both, against the base.
+        """
+        rows = []
+        arms = [square[k] for k in ("base", "first_only", "second_only", "both")]
+        for outcome in outcomes:
+            column = _quote(outcome)
+            wide = self.query(
+                f"PIVOT (SELECT replicate, arm, {column} AS value FROM summaries "
+                f"WHERE arm IN ({', '.join(map(str, arms))})) ON arm USING any_value(value) "
+                f"GROUP BY replicate ORDER BY replicate")
+            if not all(str(a) in wide.columns for a in arms):
+                continue
+            base, first, second, both = (wide[str(a)] for a in arms)
+            keep = ~(base.isna() | first.isna() | second.isna() | both.isna())
+            base, first, second, both = base[keep], first[keep], second[keep], both[keep]
+            effect = both - first - second + base
+            n = int(keep.sum())
+            rows.append({
+                "outcome": outcome, "n": n, "first_effect": float((first - base).mean()),
+                "second_effect": float((second - base).mean()),
+                "both_effect": float((both - base).mean()),
+                "interaction": float(effect.mean()),
+                "half_width": t_half_width(float(effect.std(ddof=1)), n)})
+        table = pd.DataFrame(rows)
+        if not table.empty:
+            table["low"] = table["interaction"] - table["half_width"]
+            table["high"] = table["interaction"] + table["half_width"]
+        return table
+
+    def ribbons(self, metric: str) -> pd.DataFrame:
+        """Daily mean of a metric per arm with its 95% CI over replicates."""
+        table = self.query(
+            f"SELECT arm, day, COUNT(*) AS n, AVG({_quote(metric)}) AS mean, "
+            f"STDDEV_SAMP({_quote(metric)}) AS sd FROM daily GROUP BY arm, day "
+            f"ORDER BY arm, day")
+        return _with_interval(table, "mean")
+
+    def spread(self, metric: str) -> pd.DataFrame:
+        """Daily mean and 2.5-97.5% range of a metric over every run of each scenario."""
+        table = self.query(
+            f"SELECT arm, day, {_quote(metric)} AS value FROM daily")
+        scenarios = [self.arms[a]["scenario"] for a in range(len(self.arms))]
+        table["scenario"] = [scenarios[a] for a in table["arm"]]
+        grouped = table.groupby(["scenario", "day"])["value"]
+        return pd.DataFrame({
+            "mean": grouped.mean(), "low": grouped.quantile(0.025),
+            "high": grouped.quantile(0.975)}).reset_index()
+
+    def sensitivity(self, outcomes: list[str]) -> tuple[pd.DataFrame, list[str]]:
+        """SALib indices of a sampled design, per scenario and outcome, with 95% bounds.
+
+        Sobol gives first-order (S1) and total (ST) indices; Morris the mean absolute
+        elementary effect (mu_star, in the outcome's unit); a Latin hypercube
+        Borgonovo's delta. Each point's output is its mean over replicates.
+
+        Returns:
+            The indices (scenario, outcome, parameter, index, value, conf), and notes on
+            what could not be analysed.
+        """
+        design = self.design
+        if design.get("kind") not in ("sobol", "morris", "latin_hypercube"):
+            return pd.DataFrame(), []
+        from SALib.analyze import delta, morris, sobol
+
+        problem = design["problem"]
+        matrix = np.asarray(design["matrix"], dtype=np.float64)
+        points = len(matrix)
+        means = self.arm_stats(outcomes).pivot(index="arm", columns="outcome", values="mean")
+        rows, notes = [], []
+        for block, scenario in enumerate(self.manifest.get("scenarios", ["?"])):
+            arms = range(block * points, (block + 1) * points)
+            for outcome in outcomes:
+                y = means[outcome].reindex(arms).to_numpy(dtype=np.float64)
+                if np.isnan(y).any():
+                    notes.append(f"{scenario}, {outcome}: {int(np.isnan(y).sum())} of "
+                                 f"{points} points have no finished run; analysis needs all")
+                    continue
+                if np.ptp(y) == 0:
+                    notes.append(f"{scenario}, {outcome}: the same at every point")
+                    continue
+                if design["kind"] == "sobol":
+                    result = sobol.analyze(problem, y, calc_second_order=design["second_order"],
+                                           conf_level=CONFIDENCE, seed=SENSITIVITY_SEED)
+                    indices = {"S1": "S1_conf", "ST": "ST_conf"}
+                elif design["kind"] == "morris":
+                    result = morris.analyze(problem, matrix, y, conf_level=CONFIDENCE,
+                                            num_levels=design["levels"], seed=SENSITIVITY_SEED)
+                    indices = {"mu_star": "mu_star_conf"}
+                else:
+                    result = delta.analyze(problem, matrix, y, conf_level=CONFIDENCE,
+                                           seed=SENSITIVITY_SEED, method="delta")
+                    indices = {"delta": "delta_conf"}
+                for index, conf in indices.items():
+                    for i, name in enumerate(problem["names"]):
+                        rows.append({"scenario": scenario, "outcome": outcome,
+                                     "parameter": name, "index": index,
+                                     "value": float(result[index][i]),
+                                     "conf": float(result[conf][i])})
+        return pd.DataFrame(rows), notes
+
+
+def _with_interval(table: pd.DataFrame, centre: str) -> pd.DataFrame:
+    """Add the 95% CI half-width and bounds around ``centre`` from ``sd`` and ``n``."""
+    table["half_width"] = [t_half_width(sd, int(n)) for sd, n in zip(table["sd"], table["n"],
+                                                                      strict=True)]
+    table["low"] = table[centre] - table["half_width"]
+    table["high"] = table[centre] + table["half_width"]
+    return table

@@ -37,6 +37,9 @@ VIEWS = ("Town", "Time series", "Equity", "Costs", "Compare")
 FRAME_SECONDS = 0.1
 SPEEDS = (1, 2, 5, 10, 30)
 _CSS = """
+.carecap-controls { width: 360px; min-width: 360px; padding: 8px 12px; overflow-y: auto;
+                    max-height: calc(100vh - 64px); border-right: 1px solid #ddd; }
+.carecap-main { flex: 1 1 0; min-width: 0; padding: 8px 16px; }
 .carecap-param { margin-bottom: 6px; }
 .carecap-metric { padding: 4px 14px; border-left: 3px solid #1f77b4; }
 .carecap-metric .v { font-size: 1.35em; font-weight: 600; }
@@ -155,21 +158,24 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
 
     solara.Title("carecap — community care capacity")
     solara.Style(_CSS)
-    with solara.Sidebar():
-        Controls(draft, applied, running, speed, reset, step)
-    with solara.Column(style={"padding": "8px 16px", "max-width": "100%"}):
-        if notice.value:
-            solara.Error(notice.value, dense=True)
-        with solara.Row(style={"align-items": "center"}):
-            Headline(session, day)
-            solara.v.Spacer()
-            solara.Switch(label="Teaching mode", value=teaching)
-        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
-            with solara.Column(style={"flex": "3 1 0", "min-width": "0"}):
-                Views(session, day, compare_with.value, choose_comparison)
-            if teaching.value:
-                with solara.Column(style={"flex": "1 1 0", "min-width": "280px"}):
-                    Lesson(applied.value, on_load=reset, on_refused=notice.set)
+    # A plain two-column layout rather than Solara's Sidebar portal: everything is in one
+    # tree, so the component tests can drive the controls the way a user does.
+    with solara.Row(gap="0px", style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+        with solara.Column(classes=["carecap-controls"]):
+            Controls(draft, applied, running, speed, reset, step)
+        with solara.Column(classes=["carecap-main"]):
+            if notice.value:
+                solara.Error(notice.value, dense=True, classes=["carecap-notice"])
+            with solara.Row(style={"align-items": "center"}):
+                Headline(session, day)
+                solara.v.Spacer()
+                solara.Switch(label="Teaching mode", value=teaching)
+            with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
+                with solara.Column(style={"flex": "3 1 0", "min-width": "0"}):
+                    Views(session, day, compare_with.value, choose_comparison)
+                if teaching.value:
+                    with solara.Column(style={"flex": "1 1 0", "min-width": "300px"}):
+                        Lesson(applied.value, on_load=reset, on_refused=notice.set)
 
 
 @solara.component

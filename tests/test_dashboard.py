@@ -1,0 +1,326 @@
+"""Dashboard pieces without a browser: share codes, runs, figures, and the components.
+
+Components are rendered with ``solara.render`` and driven by setting their widgets'
+values and clicking their buttons, as a user would; the end-to-end tests in a real
+browser are in ``test_dashboard_browser.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import socket
+
+import ipyvuetify as v
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+# Before Solara is imported: test runs send no telemetry.
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+
+import solara
+import solara.widgets
+
+from simulation.cli import CliError
+from simulation.dashboard import app, assets, figures
+from simulation.dashboard.command import serve, server_address, url
+from simulation.dashboard.session import MAX_RESIDENTS, Run, Session
+from simulation.dashboard.setting import Setting, SettingError
+from simulation.dashboard.widgets import slider_step, update_figure_widget
+from simulation.params import SPECS
+
+TINY = 300  # residents: a town that builds in a fraction of a second
+
+
+# -- share codes ---------------------------------------------------------------------------
+
+
+def test_setting_round_trips_through_its_code():
+    setting = Setting("peer_visits", 7, 2000, {"risk_aversion": 0.2, "peer_scheme": False,
+                                                "norm_gain_when_helped": 1e-05})
+    code = setting.encode()
+    assert Setting.decode(code) == setting
+    assert all(c.isalnum() or c in "-._~" for c in code)  # URL-safe as it stands
+    assert code.startswith("peer_visits~7~2000~")
+
+
+def test_setting_normalises_to_declared_types():
+    setting = Setting("baseline", 1, 2000.0, {"manager_review_days": 7.0, "gap_prob": 1})
+    assert setting.residents == 2000 and isinstance(setting.residents, int)
+    assert setting.overrides == {"gap_prob": 1.0, "manager_review_days": 7}
+    assert Setting("baseline").encode() == "baseline~0~"
+
+
+@pytest.mark.parametrize(("code", "names"), [
+    ("nowhere~1~", ("scenario", "baseline")),
+    ("baseline~x~", ("seed", "whole number")),
+    ("baseline~1~10", ("residents", "50")),
+    ("baseline~1~~risk_aversion-3", ("risk_aversion", "from 0 to 1")),
+    ("baseline~1~~wibble-1", ("wibble", "unknown parameter")),
+    ("baseline~1~~peer_scheme-maybe", ("peer_scheme", "true or false")),
+    ("baseline~1~~risk_aversion", ("risk_aversion", "name-value")),
+    ("baseline~1~~residents-500", ("residents", "residents field")),
+    ("garbage", ("cannot be read",)),
+])
+def test_bad_codes_are_refused_naming_the_field(code, names):
+    with pytest.raises(SettingError) as refused:
+        Setting.decode(code)
+    message = str(refused.value)
+    assert "\n" not in message and "allowed" in message
+    for name in names:
+        assert name in message
+
+
+# -- command and assets --------------------------------------------------------------------
+
+
+def test_port_and_host_flags_are_checked():
+    assert server_address(argparse.Namespace(port="8765", host="127.0.0.1")) == \
+        ("127.0.0.1", 8765)
+    for port in ("0", "70000", "http", "-1"):
+        with pytest.raises(CliError, match="--port"):
+            server_address(argparse.Namespace(port=port, host="127.0.0.1"))
+    with pytest.raises(CliError, match="--host"):
+        server_address(argparse.Namespace(port="8765", host=" "))
+
+
+def test_url_carries_the_setting():
+    setting = Setting("peer_visits", 3)
+    assert url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert url("0.0.0.0", 80, setting) == "http://127.0.0.1:80/?setting=peer_visits~3~"
+
+
+def test_serve_refuses_a_port_in_use():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(CliError, match=f"--port: cannot listen on 127.0.0.1:{port}"):
+            serve("127.0.0.1", port)
+
+
+def test_asset_cache_is_where_solaras_server_looks():
+    from solara.server.settings import assets as solara_assets
+
+    assert assets.cache_dir() == solara_assets.proxy_cache_dir
+    packages = assets.required_packages()
+    assert any(p.startswith("requirejs@") for p in packages)
+    assert any(p.startswith("@widgetti/solara-vuetify") for p in packages)
+
+
+def test_setup_installed_the_offline_assets():
+    # scripts/setup.sh (and so CI) runs `python -m simulation.dashboard.assets`.
+    assert assets.missing_assets() == []
+
+
+# -- runs ------------------------------------------------------------------------------------
+
+
+def test_a_run_records_one_row_per_day_and_exports_csv():
+    run = Run(Setting("baseline", 1, TINY))
+    assert run.day == 0 and len(run.frame()) == 0
+    run.step(3)
+    frame = run.frame()
+    assert list(frame["day"]) == [1, 2, 3]
+    header = run.csv().decode().splitlines()[0].split(",")
+    assert header[:2] == ["day", "admissions"] and "unmet_hours" in header
+    assert len(run.csv().decode().splitlines()) == 4
+
+
+def test_same_setting_gives_the_same_run():
+    a, b = Run(Setting("peer_visits", 4, TINY)), Run(Setting("peer_visits", 4, TINY))
+    a.step(5)
+    b.step(5)
+    assert a.frame().equals(b.frame())
+
+
+def test_comparison_runs_in_step_with_the_same_town():
+    session = Session.start(Setting("peer_visits", 2, TINY, {"risk_aversion": 0.1}))
+    session.step(4)
+    session.compare("baseline")
+    assert session.other.day == 4
+    assert session.other.setting == Setting("baseline", 2, TINY, {"risk_aversion": 0.1})
+    session.step(2)
+    assert session.other.day == session.run.day == 6
+    # Same seed and town: the population drawn does not depend on the scenario.
+    assert np.array_equal(session.run.model.town.pop.x, session.other.model.town.pop.x)
+    session.compare(None)
+    assert session.other is None
+
+
+def test_towns_too_big_for_the_dashboard_are_refused():
+    with pytest.raises(SettingError, match="residents"):
+        Run(Setting("baseline", 0, MAX_RESIDENTS + 1))
+    assert app.from_query(f"setting=baseline~0~{MAX_RESIDENTS + 1}")[1] is not None
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stepped() -> Run:
+    run = Run(Setting("peer_visits", 5, TINY))
+    run.step(10)
+    return run
+
+
+def test_town_map_has_one_trace_per_role_and_toggles_edges(stepped):
+    layout = figures.TownLayout.of(stepped.model)
+    full = figures.network_figure(stepped.model, layout, show_caseload=True)
+    names = [t.name for t in full.data]
+    assert names[:3] == ["social ties", "peer visits", "caseload"]
+    nodes = [t for t in full.data if t.mode == "markers" and t.name != "professional post"]
+    assert len(nodes) == len(figures.CATEGORIES)
+    assert sum(len(t.x) for t in nodes) == TINY
+    assert "frailty" in nodes[0].hovertemplate and "roles:" in nodes[-2].text[0]
+    bare = figures.network_figure(stepped.model, layout, show_social=False, show_peer=False)
+    assert not any(t.mode == "lines" for t in bare.data)
+    # Residents are drawn where they live (household members a small step apart).
+    gap = np.hypot(layout.x - stepped.model.town.pop.x, layout.y - stepped.model.town.pop.y)
+    assert gap.max() <= figures.HOUSEHOLD_SPREAD + 1e-6
+
+
+def test_segments_are_separated_by_gaps():
+    x, y = figures.segments(np.array([0, 1]), np.array([0, 1]), np.array([2, 3]),
+                            np.array([2, 3]))
+    assert list(x[:2]) == [0, 2] and math.isnan(x[2]) and list(x[3:5]) == [1, 3]
+    assert len(y) == 6
+
+
+def test_series_equity_costs_and_compare_figures(stepped):
+    frame = stepped.frame()
+    series = figures.timeseries_figure(frame)
+    assert {"unmet", "family", "paid (budgets)"} <= {t.name for t in series.data}
+    assert all(len(t.x) == 10 for t in series.data)
+    equity = figures.equity_figure(frame)
+    assert any("share of adults" in t.name for t in equity.data)
+    costs = figures.costs_figure(frame)
+    assert costs.data[-1].y[-1] == pytest.approx(frame["unpaid_value"].sum())
+    other = frame.assign(unmet_hours=frame["unmet_hours"] + 5.0)
+    compare = figures.compare_figure(frame, other, ("a", "b"), ("unmet_hours",))
+    assert np.allclose(compare.data[2].y, 5.0)
+
+
+def test_figure_widget_is_updated_in_place(stepped):
+    layout = figures.TownLayout.of(stepped.model)
+    widget = go.FigureWidget(figures.network_figure(stepped.model, layout))
+    social = widget.data[0]
+    stepped.step(1)
+    fresh = figures.network_figure(stepped.model, layout)
+    update_figure_widget(widget, fresh)
+    assert widget.data[0] is social  # same trace object: updated, not replaced
+    assert widget.layout.title.text == fresh.layout.title.text
+    assert [len(t.x) for t in widget.data] == [len(t.x) for t in fresh.data]
+    update_figure_widget(widget, figures.network_figure(stepped.model, layout,
+                                                        show_social=False))
+    assert widget.data[0].name == "peer visits"
+
+
+@pytest.mark.parametrize("name", [n for n, s in SPECS.items() if s.type is float])
+def test_every_float_slider_can_show_its_default(name):
+    spec = SPECS[name]
+    step = slider_step(spec.low, spec.high, spec.default)
+    assert (spec.high - spec.low) / step <= 100_000
+    assert abs(round((spec.default - spec.low) / step) * step + spec.low - spec.default) \
+        < 1e-9 * max(1.0, abs(spec.default))
+
+
+# -- components --------------------------------------------------------------------------------
+
+
+def _texts(rc) -> str:
+    """All text the rendered tree shows in HTML widgets."""
+    return " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def _button(rc, label: str) -> v.Btn:
+    found = [w for w in rc.find(v.Btn).widgets if label in w.children]
+    assert len(found) == 1, f"{label!r}: {len(found)} buttons"
+    return found[0]
+
+
+def _headline_day(rc) -> str:
+    for w in rc.find(solara.widgets.HTML).widgets:
+        if (w.unsafe_innerHTML or "").startswith("<div>Day</div>"):
+            return w.unsafe_innerHTML.split("class='v'>")[1].split("<")[0]
+    raise AssertionError("no day counter")
+
+
+@pytest.fixture
+def dashboard():
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY)), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def test_step_advances_the_day_and_redraws(dashboard):
+    rc = dashboard
+    assert _headline_day(rc) == "0"
+    figure = rc.find(go.FigureWidget).widget
+    assert "day 0" in figure.layout.title.text
+    _button(rc, "Step").click()
+    assert _headline_day(rc) == "1"
+    assert "day 1" in rc.find(go.FigureWidget).widget.layout.title.text
+
+
+def test_parameters_are_generated_grouped_with_units_and_help(dashboard):
+    rc = dashboard
+    summaries = " ".join(str(w.children) for w in rc.find(v.ExpansionPanelTitle).widgets)
+    for group in ("Population", "Health and hospital", "Co-production", "Subsidiarity",
+                  "Care and budgets"):
+        assert group in summaries
+
+
+def test_a_slider_change_waits_for_reset_then_applies(dashboard):
+    rc = dashboard
+    slider = rc.find(v.Slider, label="risk aversion").widget
+    assert (slider.min, slider.max) == (0.0, 1.0)  # the declared range bounds the input
+    slider.v_model = 0.2
+    assert "Reset to apply: risk aversion 0.5 → 0.2" in str(
+        [w.children for w in rc.find(v.Alert).widgets])
+    _button(rc, "Reset").click()
+    assert not any("Reset to apply" in str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "Code:" not in _texts(rc)  # the share box is part of teaching mode
+    rc.find(v.Switch, label="Teaching mode").widget.v_model = True
+    assert "baseline~0~300~risk_aversion-0.2" in _texts(rc)
+
+
+def test_picking_a_scenario_loads_it(dashboard):
+    rc = dashboard
+    rc.find(v.Select, label="Scenario").widget.v_model = "peer_visits"
+    assert "Peer visits after discharge" in _texts(rc)
+    rc.find(v.Switch, label="Teaching mode").widget.v_model = True
+    texts = _texts(rc)
+    assert "What to look for" in texts and "Questions" in texts
+    assert "peer_visits~0~300" in texts
+
+
+def test_a_bad_shared_code_is_refused_visibly(dashboard):
+    rc = dashboard
+    rc.find(v.Switch, label="Teaching mode").widget.v_model = True
+    rc.find(v.TextField, label="Paste a code to load").widget.v_model = \
+        "baseline~0~~risk_aversion-7"
+    _button(rc, "Load code").click()
+    alerts = str([w.children for w in rc.find(v.Alert).widgets])
+    assert "risk_aversion" in alerts and "out of range" in alerts
+    rc.find(v.TextField, label="Paste a code to load").widget.v_model = "mutual_aid~9~400"
+    _button(rc, "Load code").click()
+    assert "mutual_aid~9~400" in _texts(rc)
+
+
+def test_refused_url_setting_is_shown():
+    setting, refused = app.from_query("setting=baseline~0~~risk_aversion-7")
+    assert setting == Setting("baseline") and "risk_aversion" in refused
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), refused),
+                            handle_error=False)
+    assert "risk_aversion" in str([w.children for w in rc.find(v.Alert).widgets])
+    rc.close()
+
+
+def test_compare_runs_a_second_scenario(dashboard):
+    rc = dashboard
+    _button(rc, "Step").click()
+    rc.find(v.Tabs).widget.v_model = app.VIEWS.index("Compare")
+    rc.find(v.Select, label="Compare baseline with").widget.v_model = "peer_visits"
+    names = {t.name for t in rc.find(go.FigureWidget).widget.data}
+    assert {"baseline", "peer_visits", "difference"} <= names

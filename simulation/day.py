@@ -322,12 +322,10 @@ class Town:
         social = self.network.social
         owner, tie_kind, carers, local = ties_around(social.indptr, social.indices, social.kind,
                                                      needy, self._seen, self._position)
-        ready = care.availability(pop.adult[carers], ~s.in_hospital[carers],
-                                  s.burnout_until[carers] > self.day, s.frailty[carers],
-                                  pop.willingness[carers], pop.female[carers], p)
-        offers = np.stack((care.family_offer(ready, pop.minority[carers], p),
-                           care.kin_offer(ready, p),
-                           care.neighbour_offer(ready, s.norm[carers], s.balance[carers], p)))
+        offers = care.unpaid_offers(pop.adult[carers], ~s.in_hospital[carers],
+                                    s.burnout_until[carers] > self.day, s.frailty[carers],
+                                    pop.willingness[carers], pop.female[carers],
+                                    pop.minority[carers], s.norm[carers], s.balance[carers], p)
         given, received = care.allocate_unpaid(owner, local, tie_kind, offers, remaining)
         for code, kind in enumerate(SOCIAL_KINDS):
             received_unpaid += received[code]

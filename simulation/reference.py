@@ -106,14 +106,14 @@ class Person(mesa.Agent):
         return p.need_max_hours / 7.0 * min(max(past, 0.0), 1.0) ** NEED_CURVE_EXPONENT
 
     def ready(self, day: int) -> float:
-        """Readiness to give unpaid care (rules/care.py: availability)."""
+        """Readiness to give unpaid care (rules/care.py: unpaid_offers)."""
         if not self.adult or self.in_hospital or self.burnout_until > day:
             return 0.0
         gender = 1.0 if self.female else self.model.params.men_care_propensity
         return self.willingness * (1.0 - self.frailty) * gender
 
     def offer(self, kind: str, day: int) -> float:
-        """Hours a day offered to a tie of this kind (family/kin/neighbour_offer)."""
+        """Hours a day offered to a tie of this kind (rules/care.py: unpaid_offers)."""
         p, ready = self.model.params, self.ready(day)
         if kind == "family":
             hours = min(24.0, p.family_hours * ready

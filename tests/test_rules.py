@@ -421,41 +421,53 @@ def test_tire_probability():
 # --- care -------------------------------------------------------------------------------
 
 
-def test_availability():
-    out = care.availability(
+def offers(ready=None, minority=None, norm=None, balance=None, **overrides):
+    # Adult women at home with no frailty, so readiness is their willingness.
+    n = len(ready)
+    return care.unpaid_offers(
+        adult=np.ones(n, bool), at_home=np.ones(n, bool), burnt_out=np.zeros(n, bool),
+        frailty=floats(*[0.0] * n), willingness=ready, female=np.ones(n, bool),
+        minority=np.zeros(n, bool) if minority is None else minority,
+        norm=floats(*[1.0] * n) if norm is None else norm,
+        balance=floats(*[0.0] * n) if balance is None else balance, p=params(**overrides))
+
+
+def test_readiness():
+    out = care.unpaid_offers(
         adult=bools(True, True, True, False, True),
         at_home=bools(True, True, False, True, True),
         burnt_out=bools(False, False, False, False, True),
         frailty=floats(0.5, 0.2, 0.0, 0.0, 0.0),
         willingness=floats(1.0, 1.5, 1.0, 1.0, 1.0),
         female=bools(True, False, True, True, True),
-        p=params(men_care_propensity=0.6))
-    # 1*(1-0.5) = 0.5; man: 1.5*(1-0.2)*0.6 = 0.72; then away, child, burnt out
-    assert out == pytest.approx([0.5, 0.72, 0.0, 0.0, 0.0], rel=1e-6)
-    assert out.dtype == np.float32
+        minority=bools(False, False, False, False, False),
+        norm=floats(1, 1, 1, 1, 1), balance=floats(0, 0, 0, 0, 0),
+        p=params(men_care_propensity=0.6, kin_hours=1.0))
+    # kin offer = readiness here: 1*(1-0.5) = 0.5; man: 1.5*(1-0.2)*0.6 = 0.72; then away,
+    # child, burnt out
+    assert out[1] == pytest.approx([0.5, 0.72, 0.0, 0.0, 0.0], rel=1e-6)
+    assert out.dtype == np.float32 and out.shape == (3, 5)
 
 
 def test_family_offer_minority_expectation_cap_and_minimum():
-    p = params(family_hours=10.0, minority_family_expectation=1.5)
-    out = care.family_offer(floats(0.5, 0.5, 2.0, 0.01), bools(False, True, True, False), p)
+    out = offers(floats(0.5, 0.5, 2.0, 0.01), minority=bools(False, True, True, False),
+                 family_hours=10.0, minority_family_expectation=1.5)[0]
     # 10*0.5; 10*0.5*1.5; 10*2*1.5 = 30 capped at 24; 10*0.01 = 0.1 < 1/7 -> 0
     assert out == pytest.approx([5.0, 7.5, 24.0, 0.0])
 
 
 def test_kin_offer_minimum_of_an_hour_a_week():
-    p = params(kin_hours=2.0)
-    out = care.kin_offer(floats(0.5, 0.07, 0.0715, 0.0), p)
+    out = offers(floats(0.5, 0.07, 0.0715, 0.0), kin_hours=2.0)[1]
     # 1.0; 0.14 < 1/7 = 0.142857 dropped; 0.143 kept; 0
     assert out == pytest.approx([1.0, 0.0, 0.143, 0.0], rel=1e-6)
     # exactly an hour a week is offered (>=, not >)
-    exact = care.kin_offer(floats(1 / 7), params(kin_hours=1.0))
+    exact = offers(floats(1 / 7), kin_hours=1.0)[1]
     assert exact[0] > 0
 
 
 def test_neighbour_offer_norm_and_reciprocity():
-    p = params(neighbour_hours=2.0)
-    out = care.neighbour_offer(floats(1, 1, 1, 1, 1), floats(0.5, 0.5, 0.5, 0.5, 0.0),
-                               floats(0.0, 10.0, -10.0, -40.0, -40.0), p)
+    out = offers(floats(1, 1, 1, 1, 1), norm=floats(0.5, 0.5, 0.5, 0.5, 0.0),
+                 balance=floats(0.0, 10.0, -10.0, -40.0, -40.0), neighbour_hours=2.0)[2]
     # 2*0.5 = 1; given more than received: no boost; owes 10/20 -> x1.5; owes >20 -> x2;
     # no norm -> nothing
     assert out == pytest.approx([1.0, 1.0, 1.5, 2.0, 0.0])

@@ -21,48 +21,64 @@ OBLIGATION_HOURS = 20.0
 MIN_OFFER_HOURS = 1.0 / 7.0
 
 
-def availability(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
-                 frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
-                 p: Params) -> np.ndarray:
-    """Each resident's readiness (0-2) to give unpaid care, before the kind's hour cap.
+def unpaid_offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
+                  frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
+                  minority: np.ndarray, norm: np.ndarray, balance: np.ndarray,
+                  p: Params) -> np.ndarray:
+    """Hours a day each person offers on a family, kin and neighbour tie.
 
-    Adults at home and not burnt out can care; frailty reduces what they can give;
-    men's willingness is scaled by ``men_care_propensity``.
+    Readiness: adults at home and not burnt out can care; frailty reduces what they can
+    give; men's willingness is scaled by ``men_care_propensity``. Then by kind:
+
+    * family (a co-resident adult): ``family_hours`` times readiness; minority
+      households are expected to offer ``minority_family_expectation`` times as much,
+      capped at a whole day;
+    * kin (a relative in another household): ``kin_hours`` times readiness;
+    * neighbour: ``neighbour_hours`` times readiness times their mutual-aid norm, raised
+      by up to ``OBLIGATION_FACTOR`` when they have received more help than they have
+      given (reciprocity; fully at a debt of ``OBLIGATION_HOURS``).
+
+    Offers under an hour a week are not made (nobody helps in minutes).
+
+    Returns:
+        Array of shape (3, people): rows family, kin, neighbour (``SOCIAL_KINDS``).
     """
-    can = adult & at_home & ~burnt_out
-    return np.where(can, willingness * (1.0 - frailty) *
-                    np.where(female, 1.0, p.men_care_propensity), 0.0).astype(np.float32)
+    f32 = np.float32
+    return _offers(adult, at_home, burnt_out, frailty, willingness, female, minority, norm,
+                   balance, float(p.men_care_propensity), f32(p.family_hours),
+                   float(p.minority_family_expectation), f32(p.kin_hours),
+                   f32(p.neighbour_hours))
 
 
-def family_offer(ready: np.ndarray, minority: np.ndarray, p: Params) -> np.ndarray:
-    """Hours per day a co-resident adult offers.
-
-    Minority households are expected to offer ``minority_family_expectation`` times as
-    much (capped at a whole day).
-    """
-    hours = p.family_hours * ready * np.where(minority, p.minority_family_expectation, 1.0)
-    return _at_least_an_hour_a_week(np.minimum(hours, 24.0))
-
-
-def kin_offer(ready: np.ndarray, p: Params) -> np.ndarray:
-    """Hours per day a relative in another household offers."""
-    return _at_least_an_hour_a_week(p.kin_hours * ready)
-
-
-def neighbour_offer(ready: np.ndarray, norm: np.ndarray, balance: np.ndarray,
-                    p: Params) -> np.ndarray:
-    """Hours per day a neighbour offers.
-
-    Scaled by their mutual-aid norm, and raised when they have received more help than
-    they have given (reciprocity).
-    """
-    owed = np.clip(-balance / OBLIGATION_HOURS, 0.0, 1.0)
-    return _at_least_an_hour_a_week(p.neighbour_hours * ready * norm
-                                    * (1.0 + OBLIGATION_FACTOR * owed))
-
-
-def _at_least_an_hour_a_week(hours: np.ndarray) -> np.ndarray:
-    return np.where(hours >= MIN_OFFER_HOURS, hours, 0.0).astype(np.float32)
+@njit(cache=True)
+def _offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
+            frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
+            minority: np.ndarray, norm: np.ndarray, balance: np.ndarray,
+            men_care_propensity: float, family_hours: np.float32,
+            minority_expectation: float, kin_hours: np.float32,
+            neighbour_hours: np.float32) -> np.ndarray:
+    """:func:`unpaid_offers` in one pass (float32 where the state is, float64 factors)."""
+    f32 = np.float32
+    smallest = f32(MIN_OFFER_HOURS)
+    offers = np.zeros((3, len(adult)), dtype=np.float32)
+    for i in range(len(adult)):
+        if not (adult[i] and at_home[i] and not burnt_out[i]):
+            continue
+        gender = 1.0 if female[i] else men_care_propensity
+        ready = f32(np.float64(willingness[i] * (f32(1.0) - frailty[i])) * gender)
+        family = min(np.float64(family_hours * ready)
+                     * (minority_expectation if minority[i] else 1.0), 24.0)
+        if family >= MIN_OFFER_HOURS:
+            offers[0, i] = family
+        kin = kin_hours * ready
+        if kin >= smallest:
+            offers[1, i] = kin
+        owed = min(max(-balance[i] / f32(OBLIGATION_HOURS), f32(0.0)), f32(1.0))
+        neighbour = neighbour_hours * ready * norm[i] * (f32(1.0) + f32(OBLIGATION_FACTOR)
+                                                         * owed)
+        if neighbour >= smallest:
+            offers[2, i] = neighbour
+    return offers
 
 
 @njit(cache=True)

@@ -1,0 +1,62 @@
+"""Where a day's time goes: milliseconds per simulated day in each phase of the model.
+
+    uv run python benchmarks/phases.py --residents 100000 --days 365
+
+Each phase method of :class:`simulation.day.Town` is wrapped with a CPU-time counter
+(CPU time, so other work on the machine disturbs it less than wall time); "metrics and
+bookkeeping" is the rest of the run: the daily metric reports, the table and the summary.
+A short run first compiles and loads the kernels, so the figures are for a warm process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from collections import defaultdict
+
+from simulation.day import Town
+from simulation.params import Params
+from simulation.runner import run
+
+PHASES = ("_health", "_hospital", "_discharge", "_co_production", "_care", "_loneliness",
+          "_decisions", "_morale", "_strain")
+
+
+def _timed(spent: dict[str, float], name: str, method):
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[name] += time.process_time() - started
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    run("baseline", seed=args.seed, days=2, residents=1_000)  # compile and load kernels
+    spent: dict[str, float] = defaultdict(float)
+    for name in PHASES:
+        setattr(Town, name, _timed(spent, name, getattr(Town, name)))
+    started = time.process_time()
+    run("baseline", seed=args.seed, days=args.days, residents=args.residents)
+    total = time.process_time() - started
+    simulated = args.days + Params().warmup_days
+    print(f"{args.residents:,} residents, {args.days} days (+ warm-up): "
+          f"{total:.2f} s CPU, {1000 * total / simulated:.2f} ms per simulated day")
+    rows = sorted(spent.items(), key=lambda item: -item[1])
+    rows.append(("metrics and bookkeeping", total - sum(spent.values())))
+    for name, seconds in rows:
+        print(f"  {name.strip('_'):<24} {1000 * seconds / simulated:8.2f} ms/day "
+              f"{seconds / total:6.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -401,14 +401,9 @@ class Town:
         Only the frail and the recently discharged can need care, so only they are
         computed; everyone else's need is zero.
         """
-        s, p = self.state, self.params
-        s.need[self._needy] = 0.0
-        candidates = np.flatnonzero(((s.frailty > p.need_threshold) & ~s.in_hospital)
-                                    | self._recent)
-        since = self.day - s.discharged_day[candidates]
-        since = np.where(self._recent[candidates], since, -1)
-        s.need[candidates] = health.care_need(s.frailty[candidates], since, p)
-        self._needy = candidates[s.need[candidates] > 0]
+        s = self.state
+        self._needy = health.needs_today(s.need, self._needy, s.frailty, s.in_hospital,
+                                         self._recent, s.discharged_day, self.day, self.params)
         return self._needy
 
     def _spread_norm(self) -> None:

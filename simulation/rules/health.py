@@ -66,12 +66,70 @@ def care_need(frailty: np.ndarray, days_since_discharge: np.ndarray, p: Params) 
     discharge adds ``recovery_need_hours`` per week, fading over the 30-day window.
     ``days_since_discharge`` is negative for no discharge.
     """
-    span = max(1.0 - p.need_threshold, 1e-9)
-    past = np.clip((frailty - p.need_threshold) / span, 0.0, 1.0)
-    chronic = p.need_max_hours / 7.0 * past**NEED_CURVE_EXPONENT
-    recent = (days_since_discharge >= 0) & (days_since_discharge < RECOVERY_DAYS)
-    fading = np.where(recent, 1.0 - days_since_discharge / RECOVERY_DAYS, 0.0)
-    return (chronic + p.recovery_need_hours / 7.0 * fading).astype(np.float32)
+    return _care_need(np.asarray(frailty, dtype=np.float32),
+                      np.asarray(days_since_discharge, dtype=np.int64), *_need_terms(p))
+
+
+def _need_terms(p: Params) -> tuple[np.float32, np.float32, np.float32, float]:
+    """The parameters of :func:`care_need` as its kernels take them."""
+    f32 = np.float32
+    return (f32(p.need_threshold), f32(max(1.0 - p.need_threshold, 1e-9)),
+            f32(p.need_max_hours / 7.0), p.recovery_need_hours / 7.0)
+
+
+@njit(inline="always")
+def _need(frailty: np.float32, since: int, threshold: np.float32, span: np.float32,
+          chronic_max: np.float32, recovery: float) -> np.float32:
+    """One person's care need (see :func:`care_need`), float32 like the state."""
+    past = min(max((frailty - threshold) / span, np.float32(0.0)), np.float32(1.0))
+    curve = np.sqrt(past) if NEED_CURVE_EXPONENT == 0.5 else past ** np.float32(
+        NEED_CURVE_EXPONENT)
+    fading = 1.0 - since / RECOVERY_DAYS if 0 <= since < RECOVERY_DAYS else 0.0
+    return np.float32(np.float64(chronic_max * curve) + recovery * fading)
+
+
+@njit(cache=True)
+def _care_need(frailty: np.ndarray, since: np.ndarray, threshold: np.float32,
+               span: np.float32, chronic_max: np.float32, recovery: float) -> np.ndarray:
+    need = np.empty(len(frailty), dtype=np.float32)
+    for i in range(len(frailty)):
+        need[i] = _need(frailty[i], since[i], threshold, span, chronic_max, recovery)
+    return need
+
+
+def needs_today(need: np.ndarray, yesterday: np.ndarray, frailty: np.ndarray,
+                in_hospital: np.ndarray, recent: np.ndarray, discharged_day: np.ndarray,
+                day: int, p: Params) -> np.ndarray:
+    """Set today's care need of everyone at home, in place; return those in need.
+
+    Only the frail past the threshold and the recently discharged (``recent``) can need
+    care, so ``need`` is cleared for ``yesterday``'s residents in need and computed for
+    those only; everyone else's stays zero.
+
+    Returns:
+        The residents in need today, in index order.
+    """
+    return _needs_today(need, yesterday, frailty, in_hospital, recent, discharged_day, day,
+                        *_need_terms(p))
+
+
+@njit(cache=True)
+def _needs_today(need: np.ndarray, yesterday: np.ndarray, frailty: np.ndarray,
+                 in_hospital: np.ndarray, recent: np.ndarray, discharged_day: np.ndarray,
+                 day: int, threshold: np.float32, span: np.float32, chronic_max: np.float32,
+                 recovery: float) -> np.ndarray:
+    for i in yesterday:
+        need[i] = 0.0
+    needy = np.empty(len(need), dtype=np.int64)
+    count = 0
+    for i in range(len(need)):
+        if recent[i] or (frailty[i] > threshold and not in_hospital[i]):
+            since = day - discharged_day[i] if recent[i] else -1
+            need[i] = _need(frailty[i], since, threshold, span, chronic_max, recovery)
+            if need[i] > 0:
+                needy[count] = i
+                count += 1
+    return needy[:count].copy()
 
 
 def admission_probability(frailty: np.ndarray, recent_discharge: np.ndarray,

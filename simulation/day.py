@@ -458,7 +458,7 @@ class Town:
         served = queue[decisions.oldest_first(
             s.decision_raised_day[queue], decisions.manager_capacity(int(filled.sum()), p,
                                                                      rng))]
-        done = np.r_[taken, served]
+        done = np.concatenate((taken, served))
         tally.decisions = len(done)
         tally.decision_wait_days = float((self.day - s.decision_raised_day[done]).sum())
         s.decision_pending[done] = False
@@ -509,7 +509,7 @@ class Town:
         """
         s, p = self.state, self.params
         s.strain[:] = strain.strain_step(s.strain, self.given_today, p)
-        burning = np.flatnonzero((s.strain >= strain.BURNOUT_AT) & ~self.burnt_out())
+        burning = strain.burning_out(s.strain, s.burnout_until, self.day)
         s.burnout_until[burning] = self.day + round(p.burnout_days)
         s.strain[burning] = strain.STRAINED_ABOVE
         s.frailty[burning] = np.minimum(s.frailty[burning] + p.burnout_frailty, 1.0)

@@ -40,7 +40,8 @@ def match_visits(patient_patch: np.ndarray, volunteer_patch: np.ndarray,
     rest_v = np.setdiff1d(volunteers, local_v, assume_unique=True)
     k = min(len(rest_p), len(rest_v))
     far_p, far_v = rng.permutation(rest_p)[:k], rng.permutation(rest_v)[:k]
-    return np.r_[local_p, far_p].astype(np.int64), np.r_[local_v, far_v].astype(np.int64)
+    return (np.concatenate((local_p, far_p)).astype(np.int64),
+            np.concatenate((local_v, far_v)).astype(np.int64))
 
 
 def _rank_within(sorted_groups: np.ndarray) -> np.ndarray:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from simulation.dashboard.setting import Setting
 
 LESSONS_FILE = Path(__file__).resolve().parent.parent / "docs" / "lessons" / "lessons.toml"
-LESSON_KEYS = {"number", "title", "file", "scenario", "seed", "compare", "overrides",
-               "extension"}
+LESSON_KEYS = {"number", "title", "file", "scenario", "seed", "residents", "compare",
+               "overrides", "extension"}
+OPTIONAL_KEYS = {"residents", "overrides"}
 
 
 class LessonError(ValueError):
@@ -38,6 +39,7 @@ class Lesson:
         file: The lesson text, relative to the lessons folder.
         scenario: The shipped scenario the dashboard opens on.
         seed: The seed it opens with (the figures in the text are for this seed).
+        residents: The town's size, or ``None`` for the dashboard's own.
         compare: The scenario students compare it with, same seed.
         overrides: Parameters set on top of the scenario.
         extension: The command of the lesson's small sweep.
@@ -50,6 +52,7 @@ class Lesson:
     seed: int
     compare: str
     extension: str
+    residents: int | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,7 +65,7 @@ def load_lessons(path: Path = LESSONS_FILE) -> dict[int, Lesson]:
     data = read_toml(path, "lessons", LessonError)
     lessons: dict[int, Lesson] = {}
     for entry in data.get("lesson", []):
-        missing = LESSON_KEYS - {"overrides"} - set(entry)
+        missing = LESSON_KEYS - OPTIONAL_KEYS - set(entry)
         unknown = set(entry) - LESSON_KEYS
         if missing or unknown:
             raise LessonError(f"{path}: lesson {entry.get('number', '?')}: "
@@ -83,7 +86,8 @@ def lesson_setting(number: int, path: Path = LESSONS_FILE) -> Setting:
     from simulation.dashboard.setting import Setting
 
     lesson = _find(number, path)
-    return Setting(scenario=lesson.scenario, seed=lesson.seed, overrides=dict(lesson.overrides))
+    return Setting(scenario=lesson.scenario, seed=lesson.seed, residents=lesson.residents,
+                   overrides=dict(lesson.overrides))
 
 
 def _find(number: int, path: Path) -> Lesson:

@@ -266,10 +266,20 @@ class Fit:
                                                       encoding="utf-8"))
 
 
+class _Done:
+    """A call made at once in this process, with a future's ``result()`` (one worker)."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self.value = function(*args)
+
+    def result(self) -> Any:
+        return self.value
+
+
 class _Objective:
     """The loss as a function of a point in the unit box, cached, evaluated in a pool."""
 
-    def __init__(self, calibration: Calibration, pool: ProcessPoolExecutor,
+    def __init__(self, calibration: Calibration, pool: ProcessPoolExecutor | None,
                  progress: Callable[[int, int], None] | None) -> None:
         self.calibration = calibration
         self.pool = pool
@@ -288,8 +298,9 @@ class _Objective:
         c = self.calibration
         keys = [tuple(np.round(np.clip(u, 0.0, 1.0), 12)) for u in units]
         new = [k for k in dict.fromkeys(keys) if k not in self.cache]
-        jobs = {k: [self.pool.submit(_summary, c.params(self.values(np.array(k))),
-                                     c.root_seed + r, c.days) for r in range(c.replicates)]
+        submit = self.pool.submit if self.pool is not None else _Done
+        jobs = {k: [submit(_summary, c.params(self.values(np.array(k))), c.root_seed + r,
+                           c.days) for r in range(c.replicates)]
                 for k in new}
         for key, futures in jobs.items():
             summaries = [f.result() for f in futures]
@@ -330,8 +341,11 @@ def calibrate(calibration: Calibration, workers: int = 1,
     scenario = load_scenario(c.scenario).params
     start = np.array([(getattr(scenario, name) - low) / (high - low)
                       for name, (low, high) in c.bounds.items()])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) as pool:
-        objective = _Objective(c, pool, progress)
+    # One worker runs in this process: no pool to start (and no model to load again).
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) \
+        if workers > 1 else contextlib.nullcontext()
+    with pool as executor:
+        objective = _Objective(c, executor, progress)
         start_loss = objective.evaluate([np.clip(start, 0.0, 1.0)])[0]
         screen = min(c.screen, c.max_evaluations - 1)
         if screen > 0:

@@ -1,0 +1,193 @@
+"""The sweep report, its DuckDB summaries and CSV export, and target precision."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.cli import main
+from simulation.runner import run
+from simulation.sweep.analysis import Sweep, SweepFolderError
+from simulation.sweep.executor import run_one
+from simulation.sweep.experiment import Experiment, Precision, load_experiment
+from simulation.sweep.precision import sweep_to_precision
+from simulation.sweep.report import build_report, interaction_sentence
+from simulation.sweep.store import SweepStore
+
+FACTORIAL = """title = "Tiny factorial"
+scenarios = ["baseline", "peer_visits", "devolved_decisions", "co_production_and_subsidiarity"]
+scenario_factorial = ["peer visits", "devolved decisions"]
+replicates = 3
+residents = 300
+days = 8
+outcomes = ["unpaid_hours", "unmet_hours", "unpaid_share_women"]
+"""
+
+
+def _run_here(experiment: Experiment, store: SweepStore) -> int:
+    """Run an experiment's missing runs in this process (the pool is tested in
+    test_sweep.py; here what matters is what is done with the results)."""
+    pending = [r for r in experiment.runs() if r.run_id not in store.finished()]
+    for r in pending:
+        store.save(r, run_one(experiment.params(r.arm), r.seed, experiment.days))
+    return len(pending)
+
+
+def _sweep(folder: Path, text: str) -> Path:
+    path = folder / "experiment.toml"
+    path.write_text(text)
+    experiment = load_experiment(path)
+    store = SweepStore(folder / "sweep")
+    store.prepare(experiment)
+    _run_here(experiment, store)
+    return store.folder
+
+
+@pytest.fixture(scope="module")
+def factorial(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _sweep(tmp_path_factory.mktemp("factorial"), FACTORIAL)
+
+
+def test_duckdb_summaries_match_the_runs_own(factorial: Path) -> None:
+    summaries = Sweep(factorial).run_summaries()
+    assert len(summaries) == 4 * 3
+    row = summaries[summaries["run_id"] == "a001-r0002"].iloc[0]
+    assert row["label"] == "peer_visits" and row["seed"] == 2
+    expected = run("peer_visits", seed=2, days=8, residents=300).summary
+    for name, value in expected.items():
+        assert row[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
+
+
+def test_paired_differences_and_interaction_are_per_replicate(factorial: Path) -> None:
+    sweep = Sweep(factorial)
+    table = sweep.run_summaries().pivot(index="replicate", columns="arm",
+                                        values="unmet_hours")
+    diffs = sweep.paired_differences(["unmet_hours"])
+    peer = diffs[diffs["arm"] == 1].iloc[0]
+    assert peer["difference"] == pytest.approx((table[1] - table[0]).mean())
+    assert peer["n"] == 3
+    square = sweep.manifest["squares"][0]
+    interaction = sweep.interaction(square, ["unmet_hours"]).iloc[0]
+    assert interaction["interaction"] == pytest.approx(
+        (table[3] - table[1] - table[2] + table[0]).mean())
+    assert interaction["low"] <= interaction["interaction"] <= interaction["high"]
+
+
+def test_report_has_every_section_and_runs_offline(factorial: Path, tmp_path: Path) -> None:
+    out, csv = tmp_path / "report.html", tmp_path / "runs.csv"
+    assert main(["report", str(factorial), "--out", str(out), "--csv", str(csv)]) == 0
+    page = out.read_text()
+    for arm in ("baseline", "peer_visits", "devolved_decisions",
+                "co_production_and_subsidiarity"):
+        assert arm in page
+    for heading in ("How sure are we", "Daily metrics", "Paired differences",
+                    "sum of its parts?", "equity by arm"):
+        assert heading in page
+    assert re.search(r"For unmet_hours, (no evidence that the whole differs from the sum of "
+                     r"its parts|the whole (beats|falls short of) the sum of its parts)", page)
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", page)  # no CDN: works offline
+    assert page.count("plotly.js v") == 1  # the library embedded once
+    table = pd.read_csv(csv)
+    assert len(table) == 12 and {"run_id", "label", "readmission_rate_30d"} <= set(table)
+
+
+def test_interaction_sentence_gives_a_verdict_only_when_the_ci_excludes_zero() -> None:
+    row = {"first_effect": -0.01, "second_effect": -0.01, "both_effect": -0.03,
+           "interaction": -0.01, "half_width": 0.005, "low": -0.015, "high": -0.005}
+    assert "beats the sum of its parts" in interaction_sentence(
+        "readmission_rate_30d", pd.Series(row))
+    assert "falls short" in interaction_sentence("staff_morale", pd.Series(row))
+    row.update(low=-0.02, high=0.001)
+    assert "no evidence" in interaction_sentence("readmission_rate_30d", pd.Series(row))
+
+
+def test_sobol_report_gives_indices_with_bounds(tmp_path: Path) -> None:
+    folder = _sweep(tmp_path, """title = "Tiny Sobol"
+replicates = 1
+residents = 300
+days = 8
+outcomes = ["unpaid_hours"]
+[design]
+kind = "sobol"
+samples = 4
+[design.ranges]
+need_max_hours = [60.0, 160.0]
+family_hours = [2.0, 24.0]
+""")
+    sweep = Sweep(folder)
+    indices, notes = sweep.sensitivity(["unpaid_hours"])
+    assert not notes
+    assert set(indices["parameter"]) == {"need_max_hours", "family_hours"}
+    assert set(indices["index"]) == {"S1", "ST"} and indices["conf"].notna().all()
+    page = build_report(sweep)
+    assert "Sobol indices" in page and "ST" in page
+
+
+def test_bad_folders_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert main(["report", str(tmp_path)]) == 2
+    (tmp_path / "manifest.json").write_text('{"arms": []}')
+    with pytest.raises(SweepFolderError, match="no finished runs"):
+        Sweep(tmp_path)
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and all(e.startswith("carecap: error:") for e in errors)
+
+
+PRECISE = """title = "Tiny precision"
+scenarios = ["baseline", "peer_visits"]
+replicates = 2
+residents = 300
+days = 8
+outcomes = ["unpaid_hours"]
+"""
+
+
+def test_precision_adds_replicates_until_reached_and_resumes(tmp_path: Path) -> None:
+    path = tmp_path / "precise.toml"
+    path.write_text(PRECISE)
+    experiment = load_experiment(path)
+    batches: list[int] = []
+
+    def run_batch(planned: Experiment) -> None:
+        batches.append(_run_here(planned, store))
+
+    # An unreachable target: rounds of one replicate up to the maximum.
+    store = SweepStore(tmp_path / "to_max")
+    rounds = []
+    state = sweep_to_precision(experiment, store, Precision({"unpaid_hours": 1e-9}, 5, 1),
+                               run_batch, rounds.append)
+    assert not state.reached and state.replicates == 5
+    assert [r.replicates for r in rounds] == [2, 3, 4, 5] and batches == [4, 2, 2, 2]
+    assert len(store.finished()) == 2 * 5
+    # Rerun: nothing is redone.
+    batches.clear()
+    again = sweep_to_precision(experiment, store, Precision({"unpaid_hours": 1e-9}, 5, 1),
+                               run_batch)
+    assert batches == [0] and again.widest == state.widest
+
+    # A target met at some round: it stops at the first round that meets it.
+    target = rounds[2].widest["unpaid_hours"]
+    first = next(r.replicates for r in rounds if r.widest["unpaid_hours"] <= target)
+    store = SweepStore(tmp_path / "reached")
+    state = sweep_to_precision(experiment, store, Precision({"unpaid_hours": target}, 5, 1),
+                               run_batch)
+    assert state.reached and state.replicates == first <= 4
+    assert store.manifest()["replicates"] == first
+
+
+def test_precision_on_the_command_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "precise.toml"
+    path.write_text(PRECISE)
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1",
+                 "--precision", "unpaid_hours=1e12"]) == 0
+    assert "target precision reached" in capsys.readouterr().out
+    assert SweepStore(out).manifest()["replicates"] == 2
+    assert main(["sweep", str(path), "--precision", "happiness=1"]) == 2
+    assert main(["sweep", str(path), "--precision", "unpaid_hours=-1"]) == 2
+    assert main(["sweep", str(path), "--max-replicates", "9"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 3 and all(e.startswith("carecap: error: --") for e in errors)

@@ -303,9 +303,6 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
         raise CliError(str(error)) from None
     precision = experiment.precision
     if args.precision:
-        def fail(message: str) -> CliError:
-            return CliError(message)
-
         targets: dict[str, object] = {}
         for item in args.precision:
             outcome, sep, width = item.partition("=")
@@ -313,9 +310,9 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                 targets[outcome.strip()] = float(width) if sep else None
             except ValueError:
                 targets[outcome.strip()] = width
-        half_widths = parse_half_widths(targets, "--precision", fail)
-        precision = Precision(half_widths, *((precision.max_replicates, precision.batch)
-                                             if precision else ()))
+        half_widths = parse_half_widths(targets, "--precision", CliError)
+        defaults = precision or Precision({})  # the file's maximum and batch, if it has them
+        precision = Precision(half_widths, defaults.max_replicates, defaults.batch)
     if args.max_replicates is not None:
         if precision is None:
             raise CliError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "

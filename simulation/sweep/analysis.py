@@ -104,13 +104,15 @@ class Sweep:
         pattern = str(self.folder.resolve() / "runs" / "*.parquet").replace("'", "''")
         self.db = duckdb.connect()
         self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet('{pattern}')")
-        present = set(self.query("SELECT * FROM daily LIMIT 0").columns)
-        self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', present)}")
+        daily = set(self.query("SELECT * FROM daily LIMIT 0").columns)
+        self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', daily)}")
+        self.present = set(self.query("SELECT * FROM summaries LIMIT 0").columns)
 
     @property
     def outcomes(self) -> list[str]:
-        """The experiment's headline outcomes."""
-        return list(self.manifest.get("outcomes") or [m.name for m in METRICS[1:]])
+        """The experiment's headline outcomes (those the runs on disk have)."""
+        wanted = self.manifest.get("outcomes") or [m.name for m in METRICS[1:]]
+        return [o for o in wanted if o in self.present]
 
     @property
     def design(self) -> dict[str, Any]:

@@ -75,11 +75,11 @@ class _Page:
     def text(self, text: str, tag: str = "p") -> None:
         self.parts.append(f"<{tag}>{html.escape(text)}</{tag}>\n")
 
-    def figure(self, figure: go.Figure) -> None:
+    def figure(self, figure: go.Figure, top: int = 50) -> None:
         # Plain styling: a named template is deep-copied into every figure, which is slow.
-        figure.update_layout(template=None, plot_bgcolor="white", margin={"t": 50, "b": 40})
+        figure.update_layout(template=None, plot_bgcolor="white", margin={"t": top, "b": 40})
         figure.update_xaxes(gridcolor="#eee", zerolinecolor="#ccc")
-        figure.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
+        figure.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc", automargin=True)
         self.figures += 1
         self.parts.append(figure.to_html(full_html=False, include_plotlyjs=self.figures == 1,
                                          div_id=f"figure-{self.figures}"))
@@ -194,8 +194,9 @@ def _differences(sweep: Sweep, page: _Page) -> None:
               f"averaged, with its {CONFIDENCE:.0%} CI; a CI that excludes zero is a "
               "difference the replicates can tell apart from noise.")
     diffs = sweep.paired_differences(sweep.outcomes)
+    height = 100 + (90 + 26 * (len(sweep.arms) - 1)) * len(sweep.outcomes)
     figure = make_subplots(rows=len(sweep.outcomes), cols=1, subplot_titles=sweep.outcomes,
-                           vertical_spacing=0.25 / max(len(sweep.outcomes), 1))
+                           vertical_spacing=70 / height)
     for i, outcome in enumerate(sweep.outcomes, start=1):
         rows = diffs[diffs["outcome"] == outcome]
         figure.add_trace(go.Scatter(
@@ -203,8 +204,7 @@ def _differences(sweep: Sweep, page: _Page) -> None:
             error_x={"type": "data", "array": rows["half_width"].fillna(0)},
             marker={"color": COLOURS[0]}, showlegend=False), row=i, col=1)
         figure.add_vline(x=0, line={"color": "grey", "dash": "dot"}, row=i, col=1)
-    figure.update_layout(title="Difference from the reference arm (95% CI)",
-                         height=140 + 110 * len(sweep.outcomes) * max(1, len(sweep.arms) // 3))
+    figure.update_layout(title="Difference from the reference arm (95% CI)", height=height)
     page.figure(figure)
     table = diffs.assign(
         arm=[sweep.label(a) for a in diffs["arm"]],
@@ -339,8 +339,8 @@ def _equity(sweep: Sweep, page: _Page) -> None:
                              col=col)
     figure.update_layout(title="Equity of the unpaid load (x: arm number, listed at the top)"
                          if not _many_arms(sweep) else "Equity of the unpaid load over the "
-                         "design's points", height=420)
-    page.figure(figure)
+                         "design's points", height=440)
+    page.figure(figure, top=90)  # the title above the panels' own titles
     if not _many_arms(sweep):
         table = stats[stats["outcome"].isin(EQUITY)]
         table = table.assign(arm=[sweep.label(a) for a in table["arm"]], cell=[

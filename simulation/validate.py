@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +30,10 @@ from rich.table import Table
 
 from simulation.params import ParamError, Params, coerce
 from simulation.runner import DEFAULT_DAYS, run
+from simulation.sweep.analysis import t_half_width
 
 DEFAULT_REPLICATES = 10
 MAX_REPLICATES = 1_000
-CONFIDENCE = 0.95
 BEGIN_MARK = "<!-- validation table: generated, do not edit by hand -->"
 END_MARK = "<!-- end of validation table -->"
 COLUMNS = ("Target", "Model: mean (95% CI)", "Published figure", "Source", "Band", "Result")
@@ -171,37 +169,29 @@ class Row:
 
 
 def confidence_interval(values: np.ndarray) -> tuple[float, float]:
-    """Student-t confidence interval of the mean of independent replicates (NaN for one)."""
-    from scipy.stats import t as student_t
-
-    n = len(values)
-    if n < 2:
-        return math.nan, math.nan
-    half = student_t.ppf(0.5 + CONFIDENCE / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
+    """The 95% Student-t interval of the mean of independent replicates (NaN for one)."""
+    half = t_half_width(float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                        len(values))
     return float(values.mean() - half), float(values.mean() + half)
 
 
-def _one_run(job: tuple[str, int, int | None, int]) -> tuple[tuple[str, int], dict[str, float]]:
-    arm, seed, residents, days = job
-    sizes = {} if residents is None else {"residents": residents}
-    return (arm, seed), run(arm, seed=seed, days=days, **sizes).summary
-
-
 def run_replicates(targets: Sequence[Target], replicates: int, residents: int | None,
-                   days: int, advance: Callable[[], None] | None = None,
-                   workers: int | None = None) -> dict[tuple[str, int], dict[str, float]]:
-    """Run every arm the targets read, with seeds ``0 .. replicates-1``, in a process pool.
+                   days: int, advance: Callable[[], None] | None = None
+                   ) -> dict[tuple[str, int], dict[str, float]]:
+    """Run every arm the targets read, with seeds ``0 .. replicates-1``.
+
+    Runs one after another: a validation is a few dozen runs of a few seconds, and a
+    process pool's start-up would cost more than it saves at the sizes the tests use.
 
     Returns:
         Each run's summary by ``(arm, seed)``.
     """
     arms = sorted({t.arm for t in targets} | {t.per_arm for t in targets if t.per_metric})
-    jobs = [(arm, seed, residents, days) for seed in range(replicates) for arm in arms]
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    sizes = {} if residents is None else {"residents": residents}
     summaries: dict[tuple[str, int], dict[str, float]] = {}
-    with ProcessPoolExecutor(workers) as pool:
-        for key, summary in pool.map(_one_run, jobs):
-            summaries[key] = summary
+    for seed in range(replicates):
+        for arm in arms:
+            summaries[arm, seed] = run(arm, seed=seed, days=days, **sizes).summary
             if advance is not None:
                 advance()
     return summaries

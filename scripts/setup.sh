@@ -24,3 +24,6 @@ if [ -z "$python" ] && command -v pyenv >/dev/null 2>&1; then
 fi
 
 uv sync --locked ${python:+--python "$python"}
+
+# The dashboard's JavaScript and CSS, from the npm registry, so it works without internet.
+uv run python -m simulation.dashboard.assets

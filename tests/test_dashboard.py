@@ -21,14 +21,13 @@ import pytest
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import solara
-import solara.widgets
 
 from simulation.cli import CliError
 from simulation.dashboard import app, assets, figures
 from simulation.dashboard.command import serve, server_address, url
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session
 from simulation.dashboard.setting import Setting, SettingError
-from simulation.dashboard.widgets import slider_step, update_figure_widget
+from simulation.dashboard.widgets import same_value, slider_step, update_figure_widget
 from simulation.params import SPECS
 
 TINY = 300  # residents: a town that builds in a fraction of a second
@@ -203,16 +202,25 @@ def test_series_equity_costs_and_compare_figures(stepped):
 
 def test_figure_widget_is_updated_in_place(stepped):
     layout = figures.TownLayout.of(stepped.model)
-    widget = go.FigureWidget(figures.network_figure(stepped.model, layout))
+    widget = go.FigureWidget()
+    shown = update_figure_widget(widget, figures.network_figure(stepped.model, layout), None)
     social = widget.data[0]
+    sent = []
+    widget.on_msg(lambda *args: None)  # keep the widget alive without a front end
+    original = widget._send_restyle_msg
+    widget._send_restyle_msg = lambda data, trace_indexes=None, **kw: (
+        sent.append((trace_indexes, set(data))), original(data, trace_indexes, **kw))
     stepped.step(1)
     fresh = figures.network_figure(stepped.model, layout)
-    update_figure_widget(widget, fresh)
+    shown = update_figure_widget(widget, fresh, shown)
     assert widget.data[0] is social  # same trace object: updated, not replaced
+    assert all(0 not in (indexes or []) for indexes, _ in sent)  # the town's ties: not resent
     assert widget.layout.title.text == fresh.layout.title.text
-    assert [len(t.x) for t in widget.data] == [len(t.x) for t in fresh.data]
+    for mine, theirs in zip(widget.to_plotly_json()["data"], fresh.to_plotly_json()["data"],
+                            strict=True):
+        assert same_value(mine["x"], theirs["x"]) and same_value(mine["y"], theirs["y"])
     update_figure_widget(widget, figures.network_figure(stepped.model, layout,
-                                                        show_social=False))
+                                                        show_social=False), shown)
     assert widget.data[0].name == "peer visits"
 
 
@@ -228,9 +236,14 @@ def test_every_float_slider_can_show_its_default(name):
 # -- components --------------------------------------------------------------------------------
 
 
+def _text(widget) -> str:
+    return " ".join(c if isinstance(c, str) else _text(c)
+                    for c in getattr(widget, "children", None) or [])
+
+
 def _texts(rc) -> str:
-    """All text the rendered tree shows in HTML widgets."""
-    return " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    """All text the rendered tree shows in HTML elements."""
+    return " ".join(_text(w) for w in rc.find(v.Html).widgets)
 
 
 def _button(rc, label: str) -> v.Btn:
@@ -239,11 +252,19 @@ def _button(rc, label: str) -> v.Btn:
     return found[0]
 
 
+def _open(rc, title: str) -> None:
+    """Open the collapsible section called ``title`` (closed ones render nothing)."""
+    for panels in rc.find(v.ExpansionPanels).widgets:
+        if _text(panels).startswith(title):
+            panels.v_model = ["open"]
+            return
+    raise AssertionError(f"no section {title!r}")
+
+
 def _headline_day(rc) -> str:
-    for w in rc.find(solara.widgets.HTML).widgets:
-        if (w.unsafe_innerHTML or "").startswith("<div>Day</div>"):
-            return w.unsafe_innerHTML.split("class='v'>")[1].split("<")[0]
-    raise AssertionError("no day counter")
+    days = [w for w in rc.find(v.Html).widgets if "carecap-day" in (w.class_ or "")]
+    assert len(days) == 1
+    return days[0].children[1].children[0]
 
 
 @pytest.fixture
@@ -273,6 +294,8 @@ def test_parameters_are_generated_grouped_with_units_and_help(dashboard):
 
 def test_a_slider_change_waits_for_reset_then_applies(dashboard):
     rc = dashboard
+    assert not rc.find(v.Slider, label="risk aversion").widgets  # closed: not rendered
+    _open(rc, "Co-production")
     slider = rc.find(v.Slider, label="risk aversion").widget
     assert (slider.min, slider.max) == (0.0, 1.0)  # the declared range bounds the input
     slider.v_model = 0.2

@@ -16,7 +16,6 @@ seed edits wait for Reset (the controls say so).
 
 from __future__ import annotations
 
-import html
 import threading
 import time
 from functools import cache
@@ -28,7 +27,7 @@ import solara.lab
 from simulation.dashboard import figures
 from simulation.dashboard.session import DEFAULT_RESIDENTS, MAX_RESIDENTS, Run, Session
 from simulation.dashboard.setting import Setting, SettingError
-from simulation.dashboard.widgets import Chart, ParamControl, Prose
+from simulation.dashboard.widgets import Chart, Drawn, ParamControl, Prose, Section, tag
 from simulation.params import GROUPS, SPECS, Params
 from simulation.scenarios import Scenario, load_scenario, shipped
 
@@ -164,8 +163,9 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         with solara.Column(classes=["carecap-controls"]):
             Controls(draft, applied, running, speed, reset, step)
         with solara.Column(classes=["carecap-main"]):
-            if notice.value:
-                solara.Error(notice.value, dense=True, classes=["carecap-notice"])
+            with solara.Column(gap="0px"):  # a fixed slot: see Controls
+                if notice.value:
+                    solara.Error(notice.value, dense=True, classes=["carecap-notice"])
             with solara.Row(style={"align-items": "center"}):
                 Headline(session, day)
                 solara.v.Spacer()
@@ -190,9 +190,12 @@ def Controls(draft, applied, running, speed, reset, step):  # noqa: N802
 
     solara.Select(label="Scenario", values=shipped(), value=current.scenario, on_value=pick)
     Prose(sc.title, " ".join(sc.description.split()))
-    if sc.sources:
-        with solara.Details(summary=f"Sources ({len(sc.sources)})"):
-            Prose(items=sc.sources)
+    # Optional parts sit in fixed slots (a Column, empty or not): an element appearing
+    # earlier in a list would shift the parameter groups below and collapse the one open.
+    with solara.Column(gap="0px"):
+        if sc.sources:
+            with Section(f"Sources ({len(sc.sources)})"):
+                Prose(items=sc.sources)
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         if running.value:
@@ -205,13 +208,14 @@ def Controls(draft, applied, running, speed, reset, step):  # noqa: N802
                       disabled=running.value)
         solara.Button("Reset", icon_name="mdi-restore", on_click=lambda: reset())
     solara.Select(label="Speed (days per redraw)", values=list(SPEEDS), value=speed)
-    if pending:
-        solara.Warning("Reset to apply: " + "; ".join(pending), dense=True)
+    with solara.Column(gap="0px"):
+        if pending:
+            solara.Warning("Reset to apply: " + "; ".join(pending), dense=True)
 
-    with solara.Details(summary="Town: residents and seed", expand=True):
+    with Section("Town: residents and seed", expanded=True):
         TownInputs(draft)
     for group in GROUPS:
-        with solara.Details(summary=group.capitalize()):
+        with Section(group.capitalize()):
             ParamGroup(draft, group)
 
 
@@ -273,8 +277,8 @@ def Headline(session: Session, day: solara.Reactive[int]):  # noqa: N802
                   ("Staff morale", f"{latest['staff_morale']:.2f}")]
     with solara.Row(gap="4px"):
         for label, value in items:
-            solara.HTML(unsafe_innerHTML=f"<div>{label}</div><div class='v'>{value}</div>",
-                        classes=["carecap-metric", f"carecap-{label.split()[0].lower()}"])
+            tag("div", tag("div", label), tag("div", value, cls="v"),
+                cls=f"carecap-metric carecap-{label.split()[0].lower()}")
 
 
 @solara.component
@@ -304,16 +308,17 @@ def View(view: str, session: Session, day: int, compare_with, choose_comparison)
     if view == "Town":
         TownView(run, day)
         return
-    if day == 0 and view != "Compare":
-        solara.Info("Press Step or Run: the charts start on day 1.", dense=True)
+    with solara.Column(gap="0px"):  # a fixed slot, so the chart below is kept, not remade
+        if day == 0 and view != "Compare":
+            solara.Info("Press Step or Run: the charts start on day 1.", dense=True)
     frame = run.frame()
     name = f"carecap-{run.setting.scenario}-seed{run.setting.seed}"
     if view == "Time series":
-        Chart(figures.timeseries_figure(frame), f"{name}-series")
+        Chart(Drawn(figures.timeseries_figure(frame)), f"{name}-series")
     elif view == "Equity":
-        Chart(figures.equity_figure(frame), f"{name}-equity")
+        Chart(Drawn(figures.equity_figure(frame)), f"{name}-equity")
     elif view == "Costs":
-        Chart(figures.costs_figure(frame), f"{name}-costs")
+        Chart(Drawn(figures.costs_figure(frame)), f"{name}-costs")
     else:
         CompareView(session, day, compare_with, choose_comparison)
 
@@ -332,7 +337,7 @@ def TownView(run: Run, day: int):  # noqa: N802
     with run.lock:
         fig = figures.network_figure(run.model, layout, show_social=social.value,
                                      show_peer=peer.value, show_caseload=caseload.value)
-    Chart(fig, f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
+    Chart(Drawn(fig), f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
 
 
 @solara.component
@@ -352,18 +357,19 @@ def CompareView(session: Session, day: int, compare_with, choose_comparison):  #
                     "town and overrides, so the difference is the scenario's effect.",
                     dense=True)
         return
-    if day == 0:
-        solara.Info("Press Step or Run to run both.", dense=True)
+    with solara.Column(gap="0px"):
+        if day == 0:
+            solara.Info("Press Step or Run to run both.", dense=True)
     fig = figures.compare_figure(session.run.frame(), session.other.frame(),
                                  (current, session.other.setting.scenario))
-    Chart(fig, f"carecap-compare-{current}-vs-{session.other.setting.scenario}")
+    Chart(Drawn(fig), f"carecap-compare-{current}-vs-{session.other.setting.scenario}")
 
 
 @solara.component
 def Lesson(setting: Setting, on_load, on_refused):  # noqa: N802
     """Teaching mode: the scenario's lesson notes and the share box."""
     sc = scenario(setting.scenario)
-    solara.HTML(tag="h3", unsafe_innerHTML=f"Lesson: {html.escape(sc.title)}")
+    tag("h3", f"Lesson: {sc.title}")
     if sc.look_for:
         Prose("What to look for", items=sc.look_for)
     if sc.questions:
@@ -389,11 +395,10 @@ def Share(setting: Setting, on_load, on_refused):  # noqa: N802
         on_load(loaded)
 
     with solara.Card("Share this run", classes=["carecap-share"]):
-        solara.HTML(unsafe_innerHTML=(
-            f"Code: <code class='carecap-code'>{html.escape(code)}</code><br>"
-            f"<a class='carecap-link' href='?setting={quote(code, safe='~')}'>Link to this "
-            "setting</a> — copy it to the room: it opens the same scenario, seed and "
-            "parameters."))
+        tag("div", "Code: ", tag("code", code, cls="carecap-code"))
+        tag("div", tag("a", "Link to this setting", cls="carecap-link",
+                       href=f"?setting={quote(code, safe='~')}"),
+            " — copy it to the room: it opens the same scenario, seed and parameters.")
         solara.InputText("Paste a code to load", value=typed, continuous_update=True)
         solara.Button("Load code", on_click=load, disabled=not typed.value.strip())
         if problem.value:

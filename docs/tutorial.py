@@ -12,12 +12,13 @@ in the environment for a quicker look (the tests run it at a few thousand reside
 
 # %% Sizes and imports
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from simulation import CareModel, evaluate, run
-from simulation.cli import main as carecap
 from simulation.sweep.analysis import Sweep
 from simulation.validate import confidence_interval
 
@@ -67,15 +68,17 @@ for _, _, kind in model.graph.edges(data="kind"):
 print("edges by kind:", kinds)
 
 # %% 5. A first sweep: the 2x2 factorial of peer visits and devolved decisions
-# The same as `carecap sweep experiments/peer_x_devolved.toml --replicates R ...`;
-# rerunning it resumes where it stopped.
+# The shell command itself, run from here. (Its worker processes start afresh, so a
+# sweep is run as a command rather than from inside a script's own process.)
 size_flags = ["--replicates", str(REPLICATES), "--residents", str(RESIDENTS),
               "--days", str(DAYS)]
-assert carecap(["sweep", "experiments/peer_x_devolved.toml", "--out", str(OUT),
-                "--workers", "2", *size_flags]) == 0
+subprocess.run([sys.executable, "-m", "simulation.cli", "sweep",
+                "experiments/peer_x_devolved.toml", "--out", str(OUT), "--workers", "2",
+                *size_flags], check=True)
 
 # %% 6. Its report (an HTML page with figures), and the same figures in Python
-assert carecap(["report", str(OUT), "--csv", str(OUT / "summaries.csv")]) == 0
+subprocess.run([sys.executable, "-m", "simulation.cli", "report", str(OUT),
+                "--csv", str(OUT / "summaries.csv")], check=True)
 sweep = Sweep(OUT)
 differences = sweep.paired_differences(["readmission_rate_30d", "decision_delay_days"])
 differences.insert(1, "arm label", [sweep.label(arm) for arm in differences["arm"]])

@@ -1,4 +1,4 @@
-"""The ``carecap`` command line: run, sweep, report, dashboard, lessons, validation.
+"""The ``carecap`` command line: run, sweep, report, calibrate, dashboard, lessons, validation.
 
 Commands that belong to one feature (``dashboard``, ``lesson``, ``validate``) are
 defined here and implemented beside their feature, as ``command(args, console) -> exit

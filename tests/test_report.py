@@ -104,26 +104,30 @@ def test_interaction_sentence_gives_a_verdict_only_when_the_ci_excludes_zero() -
     assert "no evidence" in interaction_sentence("readmission_rate_30d", pd.Series(row))
 
 
-def test_sobol_report_gives_indices_with_bounds(tmp_path: Path) -> None:
-    folder = _sweep(tmp_path, """title = "Tiny Sobol"
+@pytest.mark.parametrize(("design", "indices", "heading"), [
+    ('kind = "sobol"\nsamples = 4', {"S1", "ST"}, "Sobol indices"),
+    ('kind = "morris"\nsamples = 3', {"mu_star"}, "Morris screening"),
+    ('kind = "latin_hypercube"\nsamples = 24', {"S1"}, "RBD-FAST"),
+])
+def test_sampled_designs_report_indices_with_bounds(tmp_path: Path, design: str,
+                                                    indices: set[str], heading: str) -> None:
+    folder = _sweep(tmp_path, f"""title = "Tiny sensitivity"
 replicates = 1
 residents = 300
 days = 8
 outcomes = ["unpaid_hours"]
 [design]
-kind = "sobol"
-samples = 4
+{design}
 [design.ranges]
 need_max_hours = [60.0, 160.0]
 family_hours = [2.0, 24.0]
 """)
     sweep = Sweep(folder)
-    indices, notes = sweep.sensitivity(["unpaid_hours"])
+    table, notes = sweep.sensitivity(["unpaid_hours"])
     assert not notes
-    assert set(indices["parameter"]) == {"need_max_hours", "family_hours"}
-    assert set(indices["index"]) == {"S1", "ST"} and indices["conf"].notna().all()
-    page = build_report(sweep)
-    assert "Sobol indices" in page and "ST" in page
+    assert set(table["parameter"]) == {"need_max_hours", "family_hours"}
+    assert set(table["index"]) == indices and table["conf"].notna().all()
+    assert heading in build_report(sweep)
 
 
 def test_bad_folders_are_one_line_errors(tmp_path: Path, capsys) -> None:

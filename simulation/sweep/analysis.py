@@ -214,8 +214,9 @@ class Sweep:
         """SALib indices of a sampled design, per scenario and outcome, with 95% bounds.
 
         Sobol gives first-order (S1) and total (ST) indices; Morris the mean absolute
-        elementary effect (mu_star, in the outcome's unit); a Latin hypercube
-        Borgonovo's delta. Each point's output is its mean over replicates.
+        elementary effect (mu_star, in the outcome's unit); a Latin hypercube first-order
+        indices by RBD-FAST (fast to compute from any sample). Each point's output is its
+        mean over replicates.
 
         Returns:
             The indices (scenario, outcome, parameter, index, value, conf), and notes on
@@ -224,7 +225,7 @@ class Sweep:
         design = self.design
         if design.get("kind") not in ("sobol", "morris", "latin_hypercube"):
             return pd.DataFrame(), []
-        from SALib.analyze import delta, morris, sobol
+        from SALib.analyze import morris, rbd_fast, sobol
 
         problem = design["problem"]
         matrix = np.asarray(design["matrix"], dtype=np.float64)
@@ -239,6 +240,10 @@ class Sweep:
                     notes.append(f"{scenario}, {outcome}: {int(np.isnan(y).sum())} of "
                                  f"{points} points have no finished run; analysis needs all")
                     continue
+                if design["kind"] == "latin_hypercube" and points < 16:
+                    notes.append(f"{scenario}, {outcome}: {points} points are too few for "
+                                 "RBD-FAST indices (16 or more)")
+                    continue
                 if np.ptp(y) == 0:
                     notes.append(f"{scenario}, {outcome}: the same at every point")
                     continue
@@ -251,9 +256,10 @@ class Sweep:
                                             num_levels=design["levels"], seed=SENSITIVITY_SEED)
                     indices = {"mu_star": "mu_star_conf"}
                 else:
-                    result = delta.analyze(problem, matrix, y, conf_level=CONFIDENCE,
-                                           seed=SENSITIVITY_SEED, method="delta")
-                    indices = {"delta": "delta_conf"}
+                    # RBD-FAST needs several points per harmonic: M = 10 from 80 points up.
+                    result = rbd_fast.analyze(problem, matrix, y, M=max(1, min(10, points // 8)),
+                                              conf_level=CONFIDENCE, seed=SENSITIVITY_SEED)
+                    indices = {"S1": "S1_conf"}
                 for index, conf in indices.items():
                     for i, name in enumerate(problem["names"]):
                         rows.append({"scenario": scenario, "outcome": outcome,

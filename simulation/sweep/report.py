@@ -287,9 +287,9 @@ def _sensitivity(sweep: Sweep, page: _Page) -> None:
         "morris": "Morris screening (SALib): mu* is the mean absolute elementary effect, in "
                   "the outcome's unit, per move across the parameter's range grid. Error "
                   "bars: 95% bootstrap bounds.",
-        "latin_hypercube": "Borgonovo's delta (SALib, from the Latin hypercube): how much "
-                           "the outcome's distribution shifts when the parameter is known "
-                           "(0 none). Error bars: 95% bootstrap bounds."}[kind])
+        "latin_hypercube": "First-order indices estimated from the Latin hypercube by "
+                           "RBD-FAST (SALib): the share of the outcome's variance due to the "
+                           "parameter alone. Error bars: 95% bootstrap bounds."}[kind])
     for note in notes:
         page.text(note)
     if indices.empty:

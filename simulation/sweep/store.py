@@ -65,8 +65,17 @@ class SweepStore:
                 from None
 
     def manifest(self) -> dict:
-        """The sweep's plan as written by :meth:`prepare`."""
-        return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+        """The sweep's plan as written by :meth:`prepare`.
+
+        Raises:
+            StoreError: The manifest is missing or not readable JSON.
+        """
+        path = self.folder / "manifest.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise StoreError(f"{path}: cannot be read ({error}); use another --out "
+                             "folder") from None
 
     def finished(self) -> set[str]:
         """Run ids whose results are on disk."""

@@ -33,10 +33,11 @@ from simulation.sweep.experiment import Experiment, Run
 from simulation.sweep.store import SweepStore
 
 KILLS_BEFORE_FAILED = 2
-# Workers fork from a server that has the model imported: fast to start, and safe
-# (forking this process itself, which has Arrow's threads, can deadlock).
+# Workers fork from a server that has the model imported and its compiled kernels loaded
+# (sweep/preload.py): fast to start, and safe (forking this process itself, which has
+# Arrow's threads, can deadlock).
 POOL_CONTEXT = multiprocessing.get_context("forkserver")
-POOL_CONTEXT.set_forkserver_preload(["simulation.runner"])
+POOL_CONTEXT.set_forkserver_preload(["simulation.sweep.preload"])
 
 
 def run_one(params: Params, seed: int, days: int) -> pd.DataFrame:

@@ -1,13 +1,15 @@
-"""The model description keeps up with the code: every parameter and metric is in it."""
+"""The docs keep up with the code: every parameter and metric is described, links resolve."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from simulation.metrics import NAMES
 from simulation.params import SPECS
 
-ODD = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+ODD = (DOCS / "ODD.md").read_text(encoding="utf-8")
 
 
 def test_odd_describes_every_parameter() -> None:
@@ -19,3 +21,20 @@ def test_odd_describes_every_metric() -> None:
     missing = [name for name in NAMES if f"`{name}`" not in ODD]
     assert not missing, f"docs/ODD.md does not describe: {missing}"
 
+
+
+def test_odd_has_the_day_and_loop_diagrams_and_the_analyses() -> None:
+    assert ODD.count("```mermaid") >= 2  # one day's phases; the causal loops
+    for loop in ("Reciprocity", "Strain", "Morale"):
+        assert loop in ODD
+    for section in ("## Sensitivity analysis", "### When the peer scheme does nothing or harm"):
+        assert section in ODD
+
+
+def test_relative_links_in_the_docs_point_to_files_that_exist() -> None:
+    broken = []
+    for page in DOCS.rglob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(DOCS)} -> {target}")
+    assert not broken, broken

@@ -175,6 +175,11 @@ def confidence_interval(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean() - half), float(values.mean() + half)
 
 
+def _arms(targets: Sequence[Target]) -> list[str]:
+    """The scenarios the targets read."""
+    return sorted({t.arm for t in targets} | {t.per_arm for t in targets if t.per_metric})
+
+
 def run_replicates(targets: Sequence[Target], replicates: int, residents: int | None,
                    days: int, advance: Callable[[], None] | None = None
                    ) -> dict[tuple[str, int], dict[str, float]]:
@@ -186,7 +191,7 @@ def run_replicates(targets: Sequence[Target], replicates: int, residents: int | 
     Returns:
         Each run's summary by ``(arm, seed)``.
     """
-    arms = sorted({t.arm for t in targets} | {t.per_arm for t in targets if t.per_metric})
+    arms = _arms(targets)
     sizes = {} if residents is None else {"residents": residents}
     summaries: dict[tuple[str, int], dict[str, float]] = {}
     for seed in range(replicates):
@@ -211,7 +216,7 @@ def check(targets: Sequence[Target] = TARGETS, replicates: int = DEFAULT_REPLICA
           residents: int | None = None, days: int = DEFAULT_DAYS,
           console: Console | None = None) -> list[Row]:
     """Run the replicates (with a progress bar on ``console``'s terminal) and compare."""
-    arms = {t.arm for t in targets} | {t.per_arm for t in targets if t.per_metric}
+    arms = _arms(targets)
     with Progress(TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,

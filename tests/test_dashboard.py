@@ -163,15 +163,22 @@ def stepped() -> Run:
     return run
 
 
-def test_town_map_has_one_trace_per_role_and_toggles_edges(stepped):
+def test_town_map_colours_residents_by_role_and_toggles_edges(stepped):
     layout = figures.TownLayout.of(stepped.model)
     full = figures.network_figure(stepped.model, layout, show_caseload=True)
     names = [t.name for t in full.data]
     assert names[:3] == ["social ties", "peer visits", "caseload"]
-    nodes = [t for t in full.data if t.mode == "markers" and t.name != "professional post"]
-    assert len(nodes) == len(figures.CATEGORIES)
-    assert sum(len(t.x) for t in nodes) == TINY
-    assert "frailty" in nodes[0].hovertemplate and "roles:" in nodes[-2].text[0]
+    residents = next(t for t in full.data if t.name == "residents")
+    assert len(residents.x) == TINY and "frailty" in residents.hovertemplate
+    code = figures.categories(stepped.model)
+    colours = [colour for _, colour in figures.CATEGORIES]
+    assert list(residents.marker.color) == [colours[c] for c in code]
+    # One legend entry per role, with today's count.
+    legend = [t.name for t in full.data if t.hoverinfo == "skip" and t.mode == "markers"]
+    assert legend == [f"{name} ({(code == i).sum()})"
+                      for i, (name, _) in enumerate(figures.CATEGORIES)]
+    in_hospital = np.flatnonzero(stepped.model.town.state.in_hospital)
+    assert all(code[in_hospital] == len(figures.CATEGORIES) - 1)
     bare = figures.network_figure(stepped.model, layout, show_social=False, show_peer=False)
     assert not any(t.mode == "lines" for t in bare.data)
     # Residents are drawn where they live (household members a small step apart).
@@ -206,15 +213,16 @@ def test_figure_widget_is_updated_in_place(stepped):
     shown = update_figure_widget(widget, figures.network_figure(stepped.model, layout), None)
     social = widget.data[0]
     sent = []
-    widget.on_msg(lambda *args: None)  # keep the widget alive without a front end
-    original = widget._send_restyle_msg
-    widget._send_restyle_msg = lambda data, trace_indexes=None, **kw: (
-        sent.append((trace_indexes, set(data))), original(data, trace_indexes, **kw))
+    original = widget._send_update_msg
+    widget._send_update_msg = lambda restyle_data, relayout_data, trace_indexes=None, **kw: (
+        sent.append((trace_indexes, set(restyle_data))),
+        original(restyle_data, relayout_data, trace_indexes, **kw))
     stepped.step(1)
     fresh = figures.network_figure(stepped.model, layout)
     shown = update_figure_widget(widget, fresh, shown)
     assert widget.data[0] is social  # same trace object: updated, not replaced
-    assert all(0 not in (indexes or []) for indexes, _ in sent)  # the town's ties: not resent
+    assert len(sent) == 1  # one message, so the browser redraws once
+    assert 0 not in sent[0][0] and sent[0][1] >= {"marker", "customdata"}  # ties not resent
     assert widget.layout.title.text == fresh.layout.title.text
     for mine, theirs in zip(widget.to_plotly_json()["data"], fresh.to_plotly_json()["data"],
                             strict=True):

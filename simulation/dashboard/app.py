@@ -326,7 +326,8 @@ def View(view: str, session: Session, day: int, compare_with, choose_comparison)
 @solara.component
 def TownView(run: Run, day: int):  # noqa: N802
     """The town map, with switches for the edge kinds."""
-    social = solara.use_reactive(True)
+    # Off at first: the town's ties triple the browser's redraw time (see docs/dashboard.md).
+    social = solara.use_reactive(False)
     peer = solara.use_reactive(True)
     caseload = solara.use_reactive(False)
     layout = solara.use_memo(lambda: figures.TownLayout.of(run.model), [run])

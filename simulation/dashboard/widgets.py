@@ -73,16 +73,19 @@ def update_figure_widget(widget: go.FigureWidget, fig: go.Figure,
             widget.add_traces(fig.data)
             widget.layout = fig.layout
         return new
-    with widget.batch_update():
-        for index, (before, after) in enumerate(zip(old["data"], new["data"], strict=True)):
-            changed = {key: [value] for key, value in after.items()
-                       if key not in before or not same_value(before[key], value)}
-            if changed:
-                widget.plotly_restyle(changed, trace_indexes=[index])
-        relayout = {key: value for key, value in new["layout"].items()
-                    if key != "template" and not same_value(old["layout"].get(key), value)}
-        if relayout:
-            widget.plotly_relayout(relayout)
+    # One message for everything: the browser redraws the whole plot once per message.
+    changed = [index for index, (before, after) in enumerate(zip(old["data"], new["data"],
+                                                                  strict=True))
+               if before.keys() != after.keys()
+               or not all(same_value(before[key], after[key]) for key in after)]
+    keys = sorted({key for index in changed for key in new["data"][index]
+                   if not same_value(old["data"][index].get(key), new["data"][index][key])})
+    restyle = {key: [new["data"][index].get(key) for index in changed] for key in keys}
+    relayout = {key: value for key, value in new["layout"].items()
+                if key != "template" and not same_value(old["layout"].get(key), value)}
+    if restyle or relayout:
+        widget.plotly_update(restyle_data=restyle, relayout_data=relayout,
+                             trace_indexes=changed)
     return new
 
 

@@ -35,7 +35,7 @@ def main(source: str, target: str) -> None:
     chart.update_xaxes(type="log", title="residents")
     chart.update_yaxes(type="log")
     chart.update_layout(title="carecap scaling (baseline scenario)", template="plotly_white")
-    chart.write_html(target, include_plotlyjs="cdn")
+    chart.write_html(target, include_plotlyjs=True)
 
 
 if __name__ == "__main__":

@@ -212,10 +212,14 @@ def test_step_advances_the_day_and_redraws_quickly(page: Page, server: str):
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.locator(".carecap-day .v")).not_to_have_text("16")
     page.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()
+    page.wait_for_timeout(1000)  # a redraw already on its way may still land
     paused = day(page)
-    page.wait_for_timeout(600)
+    page.wait_for_timeout(1500)
     assert day(page) == paused
-    assert timings["Town"]["median_ms"] < 2000  # far above the 200 ms we measure, for CI
+    # A loose bound that still catches a regression to whole-figure redraws (seconds);
+    # the measured figures are reported from timings.json.
+    assert timings["Time series"]["median_ms"] < 3000
 
 
 def test_compare_shows_two_runs_and_their_difference(page: Page, server: str):

@@ -93,7 +93,7 @@ def install(log=print) -> int:
 
 def _pack(npm: str, name: str, work: Path) -> Path:
     """``npm pack`` one package into ``work``; return the tarball's path."""
-    command = [npm, "pack", name, "--pack-destination", str(work), "--silent",
+    command = [npm, "pack", name, "--pack-destination", str(work), "--loglevel=error",
                "--fetch-retries=1", "--fetch-timeout=30000"]
     try:
         done = subprocess.run(command, capture_output=True, text=True,
@@ -104,8 +104,8 @@ def _pack(npm: str, name: str, work: Path) -> Path:
                          "and registry settings)") from None
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        detail = next((line for line in done.stderr.splitlines() if "ERR" in line),
-                      done.stderr.strip()[-200:])
+        errors = [line for line in done.stderr.splitlines() if "err" in line.lower()]
+        detail = (errors[0] if errors else done.stderr.strip()[-200:]).strip()
         raise AssetError(f"npm pack {name} failed: {detail or 'no output'} (is the npm "
                          "registry reachable? `npm config get registry` names it)")
     return work / lines[-1].strip()

@@ -23,7 +23,9 @@ if [ -z "$python" ] && command -v pyenv >/dev/null 2>&1; then
   fi
 fi
 
-uv sync --locked ${python:+--python "$python"}
+# Byte-compile at install: where PYTHONDONTWRITEBYTECODE is set (containers, CI), every
+# process would otherwise recompile the dependencies' sources on import (seconds each).
+uv sync --locked --compile-bytecode ${python:+--python "$python"}
 
 # The dashboard's JavaScript and CSS, from the npm registry, so it works without internet.
 uv run python -m simulation.dashboard.assets

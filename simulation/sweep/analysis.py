@@ -102,7 +102,9 @@ class Sweep:
         self.runs_finished = len(files)
         self.runs_failed = len(list((self.folder / "runs").glob("*.error.json")))
         pattern = str(self.folder.resolve() / "runs" / "*.parquet").replace("'", "''")
-        self.db = duckdb.connect()
+        # One thread: sums run in a fixed order, so the same files always give the same
+        # figures to the last bit (parallel aggregation may not).
+        self.db = duckdb.connect(config={"threads": 1})
         self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet('{pattern}')")
         daily = set(self.query("SELECT * FROM daily LIMIT 0").columns)
         self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', daily)}")

@@ -76,6 +76,7 @@ class Tally:
     admissions: int = 0
     readmissions: int = 0
     discharges: int = 0
+    older_stays: np.ndarray = field(default_factory=lambda: np.empty(0))  # days, 65+
     bed_days: int = 0
     delayed_bed_days: int = 0
     peer_visits: int = 0
@@ -212,6 +213,9 @@ class Town:
         rng = self.streams["discharge"]
         s.in_hospital[leaving] = False
         s.discharged_day[leaving] = self.day
+        # A stay as the NHS counts it: discharge day minus admission day, delays included.
+        older = leaving[self.pop.older[leaving]]
+        tally.older_stays = (self.day - s.admitted_day[older]).astype(np.float64)
         s.former_patient[leaving] = True
         s.gaps[leaving] = discharge.draw_gaps(len(leaving), p, rng)
         lead = rng.random(len(leaving)) < p.lead_professional_share

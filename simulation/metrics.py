@@ -63,17 +63,6 @@ def gini(values: np.ndarray) -> float:
     return float((2.0 * (ranks * ordered).sum() / (n * ordered.sum())) - (n + 1) / n)
 
 
-def _older_stays_today(town: Town) -> np.ndarray:
-    """Days from admission to discharge of the residents aged 65+ discharged today.
-
-    A stay is counted as the discharge day minus the admission day (the NHS measure, so
-    a patient who goes home on the day of admission stayed zero days), delays included.
-    """
-    s = town.state
-    today = town.older[s.discharged_day[town.older] == town.day]
-    return (s.discharged_day[today] - s.admitted_day[today]).astype(np.float64)
-
-
 def _unpaid(t: Tally) -> float:
     return sum(t.hours.get(k, 0.0) for k in ("family", "kin", "neighbour", "peer"))
 
@@ -107,14 +96,14 @@ METRICS: tuple[Metric, ...] = (
            "Beds occupied today by medically fit patients waiting to go home.",
            lambda town, t: t.delayed_bed_days),
     Metric("older_discharges", "patients", "sum", "Patients aged 65+ discharged home today.",
-           lambda town, t: len(_older_stays_today(town))),
+           lambda town, t: len(t.older_stays)),
     Metric("older_stay_days", "days", "sum",
            "Days in hospital (discharge day minus admission day) of today's discharges "
            "aged 65+.",
-           lambda town, t: float(_older_stays_today(town).sum())),
+           lambda town, t: float(t.older_stays.sum())),
     Metric("older_length_of_stay", "days", "ratio:older_stay_days/older_discharges",
            "Mean length of stay of patients aged 65+ discharged today (0 when none were).",
-           lambda town, t: _mean(_older_stays_today(town))),
+           lambda town, t: _mean(t.older_stays)),
     Metric("need_hours", "hours", "sum", "Care needed today by residents at home.",
            lambda town, t: t.need_hours),
     Metric("family_hours", "hours", "sum", "Care given today by household members.",

@@ -8,13 +8,13 @@ browser are in ``test_dashboard_browser.py``.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import socket
 
 import ipyvuetify as v
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 # Before Solara is imported: test runs send no telemetry.
@@ -27,7 +27,7 @@ from simulation.dashboard import app, assets, figures
 from simulation.dashboard.command import serve, server_address, url
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session
 from simulation.dashboard.setting import Setting, SettingError
-from simulation.dashboard.widgets import same_value, slider_step, update_figure_widget
+from simulation.dashboard.widgets import PlotlyView, slider_step
 from simulation.params import SPECS
 
 TINY = 300  # residents: a town that builds in a fraction of a second
@@ -171,8 +171,10 @@ def test_town_map_colours_residents_by_role_and_toggles_edges(stepped):
     residents = next(t for t in full.data if t.name == "residents")
     assert len(residents.x) == TINY and "frailty" in residents.hovertemplate
     code = figures.categories(stepped.model)
-    colours = [colour for _, colour in figures.CATEGORIES]
-    assert list(residents.marker.color) == [colours[c] for c in code]
+    assert list(residents.marker.color) == list(code)
+    scale = dict(residents.marker.colorscale)  # role code i on CATEGORIES[i]'s colour
+    assert [scale[c / residents.marker.cmax] for c in range(len(figures.CATEGORIES))] == \
+        [colour.lower() for _, colour in figures.CATEGORIES]
     # One legend entry per role, with today's count.
     legend = [t.name for t in full.data if t.hoverinfo == "skip" and t.mode == "markers"]
     assert legend == [f"{name} ({(code == i).sum()})"
@@ -207,29 +209,30 @@ def test_series_equity_costs_and_compare_figures(stepped):
     assert np.allclose(compare.data[2].y, 5.0)
 
 
-def test_figure_widget_is_updated_in_place(stepped):
+def test_figure_view_is_updated_in_place(stepped):
     layout = figures.TownLayout.of(stepped.model)
-    widget = go.FigureWidget()
-    shown = update_figure_widget(widget, figures.network_figure(stepped.model, layout), None)
-    social = widget.data[0]
+    widget = PlotlyView()
+    widget.show(figures.network_figure(stepped.model, layout))
+    whole = widget.figure
     sent = []
-    original = widget._send_update_msg
-    widget._send_update_msg = lambda restyle_data, relayout_data, trace_indexes=None, **kw: (
-        sent.append((trace_indexes, set(restyle_data))),
-        original(restyle_data, relayout_data, trace_indexes, **kw))
-    stepped.step(1)
-    fresh = figures.network_figure(stepped.model, layout)
-    shown = update_figure_widget(widget, fresh, shown)
-    assert widget.data[0] is social  # same trace object: updated, not replaced
-    assert len(sent) == 1  # one message, so the browser redraws once
-    assert 0 not in sent[0][0] and sent[0][1] >= {"marker", "customdata"}  # ties not resent
-    assert widget.layout.title.text == fresh.layout.title.text
-    for mine, theirs in zip(widget.to_plotly_json()["data"], fresh.to_plotly_json()["data"],
-                            strict=True):
-        assert same_value(mine["x"], theirs["x"]) and same_value(mine["y"], theirs["y"])
-    update_figure_widget(widget, figures.network_figure(stepped.model, layout,
-                                                        show_social=False), shown)
-    assert widget.data[0].name == "peer visits"
+    widget.observe(lambda change: sent.append(change["name"]), names=["figure", "changes"])
+    for _ in range(2):
+        stepped.step(1)
+        fresh = figures.network_figure(stepped.model, layout)
+        widget.show(fresh)
+    assert widget.figure == whole  # the town is not sent again
+    assert sent == ["changes", "changes"]  # one message per step, so one redraw
+    update = json.loads(widget.changes)
+    assert 0 not in update["traces"]  # the ties (trace 0) are not resent
+    assert set(update["restyle"]) >= {"marker", "customdata"}
+    assert update["relayout"]["title"]["text"] == fresh.layout.title.text
+    residents = [t["name"] for t in fresh.to_plotly_json()["data"]].index("residents")
+    position = update["traces"].index(residents)
+    assert update["restyle"]["hovertext"][position] == list(fresh.data[residents].hovertext)
+    assert "color" in update["restyle"]["marker"][position]  # today's role codes
+    widget.show(figures.network_figure(stepped.model, layout, show_social=False))
+    assert json.loads(widget.figure)["data"][0]["name"] == "peer visits"
+    assert widget.changes == ""
 
 
 @pytest.mark.parametrize("name", [n for n, s in SPECS.items() if s.type is float])
@@ -285,11 +288,11 @@ def dashboard():
 def test_step_advances_the_day_and_redraws(dashboard):
     rc = dashboard
     assert _headline_day(rc) == "0"
-    figure = rc.find(go.FigureWidget).widget
-    assert "day 0" in figure.layout.title.text
+    figure = rc.find(PlotlyView).widget
+    assert "day 0" in figure.shown["layout"]["title"]["text"]
     _button(rc, "Step").click()
     assert _headline_day(rc) == "1"
-    assert "day 1" in rc.find(go.FigureWidget).widget.layout.title.text
+    assert "day 1" in rc.find(PlotlyView).widget.shown["layout"]["title"]["text"]
 
 
 def test_parameters_are_generated_grouped_with_units_and_help(dashboard):
@@ -353,5 +356,5 @@ def test_compare_runs_a_second_scenario(dashboard):
     _button(rc, "Step").click()
     rc.find(v.Tabs).widget.v_model = app.VIEWS.index("Compare")
     rc.find(v.Select, label="Compare baseline with").widget.v_model = "peer_visits"
-    names = {t.name for t in rc.find(go.FigureWidget).widget.data}
+    names = {t.get("name") for t in rc.find(PlotlyView).widget.shown["data"]}
     assert {"baseline", "peer_visits", "difference"} <= names

@@ -34,6 +34,7 @@ from simulation.scenarios import Scenario, load_scenario, shipped
 VIEWS = ("Town", "Time series", "Equity", "Costs", "Compare")
 # The Run loop redraws at most this often; faster speeds step more days per redraw.
 FRAME_SECONDS = 0.1
+DRAWN_SECONDS = 5.0  # the most the Run loop waits for a day to be drawn
 SPEEDS = (1, 2, 5, 10, 30)
 _CSS = """
 .carecap-controls { width: 360px; min-width: 360px; padding: 8px 12px; overflow-y: auto;
@@ -138,13 +139,19 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         session.step(1)
         day.set(session.day)
 
+    drawn = solara.use_memo(threading.Event, [])  # set by Views once a day is drawn
+
     def loop(cancel: threading.Event) -> None:
         while running.value and not cancel.is_set():
             started = time.perf_counter()
             session.step(speed.value)
             if cancel.is_set():
                 return
+            drawn.clear()
             day.set(session.day)
+            # The next day waits for this one to be drawn: Solara gives up ("too many
+            # renders") when another thread changes state during every render pass.
+            drawn.wait(DRAWN_SECONDS)
             cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
 
     # Without intrusive_cancel: Solara's tracing-based cancel would slow every step.
@@ -172,7 +179,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
                 solara.Switch(label="Teaching mode", value=teaching)
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
                 with solara.Column(style={"flex": "3 1 0", "min-width": "0"}):
-                    Views(session, day, compare_with.value, choose_comparison)
+                    Views(session, day, compare_with.value, choose_comparison, drawn.set)
                 if teaching.value:
                     with solara.Column(style={"flex": "1 1 0", "min-width": "300px"}):
                         Lesson(applied.value, on_load=reset, on_refused=notice.set)
@@ -283,14 +290,16 @@ def Headline(session: Session, day: solara.Reactive[int]):  # noqa: N802
 
 @solara.component
 def Views(session: Session, day: solara.Reactive[int], compare_with,  # noqa: N802
-          choose_comparison):
+          choose_comparison, on_drawn=lambda: None):
     """The tabs of views over the run, with the CSV export; only the open tab is drawn.
 
-    Reads ``day``, so each step redraws from here down and nothing above.
+    Reads ``day``, so each step redraws from here down and nothing above; calls
+    ``on_drawn`` once a day's views are drawn.
     """
     tab = solara.use_reactive(0)
     run = session.run
     today = day.value
+    solara.use_effect(on_drawn, [today])
     with solara.Row(justify="end"):
         solara.FileDownload(run.csv, label="Daily metrics (CSV)", mime_type="text/csv",
                             filename=f"carecap-{run.setting.scenario}-seed{run.setting.seed}"

@@ -1,23 +1,28 @@
 """Reusable Solara components: a plotly figure that updates in place, and parameter inputs.
 
-:func:`LiveFigure` exists for speed. Replacing a figure's traces (as a fresh figure
-widget would) sends every point again — at 2,000 residents the town's ties alone are
-60,000 coordinates — so instead each update is applied trace by trace to the same
-``FigureWidget``, whose restyle messages carry only the values that changed: after a
-step the browser receives the residents' new colours and the new day's points, not the
-whole town.
+:func:`LiveFigure` exists for speed. Replacing a figure's traces sends every point again
+— at 2,000 residents the town's ties alone are 60,000 coordinates — and plotly's own
+``FigureWidget`` front end spends about a second per town update on its bookkeeping. So
+:class:`PlotlyView` is a small anywidget that holds a plotly div: it draws a figure once
+with ``Plotly.react`` and applies each step with one ``Plotly.update`` carrying only the
+changed properties — the residents' new colours and the new day's points, not the town.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
+import anywidget
 import numpy as np
 import plotly.graph_objects as go
 import solara
+import traitlets
 from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
+from plotly.io.json import to_json_plotly
 
 from simulation.params import SPECS
 
@@ -51,53 +56,156 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def update_figure_widget(widget: go.FigureWidget, fig: go.Figure,
-                         shown: dict[str, Any] | None) -> dict[str, Any]:
-    """Make ``widget`` show ``fig``, sending only what changed; return what it now shows.
+def _identity(trace: dict[str, Any]) -> tuple[str, Any]:
+    return trace["type"], trace.get("uid", trace.get("name"))
+
+
+def figure_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``Plotly.update`` that turns figure ``old`` into ``new``, or ``None`` if it cannot.
 
     Args:
-        widget: The figure widget in the page.
-        fig: The figure to show.
-        shown: What this function last returned for the widget (``None`` at first).
+        old: The figure shown, as ``Figure.to_plotly_json()`` gives it.
+        new: The figure to show, likewise.
 
-    When the traces match what is shown (same types and names in order), only the
-    changed properties of each trace and the changed layout keys go to the browser;
-    otherwise (a map whose edges were switched off) all traces are replaced.
+    Returns:
+        ``{"restyle": ..., "relayout": ..., "traces": ...}`` carrying only the changed
+        properties of the changed traces and the changed layout keys (one message, so the
+        browser redraws once); ``None`` when the traces differ in type or name (a map whose
+        edges were switched off), which needs the whole figure. A trace is known by its
+        ``uid`` if it has one (a name that shows a count changes), else by its name.
     """
-    new = fig.to_plotly_json()
-    old = shown or {"data": [], "layout": {}}
-    if [(t["type"], t.get("name")) for t in old["data"]] != \
-            [(t["type"], t.get("name")) for t in new["data"]]:
-        with widget.batch_update():
-            widget.data = ()
-            widget.add_traces(fig.data)
-            widget.layout = fig.layout
-        return new
-    # One message for everything: the browser redraws the whole plot once per message.
+    if [_identity(t) for t in old["data"]] != [_identity(t) for t in new["data"]]:
+        return None
     changed = [index for index, (before, after) in enumerate(zip(old["data"], new["data"],
                                                                   strict=True))
                if before.keys() != after.keys()
                or not all(same_value(before[key], after[key]) for key in after)]
     keys = sorted({key for index in changed for key in new["data"][index]
                    if not same_value(old["data"][index].get(key), new["data"][index][key])})
-    restyle = {key: [new["data"][index].get(key) for index in changed] for key in keys}
-    relayout = {key: value for key, value in new["layout"].items()
-                if key != "template" and not same_value(old["layout"].get(key), value)}
-    if restyle or relayout:
-        widget.plotly_update(restyle_data=restyle, relayout_data=relayout,
-                             trace_indexes=changed)
-    return new
+    return {"restyle": {key: [new["data"][index].get(key) for index in changed]
+                        for key in keys},
+            "relayout": {key: value for key, value in new["layout"].items()
+                         if key != "template" and not same_value(old["layout"].get(key), value)},
+            "traces": changed}
+
+
+@functools.cache
+def _plotly_js() -> str:
+    """The plotly.js that the Python ``plotly`` package ships (no CDN: users are offline)."""
+    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text("utf-8")
+
+
+# The browser side of PlotlyView. plotly.js (4.8 MB) is asked for once per page, not
+# shipped with every widget; figures are drawn with Plotly.react and steps applied with
+# Plotly.update, without FigureWidget's bookkeeping (a second per town update).
+_ESM = """
+function loadPlotly(model) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  return new Promise((resolve) => {
+    const got = (msg) => {
+      if (msg.plotly === undefined) return;
+      model.off("msg:custom", got);
+      if (!window.Plotly) (0, eval)(msg.plotly);
+      resolve(window.Plotly);
+    };
+    model.on("msg:custom", got);
+    model.send({ want: "plotly" });
+  });
+}
+
+export default {
+  async render({ model, el }) {
+    const div = document.createElement("div");
+    div.style.width = "100%";
+    el.appendChild(div);
+    const Plotly = await loadPlotly(model);
+    const config = { responsive: true, displaylogo: false };
+    const update = () => {
+      const changes = model.get("changes");
+      if (!changes || !div.data) return;
+      const { restyle, relayout, traces } = JSON.parse(changes);
+      Plotly.update(div, restyle, relayout, traces);
+    };
+    const draw = () => {
+      const figure = model.get("figure");
+      if (!figure) return;
+      const { data, layout } = JSON.parse(figure);
+      Plotly.react(div, data, layout, config).then(update);
+    };
+    model.on("change:figure", draw);
+    model.on("change:changes", update);
+    draw();
+    return () => {
+      model.off("change:figure", draw);
+      model.off("change:changes", update);
+      Plotly.purge(div);
+    };
+  },
+};
+"""
+
+
+class PlotlyView(anywidget.AnyWidget):
+    """A plotly figure in the page, updated in place: each step sends only what changed.
+
+    ``figure`` holds the last whole figure sent; ``changes`` one ``Plotly.update`` that
+    brings it to the figure shown now. ``changes`` accumulates every property changed
+    since ``figure`` (at its latest value), so a view drawn late still shows the present,
+    while the town's positions, names and ties, which never change, are sent once.
+
+    Attributes:
+        shown: The figure shown, as ``Figure.to_plotly_json()`` gives it (``None`` at first).
+    """
+
+    _esm = _ESM
+    figure = traitlets.Unicode("").tag(sync=True)
+    changes = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.shown: dict[str, Any] | None = None
+        self._since: dict[str, Any] = {}
+        self.on_msg(self._answer)
+
+    def _answer(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if content.get("want") == "plotly":
+            self.send({"plotly": _plotly_js()})
+
+    def show(self, fig: go.Figure) -> None:
+        """Show ``fig``, sending the browser only what differs from the figure shown."""
+        new = fig.to_plotly_json()
+        update = None if self.shown is None else figure_update(self.shown, new)
+        with self.hold_sync():
+            if update is None:
+                self._since = {"layout": {}, "traces": {}}
+                self.figure = to_json_plotly({"data": new["data"], "layout": new["layout"]})
+                self.changes = ""
+            else:
+                self._since["layout"].update(update["relayout"])
+                for key in update["restyle"]:
+                    for index in update["traces"]:
+                        self._since["traces"].setdefault(index, set()).add(key)
+                if update["traces"] or update["relayout"]:
+                    self.changes = to_json_plotly(self._accumulated(new))
+        self.shown = new
+
+    def _accumulated(self, new: dict[str, Any]) -> dict[str, Any]:
+        """Every property changed since ``figure`` was sent, at its value in ``new``."""
+        traces = sorted(self._since["traces"])
+        keys = sorted(set().union(*self._since["traces"].values()))
+        return {"restyle": {key: [new["data"][index].get(key) for index in traces]
+                            for key in keys},
+                "relayout": {key: new["layout"].get(key) for key in self._since["layout"]},
+                "traces": traces}
 
 
 @solara.component
 def LiveFigure(drawn: Drawn):  # noqa: N802 - Solara components are named like classes
     """Show a plotly figure, updating the same widget in place when ``drawn`` changes."""
-    element = go.FigureWidget.element()
-    shown = solara.use_ref(None)
+    element = PlotlyView.element()
 
     def apply() -> None:
-        shown.current = update_figure_widget(solara.get_widget(element), drawn.fig,
-                                             shown.current)
+        solara.get_widget(element).show(drawn.fig)
 
     solara.use_effect(apply, [drawn])
     return element

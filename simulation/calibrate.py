@@ -54,7 +54,7 @@ from simulation.metrics import NAMES
 from simulation.params import SPECS, Params
 from simulation.results import atomic_write
 from simulation.runner import run
-from simulation.scenarios import ScenarioError, load_scenario, read_toml
+from simulation.scenarios import ScenarioError, checked_whole, load_scenario, read_toml
 
 TOP_KEYS = {"title", "description", "scenario", "replicates", "root_seed", "residents",
             "days", "max_evaluations", "screen", "parameters", "targets"}
@@ -130,11 +130,7 @@ def load_calibration(path: str | Path) -> Calibration:
                    f"{', '.join(sorted(TOP_KEYS))})")
 
     def whole(key: str, default: int, low: int, high: int) -> int:
-        value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise fail(f"field {key!r} is {value!r} (allowed: a whole number from {low} to "
-                       f"{high})")
-        return value
+        return checked_whole(data.get(key, default), key, low, high, fail)
 
     scenario = data.get("scenario", "baseline")
     try:

@@ -20,6 +20,7 @@ is named by its path.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,19 @@ def read_toml(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
         raise error(f"{path}: cannot be read ({problem})") from None
     except tomllib.TOMLDecodeError as problem:
         raise error(f"{path}: not valid TOML ({problem})") from None
+
+
+def checked_whole(value: Any, field: str, low: int, high: int,
+                  fail: Callable[[str], Exception]) -> int:
+    """``value`` if it is a whole number from ``low`` to ``high``.
+
+    Otherwise raises ``fail(message)``, the message naming ``field`` and what is allowed:
+    the one check the experiment, design and calibration files use for counts.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise fail(f"field {field!r} is {value!r} (allowed: a whole number from {low} to "
+                   f"{high})")
+    return value
 
 
 def _parse(path: Path, data: dict[str, Any]) -> Scenario:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from simulation.params import SPECS, ParamError, coerce
+from simulation.scenarios import checked_whole
 
 LISTED = ("factorial", "one_at_a_time")
 SAMPLED = ("latin_hypercube", "sobol", "morris")
@@ -155,11 +156,7 @@ def parse_design(table: Any, fail: Callable[[str], Exception]) -> Design:
         return Design(kind=kind, factors=_factors(table.get("factors", {}), fail))
 
     def whole(key: str, default: int | None, low: int, high: int) -> int:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise fail(f"design.{key} is {value!r} (allowed: a whole number from {low} "
-                       f"to {high})")
-        return value
+        return checked_whole(table.get(key, default), f"design.{key}", low, high, fail)
 
     samples = whole("samples", None, 2, 1_000_000)
     if kind == "sobol" and samples & (samples - 1):

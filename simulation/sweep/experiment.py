@@ -40,7 +40,7 @@ from typing import Any
 
 from simulation.metrics import NAMES
 from simulation.params import Params
-from simulation.scenarios import ScenarioError, load_scenario, read_toml
+from simulation.scenarios import ScenarioError, checked_whole, load_scenario, read_toml
 from simulation.sweep.designs import Design, parse_design
 
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
@@ -161,7 +161,7 @@ def load_experiment(path: str | Path) -> Experiment:
                    f"{', '.join(sorted(TOP_KEYS))})")
 
     def whole(key: str, default: int, low: int, high: int) -> int:
-        return _whole(data.get(key, default), key, low, high, fail)
+        return checked_whole(data.get(key, default), key, low, high, fail)
 
     scenarios = data.get("scenarios", ["baseline"])
     if not isinstance(scenarios, list) or not scenarios \
@@ -200,13 +200,6 @@ def load_experiment(path: str | Path) -> Experiment:
         precision=_precision(data.get("precision"), fail))
 
 
-def _whole(value: Any, key: str, low: int, high: int, fail) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise fail(f"field {key!r} is {value!r} (allowed: a whole number from {low} to "
-                   f"{high})")
-    return value
-
-
 def _precision(table: Any, fail) -> Precision | None:
     if table is None:
         return None
@@ -214,9 +207,9 @@ def _precision(table: Any, fail) -> Precision | None:
         raise fail(f"field 'precision' must be a table with {', '.join(sorted(PRECISION_KEYS))}")
     return Precision(
         half_widths=parse_half_widths(table.get("half_widths"), "precision.half_widths", fail),
-        max_replicates=_whole(table.get("max_replicates", 200), "precision.max_replicates", 2,
-                              MAX_REPLICATES, fail),
-        batch=_whole(table.get("batch", 10), "precision.batch", 1, MAX_REPLICATES, fail))
+        max_replicates=checked_whole(table.get("max_replicates", 200),
+                                     "precision.max_replicates", 2, MAX_REPLICATES, fail),
+        batch=checked_whole(table.get("batch", 10), "precision.batch", 1, MAX_REPLICATES, fail))
 
 
 def parse_half_widths(table: Any, where: str, fail) -> dict[str, float]:

@@ -54,7 +54,13 @@ from simulation.metrics import NAMES
 from simulation.params import SPECS, Params
 from simulation.results import atomic_write
 from simulation.runner import run
-from simulation.scenarios import ScenarioError, checked_whole, load_scenario, read_toml
+from simulation.scenarios import (
+    ScenarioError,
+    checked_whole,
+    load_scenario,
+    read_toml,
+    refuse_unknown,
+)
 
 TOP_KEYS = {"title", "description", "scenario", "replicates", "root_seed", "residents",
             "days", "max_evaluations", "screen", "parameters", "targets"}
@@ -124,10 +130,7 @@ def load_calibration(path: str | Path) -> Calibration:
     def fail(message: str) -> CalibrationError:
         return CalibrationError(f"{path}: {message}")
 
-    unknown = set(data) - TOP_KEYS
-    if unknown:
-        raise fail(f"unknown field {sorted(unknown)[0]!r} (allowed: "
-                   f"{', '.join(sorted(TOP_KEYS))})")
+    refuse_unknown(data, TOP_KEYS, fail)
 
     def whole(key: str, default: int, low: int, high: int) -> int:
         return checked_whole(data.get(key, default), key, low, high, fail)

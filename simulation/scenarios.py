@@ -88,6 +88,15 @@ def read_toml(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
         raise error(f"{path}: not valid TOML ({problem})") from None
 
 
+def refuse_unknown(data: dict[str, Any], allowed: set[str] | frozenset[str],
+                   fail: Callable[[str], Exception]) -> None:
+    """Raise ``fail(message)`` naming the first field of ``data`` not in ``allowed``."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise fail(f"unknown field {sorted(unknown)[0]!r} (allowed: "
+                   f"{', '.join(sorted(allowed))})")
+
+
 def checked_whole(value: Any, field: str, low: int, high: int,
                   fail: Callable[[str], Exception]) -> int:
     """``value`` if it is a whole number from ``low`` to ``high``.
@@ -102,10 +111,7 @@ def checked_whole(value: Any, field: str, low: int, high: int,
 
 
 def _parse(path: Path, data: dict[str, Any]) -> Scenario:
-    unknown = set(data) - ALLOWED_KEYS
-    if unknown:
-        raise ScenarioError(f"{path}: unknown field {sorted(unknown)[0]!r} "
-                            f"(allowed: {', '.join(sorted(ALLOWED_KEYS))})")
+    refuse_unknown(data, ALLOWED_KEYS, lambda message: ScenarioError(f"{path}: {message}"))
     for key in ("title", "description"):
         if not isinstance(data.get(key, ""), str):
             raise ScenarioError(f"{path}: field {key!r} must be text")

@@ -40,7 +40,13 @@ from typing import Any
 
 from simulation.metrics import NAMES
 from simulation.params import Params
-from simulation.scenarios import ScenarioError, checked_whole, load_scenario, read_toml
+from simulation.scenarios import (
+    ScenarioError,
+    checked_whole,
+    load_scenario,
+    read_toml,
+    refuse_unknown,
+)
 from simulation.sweep.designs import Design, parse_design
 
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
@@ -155,10 +161,7 @@ def load_experiment(path: str | Path) -> Experiment:
     def fail(message: str) -> ExperimentError:
         return ExperimentError(f"{path}: {message}")
 
-    unknown = set(data) - TOP_KEYS
-    if unknown:
-        raise fail(f"unknown field {sorted(unknown)[0]!r} (allowed: "
-                   f"{', '.join(sorted(TOP_KEYS))})")
+    refuse_unknown(data, TOP_KEYS, fail)
 
     def whole(key: str, default: int, low: int, high: int) -> int:
         return checked_whole(data.get(key, default), key, low, high, fail)

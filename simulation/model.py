@@ -11,6 +11,7 @@ from simulation.agents import Professional, Resident
 from simulation.day import CARER_MIN_HOURS_WEEK, Town
 from simulation.metrics import NAMES, report_day
 from simulation.params import Params
+from simulation.rng import resolve_seed
 from simulation.scenarios import resolve_params
 from simulation.state import ACTIVE, NEVER
 
@@ -25,7 +26,8 @@ class CareModel(mesa.Model):
 
     Args:
         params: Parameters to start from (default: the declared defaults).
-        seed: The run's seed. Same seed and parameters give bit-identical output.
+        seed: The run's seed. Same seed and parameters give bit-identical output;
+            ``None`` draws a fresh seed, kept as ``seed`` so the run can be repeated.
         scenario: A shipped scenario name or the path of a scenario file; its overrides
             apply before ``overrides``.
         days: If given, ``running`` turns false after this many days.
@@ -34,13 +36,15 @@ class CareModel(mesa.Model):
     Attributes:
         town: Population, ties, state and the daily phases.
         latest: Today's metrics, by name.
-        datacollector: One model reporter per metric.
+        seed: The seed the run used (drawn afresh if ``None`` was given).
+        datacollector: One model reporter per metric, plus ``seed``.
     """
 
-    def __init__(self, params: Params | None = None, *, seed: int = 0,
+    def __init__(self, params: Params | None = None, *, seed: int | None = 0,
                  scenario: str | None = None, days: int | None = None,
                  **overrides: Any) -> None:
         self.params, self.scenario_name = resolve_params(scenario, params, overrides)
+        seed = resolve_seed(seed)
         self.town = Town(self.params, seed)
         super().__init__(rng=self.town.streams["mesa"])
         self.seed = seed
@@ -51,8 +55,10 @@ class CareModel(mesa.Model):
         self._all_made = False
         self.posts = [Professional(self, p) for p in range(self.town.posts)]
         self.latest: dict[str, float] = {}
+        # ``seed`` is reported too, so batch_run rows record the seed each run used.
+        reporters = {name: (lambda m, name=name: m.latest[name]) for name in NAMES}
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, name=name: m.latest[name]) for name in NAMES})
+            model_reporters={**reporters, "seed": lambda m: m.seed})
         self._graph = None
         self.running = days is None or days > 0
 

@@ -28,6 +28,21 @@ STREAM_NAMES = (
 )
 
 
+def resolve_seed(seed: int | None) -> int:
+    """Return ``seed``, or a fresh one when it is ``None``.
+
+    This is the one place fresh entropy enters: Mesa's ``batch_run`` without ``rng`` (or
+    with ``iterations``) asks for ``seed=None``. The drawn seed is returned so the caller
+    can keep it and the run can be reproduced.
+
+    Args:
+        seed: A non-negative integer seed, or ``None`` for a fresh one.
+    """
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    return int(seed)
+
+
 class Streams:
     """Named, independent ``numpy.random.Generator`` streams from one seed.
 

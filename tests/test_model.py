@@ -94,7 +94,7 @@ def test_care_model_is_a_mesa_model_with_agents_roles_and_graph() -> None:
         model.step()
     assert model.day == 5
     frame = model.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == list(NAMES) and len(frame) == 5
+    assert list(frame.columns) == [*NAMES, "seed"] and len(frame) == 5
     assert len(model.agents) == 1_200 + len(model.posts)
     # role AgentSets agree with the state arrays
     assert {a.index for a in model.patients} == set(np.flatnonzero(
@@ -117,6 +117,27 @@ def test_batch_run_drives_the_model() -> None:
     assert len(rows) == 2
     assert {r["peer_scheme"] for r in rows} == {False, True}
     assert all("readmission_rate_30d" in r for r in rows)
+
+
+def test_batch_run_without_a_seed_draws_and_records_a_fresh_one() -> None:
+    # iterations=2 asks for seed=None twice: each run draws its own seed and records it
+    with pytest.warns(DeprecationWarning):
+        rows = mesa.batch_run(CareModel, parameters={"residents": 600, "warmup_days": 5},
+                              iterations=2, max_steps=2, number_processes=1,
+                              display_progress=False)
+    final = [r for r in rows if r["Step"] == 2]
+    assert len(final) == 2
+    seeds = [r["seed"] for r in final]
+    assert all(isinstance(s, int) for s in seeds) and seeds[0] != seeds[1]
+
+
+def test_a_drawn_seed_reproduces_the_run() -> None:
+    fresh = CareModel(seed=None, residents=600, warmup_days=5)
+    again = CareModel(seed=fresh.seed, residents=600, warmup_days=5)
+    for model in (fresh, again):
+        for _ in range(3):
+            model.step()
+    assert fresh.latest == again.latest
 
 
 def test_evaluate_is_a_plain_function_of_every_parameter() -> None:

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from simulation.metrics import METRICS
 from simulation.params import GROUPS, SPECS, ParamError, Params, coerce
-from simulation.results import TABLE_SUFFIXES
+from simulation.results import TABLE_SUFFIXES, temporary_beside
 from simulation.runner import DEFAULT_DAYS, run
 from simulation.scenarios import ScenarioError, load_scenario, shipped
 
@@ -162,15 +162,16 @@ def _run(args: argparse.Namespace, console: Console) -> int:
                      progress=progress, **overrides)
     _print_summary(console, scenario.title, result.summary, seed, days,
                    params.residents)
+    targets = [(flag, what, path) for flag, what, path in (
+        ("--out", "daily metrics", out), ("--summary", "summary", summary_path)) if path]
     try:
-        if out is not None:
-            result.write_table(out)
-            console.print(f"daily metrics written to {out}")
-        if summary_path is not None:
-            result.write_summary(summary_path)
-            console.print(f"summary written to {summary_path}")
+        result.write(table=out, summary=summary_path)
     except OSError as error:
-        raise CliError(f"cannot write output: {error.strerror or error}") from None
+        files = ", ".join(f"{flag} {path}" for flag, _, path in targets)
+        raise CliError(f"cannot write output ({files}): {error.strerror or error}; "
+                       "nothing was written") from None
+    for _, what, path in targets:
+        console.print(f"{what} written to {path}")
     return 0
 
 
@@ -217,9 +218,14 @@ def _output_path(flag: str, text: str | None, suffixes: tuple[str, ...]) -> Path
         raise CliError(f"{flag} {text}: is a directory (allowed: a file path)")
     if not parent.is_dir():
         raise CliError(f"{flag} {text}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists()
-                                                    and not os.access(path, os.W_OK)):
-        raise CliError(f"{flag} {text}: not writable")
+    # Create and remove a file there: permission checks alone pass for root and say
+    # nothing of read-only or virtual file systems (/proc) or a full disk's quota.
+    try:
+        temporary_beside(path).unlink()
+    except OSError as error:
+        raise CliError(f"{flag} {text}: cannot create a file in {parent} "
+                       f"({error.strerror or error}); allowed: a file in a folder you can "
+                       "write to") from None
     return path
 
 

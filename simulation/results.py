@@ -33,31 +33,70 @@ class RunResult:
 
     def write_table(self, path: str | Path) -> None:
         """Write the daily metrics as ``.csv`` or ``.parquet`` (by the file's suffix)."""
-        path = Path(path)
-        if path.suffix == ".parquet":
-            atomic_write(path, lambda tmp: self.daily.to_parquet(tmp, index=False))
-        else:
-            atomic_write(path, lambda tmp: self.daily.to_csv(tmp, index=False))
+        atomic_write(Path(path), self._table_writer(Path(path)))
 
     def write_summary(self, path: str | Path) -> None:
         """Write the summary, with the run's scenario, seed, days and changed parameters."""
+        atomic_write(Path(path), self._summary_writer())
+
+    def write(self, table: str | Path | None = None, summary: str | Path | None = None) -> None:
+        """Write the daily table and the summary, both or neither.
+
+        Both are written to temporary files first and renamed into place only once both
+        have been written, so a failed summary does not leave a new table behind.
+        """
+        writes = {}
+        if table is not None:
+            writes[Path(table)] = self._table_writer(Path(table))
+        if summary is not None:
+            writes[Path(summary)] = self._summary_writer()
+        atomic_write_all(writes)
+
+    def _table_writer(self, path: Path) -> Callable[[Path], object]:
+        if path.suffix == ".parquet":
+            return lambda tmp: self.daily.to_parquet(tmp, index=False)
+        return lambda tmp: self.daily.to_csv(tmp, index=False)
+
+    def _summary_writer(self) -> Callable[[Path], object]:
         document = {"scenario": self.scenario, "seed": self.seed, "days": self.days,
                     "residents": self.params.residents, "changed": self.params.changed(),
                     "summary": self.summary}
-        atomic_write(Path(path), lambda tmp: tmp.write_text(json.dumps(document, indent=2)))
+
+        def write(tmp: Path) -> None:
+            tmp.write_text(json.dumps(document, indent=2))
+
+        return write
+
+
+def temporary_beside(path: Path) -> Path:
+    """Create an empty, hidden temporary file in ``path``'s folder and return its path.
+
+    Raises:
+        OSError: If no file can be created there.
+    """
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    return Path(name)
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(temporary_path)`` and rename the result onto ``path``."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    tmp = Path(name)
+    atomic_write_all({path: write})
+
+
+def atomic_write_all(writes: dict[Path, Callable[[Path], object]]) -> None:
+    """Write every file to a temporary beside it; rename them all only if all succeeded."""
+    temporaries: list[Path] = []
     try:
-        write(tmp)
-        # mkstemp makes the file private; give it the permissions any new file would get.
+        for path, write in writes.items():
+            temporaries.append(temporary_beside(path))
+            write(temporaries[-1])
+        # mkstemp makes files private; give them the permissions any new file would get.
         umask = os.umask(0)
         os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        os.replace(tmp, path)
+        for tmp, path in zip(temporaries, writes, strict=True):
+            tmp.chmod(0o666 & ~umask)
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)

@@ -109,11 +109,43 @@ def test_missing_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_unwritable_output_folder_is_refused_before_the_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    # Tests may run as root, who can write anywhere: deny write access explicitly.
-    monkeypatch.setattr("simulation.cli.os.access", lambda path, mode: False)
+    # Tests may run as root, whom permission checks never stop: fail the probe file itself.
+    def denied(path: Path) -> Path:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("simulation.cli.temporary_beside", denied)
     monkeypatch.setattr("simulation.cli.run", lambda **kwargs: pytest.fail("ran anyway"))
-    _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--out", str(tmp_path / "d.csv")],
-                   "--out", "not writable")
+    summary = tmp_path / "s.json"
+    _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--summary", str(summary)],
+                   "--summary", str(summary), "Permission denied", "allowed")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_that_refuses_files_is_caught_before_the_run_even_as_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("simulation.cli.run", lambda **kwargs: pytest.fail("ran anyway"))
+    _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--out", str(tmp_path / "d.csv"),
+                            "--summary", "/proc/x.json"],
+                   "--summary", "/proc/x.json", "cannot create a file", "allowed")
+    assert not Path("/proc/x.json").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_summary_leaves_no_table_behind(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # The table is written, then the disk fills up while the summary is written.
+    def full_disk(*args: object, **kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("simulation.results.json.dumps", full_disk)
+    out, summary = tmp_path / "daily.csv", tmp_path / "summary.json"
+    _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--out", str(out),
+                            "--summary", str(summary)],
+                   "cannot write output", f"--out {out}", f"--summary {summary}",
+                   "No space left", "nothing was written")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -126,5 +158,5 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
     out = tmp_path / "daily.csv"
     _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--out", str(out)],
-                   "cannot write output", "No space left")
+                   "cannot write output", f"--out {out}", "No space left")
     assert list(tmp_path.iterdir()) == []

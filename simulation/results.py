@@ -53,7 +53,7 @@ class RunResult:
         atomic_write_all(writes)
 
     def _table_writer(self, path: Path) -> Callable[[Path], object]:
-        if path.suffix == ".parquet":
+        if path.suffix.lower() == ".parquet":  # as the CLI checks it
             return lambda tmp: self.daily.to_parquet(tmp, index=False)
         return lambda tmp: self.daily.to_csv(tmp, index=False)
 

@@ -49,6 +49,13 @@ def test_run_writes_parquet_and_accepts_a_scenario_file(tmp_path: Path) -> None:
     assert len(pd.read_parquet(out)) == 12
 
 
+def test_an_upper_case_suffix_still_picks_the_format(tmp_path: Path) -> None:
+    out = tmp_path / "daily.PARQUET"
+    assert main(["run", "baseline", *QUICK, "--out", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"PAR1"  # Parquet's magic bytes, not CSV text
+    assert len(pd.read_parquet(out)) == 12
+
+
 def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios"]) == 0
     listed = capsys.readouterr().out

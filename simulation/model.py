@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import mesa
@@ -12,6 +13,7 @@ from simulation.day import CARER_MIN_HOURS_WEEK, Town
 from simulation.metrics import NAMES, report_day
 from simulation.params import Params
 from simulation.rng import resolve_seed
+from simulation.runner import evaluate
 from simulation.scenarios import resolve_params
 from simulation.state import ACTIVE, NEVER
 
@@ -160,3 +162,21 @@ class CareModel(mesa.Model):
             self._graph = (town.day, build_graph(town.pop, town.network,
                                                  caseload=caseload, peer=town.peer_pairs()))
         return self._graph[1]
+
+
+def _signature() -> inspect.Signature:
+    """CareModel's own arguments, then every parameter as a keyword with its default.
+
+    The parameter keywords are taken from :func:`simulation.evaluate`'s signature, the
+    one place they are generated from the declared parameters. Mesa's ``batch_run`` and
+    other tools read this signature to see what the model accepts.
+    """
+    own = [arg for name, arg in inspect.signature(CareModel.__init__).parameters.items()
+           if name != "self" and arg.kind is not inspect.Parameter.VAR_KEYWORD]
+    taken = {arg.name for arg in own}
+    every = [arg for name, arg in inspect.signature(evaluate).parameters.items()
+             if name not in taken]
+    return inspect.Signature(own + every)
+
+
+CareModel.__signature__ = _signature()  # type: ignore[attr-defined]

@@ -152,6 +152,21 @@ def test_evaluate_is_a_plain_function_of_every_parameter() -> None:
     assert outcome == evaluate(seed=3, days=20, residents=800, warmup_days=5)
 
 
+def test_care_model_signature_lists_every_parameter_with_its_default() -> None:
+    import inspect
+
+    signature = inspect.signature(CareModel)
+    keywords = signature.parameters
+    assert list(keywords)[:4] == ["params", "seed", "scenario", "days"]
+    defaults = Params().as_dict()
+    assert {name: keywords[name].default for name in defaults} == defaults
+    assert all(keywords[name].kind is inspect.Parameter.KEYWORD_ONLY for name in defaults)
+    assert not any(k.kind is inspect.Parameter.VAR_KEYWORD for k in keywords.values())
+    signature.bind(residents=500, seed=None, peer_scheme=True)  # what batch_run passes
+    with pytest.raises(TypeError):
+        signature.bind(no_such_parameter=1)
+
+
 def test_daily_metrics_include_every_name_the_brief_asks_for() -> None:
     required = ["day", "admissions", "readmissions_30d", "readmission_rate_30d", "bed_days",
                 "delayed_bed_days", "professional_hours", "professional_utilisation",

@@ -36,6 +36,16 @@ class ParamError(ValueError):
         self.allowed = allowed
 
 
+# Sources of the parameters whose defaults were calibrated: the published figure each was
+# set to reproduce in the baseline (docs/ODD.md, Calibration; simulation/validate.py).
+_CALIBRATED_READMISSION = ("calibrated: baseline 30-day readmission to 12.5-13.8%, NHS "
+                           "Digital, NHS Outcomes Framework indicator 3b")
+_CALIBRATED_CARERS = ("calibrated: baseline carers to ONS Census 2021 (TS039), 10.3% of "
+                      "women and 7.6% of men care, about 30% of carers 50+ hours a week")
+_CALIBRATED_LONELINESS = ("calibrated: baseline share of people 65+ often lonely to 7%, "
+                          "Age UK 2024")
+
+
 def _p(
     default: float | int | bool,
     unit: str,
@@ -94,12 +104,15 @@ class Params:
                                       "Frailty gained per year of loneliness.")
     admission_rate: float = _p(0.04, "admissions per person-year", 0.0, 5.0,
                                "health and hospital",
-                               "Emergency admission hazard at zero frailty.")
+                               "Emergency admission hazard at zero frailty.",
+                               _CALIBRATED_READMISSION)
     frailty_admission_slope: float = _p(4.0, "log hazard per unit frailty", 0.0, 10.0,
                                         "health and hospital",
-                                        "How steeply the admission hazard grows with frailty.")
+                                        "How steeply the admission hazard grows with frailty.",
+                                        _CALIBRATED_READMISSION)
     post_discharge_risk: float = _p(3.3, "hazard multiplier", 1.0, 20.0, "health and hospital",
-                                    "Hazard multiplier in the 30 days after discharge.")
+                                    "Hazard multiplier in the 30 days after discharge.",
+                                    _CALIBRATED_READMISSION)
     gap_risk: float = _p(0.8, "added multiplier per gap", 0.0, 10.0, "health and hospital",
                          "Extra admission hazard for each open 'basics' gap after discharge.",
                          "Jencks et al. NEJM 2009: half of readmitted had no follow-up visit")
@@ -115,9 +128,11 @@ class Params:
                                        "Chance a medically fit patient with care needs waits "
                                        "another day, at full community pressure.")
     need_threshold: float = _p(0.47, "frailty", 0.0, 1.0, "health and hospital",
-                               "Frailty above which a resident needs care.")
+                               "Frailty above which a resident needs care.",
+                               _CALIBRATED_CARERS)
     need_max_hours: float = _p(140.0, "hours per week", 0.0, 168.0, "health and hospital",
-                               "Care need at frailty 1.")
+                               "Care need at frailty 1.",
+                               _CALIBRATED_CARERS)
     recovery_need_hours: float = _p(10.0, "hours per week", 0.0, 80.0, "health and hospital",
                                     "Extra care need on discharge, fading over 30 days.")
 
@@ -197,7 +212,8 @@ class Params:
 
     # --- care and budgets -------------------------------------------------------------
     family_hours: float = _p(24.0, "hours per day", 0.0, 24.0, "care and budgets",
-                             "Most a co-resident adult can give in a day.")
+                             "Most a co-resident adult can give in a day.",
+                             _CALIBRATED_CARERS)
     kin_hours: float = _p(1.5, "hours per day", 0.0, 24.0, "care and budgets",
                           "Most a relative in another household can give in a day.")
     neighbour_hours: float = _p(0.5, "hours per day", 0.0, 24.0, "care and budgets",
@@ -239,7 +255,8 @@ class Params:
     loneliness_rate: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",
                                 "Speed at which loneliness moves toward its current level.")
     contact_hours: float = _p(1.0, "hours per day", 0.01, 24.0, "care and budgets",
-                              "Unpaid contact per day that cuts felt isolation by a factor e.")
+                              "Unpaid contact per day that cuts felt isolation by a factor e.",
+                              _CALIBRATED_LONELINESS)
     bed_day_cost: float = _p(345.0, "GBP per day", 0.0, 10_000.0, "care and budgets",
                              "Cost of one hospital bed day.",
                              "NHS England National Cost Collection, excess bed day")

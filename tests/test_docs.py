@@ -17,6 +17,25 @@ def test_odd_describes_every_parameter() -> None:
     assert not missing, f"docs/ODD.md does not describe: {missing}"
 
 
+def _section(heading: str) -> str:
+    """The ODD's text from ``heading`` to the next heading of the same level."""
+    level = heading.split(" ")[0]
+    start = ODD.index(f"\n{heading}\n")
+    end = ODD.find(f"\n{level} ", start + len(heading) + 2)
+    return ODD[start:end if end > 0 else len(ODD)]
+
+
+def test_calibrated_parameters_name_the_figure_they_were_calibrated_to() -> None:
+    calibration = _section("## Calibration")
+    prose = calibration[:calibration.index("\n|")]  # the paragraph before the table
+    named = {name for name in re.findall(r"`(\w+)`", prose) if name in SPECS}
+    calibrated = {name for name, spec in SPECS.items()
+                  if spec.source.startswith("calibrated: ")}
+    assert named and named == calibrated
+    for name in calibrated:
+        assert f"`{name}`" in calibration.split("\n|", 1)[1], name  # in a target's row
+
+
 def test_odd_describes_every_metric() -> None:
     missing = [name for name in NAMES if f"`{name}`" not in ODD]
     assert not missing, f"docs/ODD.md does not describe: {missing}"

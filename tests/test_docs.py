@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
+import math
+import numbers
 import re
+from fractions import Fraction
 from pathlib import Path
 
 from simulation.metrics import NAMES
 from simulation.params import SPECS
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 ODD = (DOCS / "ODD.md").read_text(encoding="utf-8")
 
 
@@ -40,6 +46,43 @@ def test_odd_describes_every_metric() -> None:
     missing = [name for name in NAMES if f"`{name}`" not in ODD]
     assert not missing, f"docs/ODD.md does not describe: {missing}"
 
+
+
+def _table_rows(text: str) -> dict[str, list[str]]:
+    """The rows of the Markdown tables in ``text`` whose first cell is a `name`, by name."""
+    rows = {}
+    for line in text.splitlines():
+        match = re.match(r"\| `(\w+)` \|(.*)\|\s*$", line)
+        if match:
+            rows[match[1]] = [cell.strip() for cell in match[2].split("|")]
+    return rows
+
+
+def _numeric_constants(path: Path) -> dict[str, float]:
+    """Upper-case module constants of ``path`` with a numeric value (not imported ones)."""
+    module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    names = [target.id for node in ast.parse(path.read_text(encoding="utf-8")).body
+             if isinstance(node, ast.Assign | ast.AnnAssign)
+             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+             if isinstance(target, ast.Name) and target.id.isupper()]
+    return {name: getattr(module, name) for name in names
+            if isinstance(getattr(module, name), numbers.Real)
+            and not isinstance(getattr(module, name), bool)}
+
+
+def test_every_fixed_constant_of_the_rules_is_in_the_odd_with_its_value() -> None:
+    table = _table_rows(_section("## Fixed constants"))
+    files = [*sorted((ROOT / "simulation" / "rules").glob("*.py")), ROOT / "simulation" / "day.py"]
+    found = 0
+    for path in files:
+        for name, value in _numeric_constants(path).items():
+            found += 1
+            assert name in table, f"{name} ({path.name}) is missing from ODD 'Fixed constants'"
+            documented, _, where = table[name][:3]
+            assert where == f"`{path.relative_to(ROOT)}`", (name, where)
+            assert math.isclose(float(Fraction(documented)), value, rel_tol=1e-12), \
+                (name, documented, value)
+    assert found >= 20  # the scan does find the constants
 
 
 def test_odd_has_the_day_and_loop_diagrams_and_the_analyses() -> None:

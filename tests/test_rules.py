@@ -119,6 +119,22 @@ ADMIT = dict(admission_rate=0.365, frailty_admission_slope=0.0, post_discharge_r
              gap_risk=0.5, waiting_risk=1.0)
 
 
+def test_needs_today_sets_need_at_home_clears_yesterday_and_returns_the_needy():
+    p = params(need_threshold=0.5, need_max_hours=70.0, recovery_need_hours=7.0)
+    day = 100
+    need = floats(0, 0, 0, 5.0, 0, 0)  # resident 3 was in need yesterday
+    frailty = floats(0.75, 0.3, 0.9, 0.4, 1.0, 0.5)
+    in_hospital = bools(False, False, True, False, False, False)
+    recent = bools(False, True, False, False, True, False)
+    discharged = np.array([NEVER, day - 15, NEVER, NEVER, day, NEVER], dtype=np.int32)
+    needy = health.needs_today(need, ints(3), frailty, in_hospital, recent, discharged, day, p)
+    # 0: 10 h/day x sqrt(0.25 / 0.5); 1: no chronic need, recovery 1 h/day half faded;
+    # 2: in hospital; 3: below the threshold now, yesterday's need cleared;
+    # 4: 10 + 1 (discharged today); 5: exactly at the threshold needs nothing
+    assert need == pytest.approx([10 * math.sqrt(0.5), 0.5, 0, 0, 11.0, 0], rel=1e-6)
+    assert needy.tolist() == [0, 1, 4]
+
+
 def test_admission_probability_multipliers():
     p = params(**ADMIT)
     out = health.admission_probability(
@@ -537,6 +553,35 @@ def test_primary_ties_empty():
     assert care.primary_ties(ints(), floats()).shape == (0,)
 
 
+def test_allocate_unpaid_primary_carer_then_top_up_then_kin_then_neighbours():
+    # Recipient 0 needs 5 (household carers 0 and 1 offer 5 and 4); recipient 1 needs 12
+    # (household carers 2 and 3 offer 5 and 4, relative 4 offers 1.5, neighbour 5 offers
+    # 2); recipient 2 needs 3 (the same neighbour 5).
+    family, kin, neighbour = 0, 1, 2
+    owner = ints(0, 0, 1, 1, 1, 1, 2)
+    carer = ints(0, 1, 2, 3, 4, 5, 5)
+    kind = np.array([family, family, family, family, kin, neighbour, neighbour], np.int8)
+    offers = np.array([[5, 4, 5, 4, 0, 0], [0, 0, 0, 0, 1.5, 0], [0, 0, 0, 0, 0, 2]],
+                      dtype=np.float32)
+    need = floats(5, 12, 3)
+    remaining = need.copy()
+    given, received = care.allocate_unpaid(owner, carer, kind, offers, remaining)
+    # The primary carer (largest offer) meets recipient 0 alone, so carer 1 gives nothing
+    # (shared in proportion it would be 25/9 and 20/9). Recipient 1: primary carer 2 gives
+    # 5, carer 3 tops up 4, the relative 1.5; the neighbour splits 2 over recipients 1
+    # and 2, 1 each, leaving 0.5 and 2 unmet.
+    assert given[family] == pytest.approx([5, 0, 5, 4, 0, 0])
+    assert given[kin] == pytest.approx([0, 0, 0, 0, 1.5, 0])
+    assert given[neighbour] == pytest.approx([0, 0, 0, 0, 0, 2])
+    assert received[family] == pytest.approx([5, 9, 0])
+    assert received[kin] == pytest.approx([0, 1.5, 0])
+    assert received[neighbour] == pytest.approx([0, 1, 1])
+    assert remaining == pytest.approx([0, 0.5, 2])
+    # hours conserved: need = received + remaining; given by carers = received
+    assert need == pytest.approx(received.sum(axis=0) + remaining)
+    assert given.sum(axis=1) == pytest.approx(received.sum(axis=1))
+
+
 def test_paid_hours():
     p = params(budget_hours=14.0)  # 2 hours a day
     out = care.paid_hours(floats(5, 1, 0, 5), bools(True, True, True, False), p)
@@ -692,3 +737,50 @@ def test_strain_settles_at_documented_steady_state():
         s = strain.strain_step(s, floats(8.0, 8.0), p)
     # excess 3 / (150 * 0.05) = 0.4, from below and above
     assert s == pytest.approx([0.4, 0.4], abs=1e-4)
+
+
+def test_burning_out_at_the_threshold_unless_already_resting():
+    day = 10
+    out = strain.burning_out(floats(1.0, 0.99, 1.5, 2.0, 1.2),
+                             np.array([NEVER, NEVER, 0, 12, 10], dtype=np.int32), day)
+    # 0 at exactly BURNOUT_AT; 1 below it; 2 rested before; 3 resting until day 12;
+    # 4's rest ends today, so they can burn out again
+    assert out.tolist() == [0, 2, 4]
+
+
+def test_burnout_raises_the_carers_own_frailty() -> None:
+    from simulation.day import Town
+
+    p = params(residents=300, warmup_days=0, burnout_frailty=0.08, burnout_days=28,
+               strain_recovery=0.05)
+    town = Town(p, seed=1)
+    s = town.state
+    s.strain[:] = 0.0
+    s.strain[[5, 6]] = 2.0  # well past burnout after today's recovery (2 x 0.95)
+    s.frailty[[5, 6]] = floats(0.3, 0.95)
+    town.given_today[:] = 0.0
+    before = s.frailty.copy()
+    town._strain()
+    assert s.frailty[5] == pytest.approx(0.38) and s.frailty[6] == 1.0  # capped at 1
+    others = np.setdiff1d(np.arange(300), [5, 6])
+    assert np.array_equal(s.frailty[others], before[others])
+    assert s.burnout_until[[5, 6]].tolist() == [town.day + 28] * 2
+    assert s.strain[[5, 6]] == pytest.approx([strain.STRAINED_ABOVE] * 2)
+
+
+def test_no_substitution_draw_when_peer_substitution_is_zero() -> None:
+    # docs/ODD.md 2.7: with peer_substitution = 0 the scheme adds no draw to the
+    # discharge stream, so an arm with the scheme stays paired with one without.
+    from simulation.day import Tally, Town
+
+    def discharge_stream_after(**overrides: object) -> dict:
+        town = Town(params(residents=300, warmup_days=0, **overrides), seed=2)
+        heard = ints(3, 40, 77)
+        town.state.notify_day[heard] = town.day
+        town.state.gaps[heard] = GAP_MEDICINES | GAP_FOOD
+        town._discharge(Tally())
+        return town.streams["discharge"].bit_generator.state
+
+    without = discharge_stream_after(peer_scheme=False)
+    assert discharge_stream_after(peer_scheme=True, peer_substitution=0.0) == without
+    assert discharge_stream_after(peer_scheme=True, peer_substitution=0.5) != without

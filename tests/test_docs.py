@@ -70,6 +70,34 @@ def _numeric_constants(path: Path) -> dict[str, float]:
             and not isinstance(getattr(module, name), bool)}
 
 
+def _number(value: float) -> str:
+    """A number as the ODD's parameter table writes it: 10,000; 0.002; 37.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def test_odd_parameter_table_matches_the_declarations() -> None:
+    table = _section("## Parameter table")
+    rows, group = {}, None
+    for line in table.splitlines():
+        if line.startswith("### "):
+            group = line.removeprefix("### ").strip().lower()
+        elif (row := _table_rows(line)):
+            name, cells = next(iter(row.items()))
+            rows[name] = (group, cells)
+    assert list(rows) == list(SPECS)  # every parameter once, in declaration order
+    for name, spec in SPECS.items():
+        group, (unit, default, allowed, meaning, source) = rows[name]
+        if spec.type is bool:
+            expected_default, expected_range = str(spec.default).lower(), "true / false"
+        else:
+            expected_default = _number(spec.default)
+            expected_range = f"{_number(spec.low)} – {_number(spec.high)}" + (
+                " (whole number)" if spec.type is int else "")
+        assert (group, unit, default, allowed, meaning, source) == (
+            spec.group, spec.unit, expected_default, expected_range, spec.help,
+            spec.source), name
+
+
 def test_every_fixed_constant_of_the_rules_is_in_the_odd_with_its_value() -> None:
     table = _table_rows(_section("## Fixed constants"))
     files = [*sorted((ROOT / "simulation" / "rules").glob("*.py")), ROOT / "simulation" / "day.py"]

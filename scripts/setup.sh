@@ -3,8 +3,35 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# pip --user and uv's standalone installer put uv in ~/.local/bin (pipx too): look there
+# for the rest of this script, whether uv was installed now or on an earlier run.
+uv_on_path=$(command -v uv || true)
+user_bin=$(python3 -m site --user-base 2>/dev/null || true)
+export PATH="$HOME/.local/bin${user_bin:+:$user_bin/bin}:$PATH"
+
+# Each way in can be closed: pip may be missing, or refuse a system Python (PEP 668,
+# Debian and Ubuntu); pipx may be missing; the standalone installer needs the internet.
+install_uv() {
+  if python3 -m pip --version >/dev/null 2>&1; then
+    python3 -m pip install --quiet uv 2>/dev/null && return 0  # refused under PEP 668
+    python3 -m pip install --quiet --user --break-system-packages uv && return 0
+  fi
+  if command -v pipx >/dev/null 2>&1; then
+    pipx install uv && return 0
+  fi
+  if command -v curl >/dev/null 2>&1; then
+    # UV_NO_MODIFY_PATH: leave shell start-up files alone, so reruns change nothing.
+    curl -LsSf https://astral.sh/uv/install.sh | env UV_NO_MODIFY_PATH=1 sh && return 0
+  fi
+  return 1
+}
+
 if ! uv --version >/dev/null 2>&1; then
-  python3 -m pip install --quiet uv
+  if ! install_uv || ! uv --version >/dev/null 2>&1; then
+    echo "setup: could not install uv (tried pip, pip --user, pipx and" \
+      "https://astral.sh/uv/install.sh); install it by hand: https://docs.astral.sh/uv/" >&2
+    exit 1
+  fi
 fi
 
 # uv cannot download a Python everywhere (closed networks), so use one already here.
@@ -29,3 +56,8 @@ uv sync --locked --compile-bytecode ${python:+--python "$python"}
 
 # The dashboard's JavaScript and CSS, from the npm registry, so it works without internet.
 uv run python -m simulation.dashboard.assets
+
+if [ -z "$uv_on_path" ]; then
+  echo "setup: uv is in $(dirname "$(command -v uv)"), which is not on your PATH;" \
+    "add it (for example: export PATH=\"$(dirname "$(command -v uv)"):\$PATH\")" >&2
+fi

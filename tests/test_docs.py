@@ -59,12 +59,17 @@ def _table_rows(text: str) -> dict[str, list[str]]:
 
 
 def _numeric_constants(path: Path) -> dict[str, float]:
-    """Upper-case module constants of ``path`` with a numeric value (not imported ones)."""
+    """Public upper-case module constants of ``path`` with a numeric value.
+
+    Imported names are left out, and so are private ones (``_NAME``): those are numerical
+    safeguards of an implementation, such as a rounding margin, not part of the model.
+    """
     module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
     names = [target.id for node in ast.parse(path.read_text(encoding="utf-8")).body
              if isinstance(node, ast.Assign | ast.AnnAssign)
              for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-             if isinstance(target, ast.Name) and target.id.isupper()]
+             if isinstance(target, ast.Name) and target.id.isupper()
+             and not target.id.startswith("_")]
     return {name: getattr(module, name) for name in names
             if isinstance(getattr(module, name), numbers.Real)
             and not isinstance(getattr(module, name), bool)}

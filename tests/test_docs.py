@@ -10,7 +10,7 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-from simulation.metrics import NAMES
+from simulation.metrics import METRICS, NAMES
 from simulation.params import SPECS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,14 @@ def test_calibrated_parameters_name_the_figure_they_were_calibrated_to() -> None
     assert named and named == calibrated
     for name in calibrated:
         assert f"`{name}`" in calibration.split("\n|", 1)[1], name  # in a target's row
+
+
+def test_readme_names_every_metric_summarised_as_a_ratio_over_the_run() -> None:
+    # The README says shares are daily means except these; a new ratio must be named too.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    summary = readme[readme.index("one\nvalue per metric"):readme.index("Bad input")]
+    ratios = [m.name for m in METRICS if m.summary.startswith("ratio:")]
+    assert ratios and all(f"`{name}`" in summary for name in ratios), ratios
 
 
 def test_odd_describes_every_metric() -> None:

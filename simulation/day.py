@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from simulation.network import SOCIAL_KINDS, Network, build_network, ties_around
+from simulation.network import SOCIAL_KINDS, Network, build_network
 from simulation.params import Params
 from simulation.population import Population, build_population, professional_posts
 from simulation.rng import Streams
@@ -130,7 +130,7 @@ class Town:
         self._peer_givers = np.empty(0, np.int64)
         self._patch_outcomes: dict[str, np.ndarray] = {}
         self._needy = np.empty(0, dtype=np.int64)  # residents in need today
-        self._seen = np.zeros(self.pop.size, dtype=bool)  # scratch buffers for ties_around
+        self._seen = np.zeros(self.pop.size, dtype=bool)  # scratch buffers for unpaid_care
         self._position = np.zeros(self.pop.size, dtype=np.int64)
         self._recent = np.zeros(self.pop.size, dtype=bool)  # at home, discharged <= 30 days
         self._set_capacity()
@@ -177,12 +177,10 @@ class Town:
             s.frailty, self.pop.frailty_level, s.unmet_ema,
             s.loneliness > loneliness.LONELY_ABOVE, s.volunteer == ACTIVE,
             _unit_noise(rng, n), p)
-        recent = self.recent_discharge()
-        gaps = np.where(recent, discharge.open_gap_count(s.gaps), 0)
-        chance = health.admission_probability(s.frailty, recent, gaps, s.decision_pending, p)
-        admitted = np.flatnonzero(~s.in_hospital & (rng.random(n) < chance))
+        admitted, tally.readmissions = health.admissions(
+            s.frailty, rng.random(n), s.in_hospital, s.discharged_day, s.gaps,
+            s.decision_pending, self.day, p)
         tally.admissions = len(admitted)
-        tally.readmissions = int(recent[admitted].sum())
         s.in_hospital[admitted] = True
         s.admitted_day[admitted] = self.day
         s.stay_left[admitted] = hospital.draw_stay(self.pop.older[admitted], p,
@@ -322,15 +320,9 @@ class Town:
         hours["peer"] = float(peer.sum())
         peer_givers = self._peer_givers[hit]
 
-        # Unpaid care along ties. Carers get compact local ids (0..carers-1) for the day.
-        social = self.network.social
-        owner, tie_kind, carers, local = ties_around(social.indptr, social.indices, social.kind,
-                                                     needy, self._seen, self._position)
-        offers = care.unpaid_offers(pop.adult[carers], ~s.in_hospital[carers],
-                                    s.burnout_until[carers] > self.day, s.frailty[carers],
-                                    pop.willingness[carers], pop.female[carers],
-                                    pop.minority[carers], s.norm[carers], s.balance[carers], p)
-        given, received = care.allocate_unpaid(owner, local, tie_kind, offers, remaining)
+        # Unpaid care along ties: family, kin, neighbours.
+        carers, given, received = care.unpaid_care(self.network.social, needy, remaining, pop,
+                                                   s, self.day, p, self._seen, self._position)
         for code, kind in enumerate(SOCIAL_KINDS):
             received_unpaid += received[code]
             hours[kind] = float(received[code].sum())
@@ -381,13 +373,11 @@ class Town:
         self.given_today[carers] = unpaid_given
         self._gave = carers
         unmet_share = remaining / s.need[needy]
-        _moving_mean(s.given_ema, carers, unpaid_given)
-        self.carers = np.flatnonzero((s.given_ema * np.float32(7.0) >= CARER_MIN_HOURS_WEEK)
-                                     & pop.adult)
-        _moving_mean(s.family_ema, carers, given[SOCIAL_KINDS.index("family")])
-        _moving_mean(s.neighbour_ema, carers, given[SOCIAL_KINDS.index("neighbour")])
-        _moving_mean(s.contact_ema, needy, received_unpaid)
-        _moving_mean(s.unmet_ema, needy, unmet_share)
+        _moving_means((s.given_ema, s.family_ema, s.neighbour_ema), carers,
+                      (unpaid_given, given[SOCIAL_KINDS.index("family")],
+                       given[SOCIAL_KINDS.index("neighbour")]))
+        _moving_means((s.contact_ema, s.unmet_ema), needy, (received_unpaid, unmet_share))
+        self.carers = _carers(s.given_ema, pop.adult)
         tally.wellbeing = float(np.mean((1.0 - unmet_share) * (1.0 - s.loneliness[needy]))) \
             if len(needy) else 1.0
 
@@ -414,15 +404,8 @@ class Town:
         """Weekly: each norm moves toward the mean of neighbours' norms."""
         if self.day % NORM_UPDATE_EVERY:
             return
-        s, p, ties = self.state, self.params, self.network.neighbour
-        if len(ties.indices) == 0:
-            return
-        degree = ties.degree
-        has = degree > 0
-        # Sum of neighbours' norms per row; reduceat needs the empty rows left out.
-        sums = np.add.reduceat(s.norm[ties.indices].astype(np.float64), ties.indptr[:-1][has])
-        mean = s.norm.astype(np.float64)
-        mean[has] = sums / degree[has]
+        s, p = self.state, self.params
+        mean = self.network.neighbour.neighbour_mean(s.norm)
         rate = min(1.0, p.norm_spread * NORM_UPDATE_EVERY)
         s.norm += (rate * (mean - s.norm)).astype(np.float32)
 
@@ -533,19 +516,34 @@ class Town:
 
 
 @njit(cache=True)
-def _moving_mean(ema: np.ndarray, where: np.ndarray, today: np.ndarray) -> None:
-    """Update a weekly moving mean in place; ``today`` is zero outside ``where``.
+def _moving_means(emas: tuple[np.ndarray, ...], where: np.ndarray,
+                  todays: tuple[np.ndarray, ...]) -> None:
+    """Update weekly moving means in place; each of ``todays`` is zero outside ``where``.
 
-    Outside ``where`` the mean decays; inside it is ``ema + w * (today - ema)``. One pass
-    in float32, the state's precision.
+    Outside ``where`` a mean decays; inside it is ``ema + w * (today - ema)``. Float32,
+    the state's precision.
     """
     weight = np.float32(EMA_WEIGHT)
-    before = ema[where]
     decay = np.float32(1.0) - weight
-    for i in range(len(ema)):
-        ema[i] *= decay
-    for k in range(len(where)):
-        ema[where[k]] = before[k] + weight * (today[k] - before[k])
+    for m in range(len(emas)):
+        ema, today = emas[m], todays[m]
+        before = ema[where]
+        for i in range(len(ema)):
+            ema[i] *= decay
+        for k in range(len(where)):
+            ema[where[k]] = before[k] + weight * (today[k] - before[k])
+
+
+@njit(cache=True)
+def _carers(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
+    """Adults whose moving mean of unpaid care is an hour a week or more, in index order."""
+    carers = np.empty(len(given_ema), dtype=np.int64)
+    count = 0
+    for i in range(len(given_ema)):
+        if adult[i] and given_ema[i] * np.float32(7.0) >= CARER_MIN_HOURS_WEEK:
+            carers[count] = i
+            count += 1
+    return carers[:count].copy()
 
 
 def _unit_noise(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -52,11 +52,97 @@ class Ties:
         """Number of ties of each resident."""
         return np.diff(self.indptr)
 
+    def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` over each resident's ties, in float64.
+
+        Residents with no ties keep their own value. Sums are numpy's (as
+        ``np.add.reduceat`` makes them), so the result does not depend on the engine.
+        """
+        return _neighbour_mean(self.indptr, self.indices, values)
+
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Each undirected tie once, as ``(u, v)`` with ``u < v``."""
         rows = np.repeat(np.arange(len(self.indptr) - 1), self.degree)
         keep = rows < self.indices
         return rows[keep], self.indices[keep]
+
+
+@njit(cache=True)
+def _neighbour_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """:meth:`Ties.neighbour_mean` on the CSR arrays."""
+    mean = np.empty(len(indptr) - 1, dtype=np.float64)
+    row = np.empty(0, dtype=np.float64)
+    for r in range(len(mean)):
+        start, end = indptr[r], indptr[r + 1]
+        if start == end:
+            mean[r] = values[r]
+            continue
+        if end - start > len(row):
+            row = np.empty(end - start, dtype=np.float64)
+        for k in range(end - start):
+            row[k] = values[indices[start + k]]
+        # np.add.reduceat starts from the first value and adds the pairwise sum of the rest.
+        mean[r] = (row[0] + _pairwise_sum(row, 1, end - start - 1)) / (end - start)
+    return mean
+
+
+@njit(cache=True)
+def _pairwise_sum(values: np.ndarray, start: int, n: int) -> float:
+    """Pairwise summation as numpy does it, of ``values[start:start + n]``, step for step.
+
+    Numpy halves a sum until the pieces are at most 128 values long, sums each piece
+    (:func:`_block_sum`) and adds the halves back up. Matching it keeps results
+    bit-identical to numpy's reductions. The halving is walked with an explicit stack:
+    compiled recursive functions cannot be cached.
+    """
+    if n <= 128:
+        return _block_sum(values, start, n)
+    piece_start = np.empty(64, dtype=np.int64)  # 64 halvings would be 2**64 values
+    piece_n = np.empty(64, dtype=np.int64)
+    stage = np.zeros(64, dtype=np.int64)  # 0: split; 1: left half done; 2: both done
+    left = np.empty(64, dtype=np.float64)
+    piece_start[0], piece_n[0], depth, returned = start, n, 1, 0.0
+    while depth:
+        k = depth - 1
+        if piece_n[k] <= 128:
+            returned = _block_sum(values, piece_start[k], piece_n[k])
+            depth -= 1
+            continue
+        half = piece_n[k] // 2
+        half -= half % 8
+        if stage[k] == 0:
+            stage[k] = 1
+            piece_start[depth], piece_n[depth], stage[depth] = piece_start[k], half, 0
+            depth += 1
+        elif stage[k] == 1:
+            left[k], stage[k] = returned, 2
+            piece_start[depth] = piece_start[k] + half
+            piece_n[depth], stage[depth] = piece_n[k] - half, 0
+            depth += 1
+        else:
+            returned = left[k] + returned
+            depth -= 1
+    return returned
+
+
+@njit(cache=True)
+def _block_sum(values: np.ndarray, start: int, n: int) -> float:
+    """Numpy's sum of at most 128 values: eight running sums, or plain under eight."""
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    r = values[start:start + 8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += values[start + i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for k in range(i, n):
+        total += values[start + k]
+    return total
 
 
 @njit(cache=True)

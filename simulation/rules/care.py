@@ -11,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simulation.network import Ties, ties_around
 from simulation.params import Params
+from simulation.population import Population
+from simulation.state import State
 
 # A neighbour who has received more than given feels obliged: the offer grows by up to
 # this factor, reached when the debt is OBLIGATION_HOURS.
@@ -43,45 +46,50 @@ def unpaid_offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
     Returns:
         Array of shape (3, people): rows family, kin, neighbour (``SOCIAL_KINDS``).
     """
+    everyone = np.arange(len(adult))
+    return _offers(everyone, adult, at_home, ~burnt_out, frailty, willingness, female,
+                   minority, norm, balance, *_offer_terms(p))
+
+
+def _offer_terms(p: Params) -> tuple:
+    """The parameters of :func:`_offers`, typed as its arithmetic needs them."""
     f32 = np.float32
-    return _offers(adult, at_home, burnt_out, frailty, willingness, female, minority, norm,
-                   balance, float(p.men_care_propensity), f32(p.family_hours),
-                   float(p.minority_family_expectation), f32(p.kin_hours),
-                   f32(p.neighbour_hours))
+    return (float(p.men_care_propensity), f32(p.family_hours),
+            float(p.minority_family_expectation), f32(p.kin_hours), f32(p.neighbour_hours))
 
 
 @njit(cache=True)
-def _offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
+def _offers(who: np.ndarray, adult: np.ndarray, at_home: np.ndarray, rested: np.ndarray,
             frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
             minority: np.ndarray, norm: np.ndarray, balance: np.ndarray,
             men_care_propensity: float, family_hours: np.float32,
             minority_expectation: float, kin_hours: np.float32,
             neighbour_hours: np.float32) -> np.ndarray:
-    """:func:`unpaid_offers` in one pass (float32 where the state is, float64 factors)."""
+    """:func:`unpaid_offers` of the people ``who`` (float32 where the state is)."""
     f32 = np.float32
     smallest = f32(MIN_OFFER_HOURS)
-    offers = np.zeros((3, len(adult)), dtype=np.float32)
-    for i in range(len(adult)):
-        if not (adult[i] and at_home[i] and not burnt_out[i]):
+    offers = np.zeros((3, len(who)), dtype=np.float32)
+    for k in range(len(who)):
+        i = who[k]
+        if not (adult[i] and at_home[i] and rested[i]):
             continue
         gender = 1.0 if female[i] else men_care_propensity
         ready = f32(np.float64(willingness[i] * (f32(1.0) - frailty[i])) * gender)
         family = min(np.float64(family_hours * ready)
                      * (minority_expectation if minority[i] else 1.0), 24.0)
         if family >= MIN_OFFER_HOURS:
-            offers[0, i] = family
+            offers[0, k] = family
         kin = kin_hours * ready
         if kin >= smallest:
-            offers[1, i] = kin
+            offers[1, k] = kin
         owed = min(max(-balance[i] / f32(OBLIGATION_HOURS), f32(0.0)), f32(1.0))
         neighbour = neighbour_hours * ready * norm[i] * (f32(1.0) + f32(OBLIGATION_FACTOR)
                                                          * owed)
         if neighbour >= smallest:
-            offers[2, i] = neighbour
+            offers[2, k] = neighbour
     return offers
 
 
-@njit(cache=True)
 def share_along_ties(owner: np.ndarray, carer: np.ndarray, remaining: np.ndarray,
                      offer: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Meet remaining need from carers' offers along ties.
@@ -100,30 +108,67 @@ def share_along_ties(owner: np.ndarray, carer: np.ndarray, remaining: np.ndarray
     Returns:
         Hours received by each recipient, and ``(carer id, hours given)`` per live tie.
     """
-    live = np.flatnonzero((remaining[owner] > 0) & (offer > 0))
-    owner, carer, offer = owner[live], carer[live], offer[live]
     received = np.zeros(len(remaining), dtype=np.float32)
-    if len(owner) == 0:
-        return received, (carer, np.zeros(0, dtype=np.float32))
-    needy_ties = np.zeros(carer.max() + 1, dtype=np.int64)
-    for c in carer:
-        needy_ties[c] += 1
-    # Sums in float64 in tie order, as np.bincount would.
-    per_tie = np.empty(len(owner), dtype=np.float64)
-    available = np.zeros(len(remaining), dtype=np.float64)
-    for i in range(len(owner)):
-        per_tie[i] = offer[i] / needy_ties[carer[i]]
-        available[owner[i]] += per_tie[i]
-    taken = np.zeros(len(remaining), dtype=np.float64)
-    for j in range(len(remaining)):
-        if available[j] > 0:
+    gave = np.zeros(len(owner), dtype=np.float32)
+    scratch = _share_scratch(carer.max() + 1 if len(carer) else 0, len(remaining))
+    live = _share_round(np.arange(len(owner)), owner, carer, offer, remaining, received,
+                        gave, *scratch)
+    return received, (carer[live], gave[live])
+
+
+@njit(cache=True)
+def _share_scratch(carers: int, recipients: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zeroed work arrays for :func:`_share_round`.
+
+    Live ties per carer; per recipient, the hours available and the share taken.
+    """
+    return (np.zeros(carers, dtype=np.int64), np.zeros(recipients, dtype=np.float64),
+            np.zeros(recipients, dtype=np.float64))
+
+
+@njit(cache=True)
+def _share_round(ties: np.ndarray, owner: np.ndarray, carer: np.ndarray, offer: np.ndarray,
+                 remaining: np.ndarray, received: np.ndarray, gave: np.ndarray,
+                 needy_ties: np.ndarray, available: np.ndarray,
+                 taken: np.ndarray) -> np.ndarray:
+    """One round of :func:`share_along_ties` over the tie ids ``ties``, in their order.
+
+    Writes each recipient's hours into ``received`` and each live tie's into ``gave``
+    (both indexed as ``remaining`` and the tie arrays); other entries are left alone.
+    The scratch arrays (see :func:`_share_scratch`) are zero on entry and on return. Sums are
+    in float64 in tie order, as ``np.bincount`` would make them.
+
+    Returns:
+        The live ties: those whose recipient still needs care and whose offer is not
+        zero, in order.
+    """
+    live = np.empty(len(ties), dtype=np.int64)
+    count = 0
+    for t in ties:
+        if remaining[owner[t]] > 0 and offer[t] > 0:
+            live[count] = t
+            count += 1
+            needy_ties[carer[t]] += 1
+    live = live[:count]
+    per_tie = np.empty(count, dtype=np.float64)
+    for k in range(count):
+        t = live[k]
+        per_tie[k] = offer[t] / needy_ties[carer[t]]
+        available[owner[t]] += per_tie[k]
+    for t in live:
+        j = owner[t]
+        if taken[j] == 0.0 and available[j] > 0:
             got = min(np.float64(remaining[j]), available[j])
             received[j] = got
             taken[j] = got / available[j]
-    gave = np.empty(len(owner), dtype=np.float32)
-    for i in range(len(owner)):
-        gave[i] = per_tie[i] * taken[owner[i]]
-    return received, (carer, gave)
+    for k in range(count):
+        t = live[k]
+        gave[t] = per_tie[k] * taken[owner[t]]
+    for t in live:
+        needy_ties[carer[t]] = 0
+        available[owner[t]] = 0.0
+        taken[owner[t]] = 0.0
+    return live
 
 
 @njit(cache=True)
@@ -147,6 +192,51 @@ def primary_ties(owner: np.ndarray, offer: np.ndarray) -> np.ndarray:
     return primary
 
 
+def unpaid_care(social: Ties, needy: np.ndarray, remaining: np.ndarray, pop: Population,
+                state: State, day: int, p: Params, seen: np.ndarray,
+                position: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unpaid care along the ties of the residents in need: family, then kin, neighbours.
+
+    Gathers the ties of ``needy`` (:func:`~simulation.network.ties_around`), works out
+    each carer's offers (:func:`unpaid_offers`) and shares them out
+    (:func:`allocate_unpaid`), in one compiled pass.
+
+    Args:
+        social: Every social tie, with its kind.
+        needy: Residents in need today, sorted.
+        remaining: Their remaining need (hours), reduced in place.
+        pop: The population.
+        state: Today's state.
+        day: Today (burnout is read against it).
+        p: Parameters.
+        seen: Town-sized bool scratch buffer, all False.
+        position: Town-sized int64 scratch buffer.
+
+    Returns:
+        The carers (residents at the other end of a tie, sorted), the hours each gave by
+        kind ``(3, carers)`` and the hours each recipient received by kind
+        ``(3, recipients)``.
+    """
+    return _unpaid_care(social.indptr, social.indices, social.kind, needy, seen, position,
+                        pop.adult, ~state.in_hospital, state.burnout_until <= day,
+                        state.frailty, pop.willingness, pop.female, pop.minority, state.norm,
+                        state.balance, *_offer_terms(p), remaining)
+
+
+@njit(cache=True)
+def _unpaid_care(indptr, indices, kind, needy, seen, position, adult, at_home, rested,
+                 frailty, willingness, female, minority, norm, balance, men_care_propensity,
+                 family_hours, minority_expectation, kin_hours, neighbour_hours,
+                 remaining):
+    """:func:`unpaid_care` on the arrays themselves (compiled as one function)."""
+    owner, tie_kind, carers, local = ties_around(indptr, indices, kind, needy, seen, position)
+    offers = _offers(carers, adult, at_home, rested, frailty, willingness, female, minority,
+                     norm, balance, men_care_propensity, family_hours, minority_expectation,
+                     kin_hours, neighbour_hours)
+    given, received = allocate_unpaid(owner, local, tie_kind, offers, remaining)
+    return carers, given, received
+
+
 @njit(cache=True)
 def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
                     offers: np.ndarray, remaining: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,30 +257,47 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
         Hours given by each carer and received by each recipient, by kind:
         arrays of shape ``(3, carers)`` and ``(3, recipients)``.
     """
-    carers = offers.shape[1]
+    carers, recipients = offers.shape[1], len(remaining)
+    given = np.zeros((3, carers), dtype=np.float32)
+    received = np.zeros((3, recipients), dtype=np.float32)
+    needy_ties, available, taken = _share_scratch(carers, recipients)
+    got = np.zeros(recipients, dtype=np.float32)  # one round's hours per recipient
+    gave = np.zeros(len(owner), dtype=np.float32)  # one round's hours per tie
+    left = np.zeros(len(owner), dtype=np.float32)  # what each tie's carer has left
+    by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
     offer = np.empty(len(owner), dtype=np.float32)
     for t in range(len(owner)):
         offer[t] = offers[kind[t], carer[t]]
-    given = np.zeros((3, carers), dtype=np.float32)
-    received = np.zeros((3, len(remaining)), dtype=np.float32)
     for code in range(3):
         # Most ties offer nothing (children, the frail, the unwilling).
-        of_kind = np.flatnonzero((kind == code) & (offer > 0))
-        k_owner, k_carer, k_offer = owner[of_kind], carer[of_kind], offer[of_kind]
-        rounds = 2 if code == 0 else 1  # family: the primary carer, then the rest
-        primary = primary_ties(k_owner, k_offer) if code == 0 else np.ones(0, np.bool_)
-        for round_ in range(rounds):
-            ties = np.flatnonzero(primary) if round_ == 0 and code == 0 \
-                else np.arange(len(k_owner))
-            left = np.maximum(k_offer[ties] - given[code][k_carer[ties]], np.float32(0.0))
-            got, (gave_carer, gave) = share_along_ties(k_owner[ties], k_carer[ties],
-                                                       remaining, left)
-            remaining -= got
-            received[code] += got
-            by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
-            for i in range(len(gave)):
-                by_carer[gave_carer[i]] += gave[i]
-            given[code] += by_carer.astype(np.float32)
+        of_kind = np.empty(len(owner), dtype=np.int64)
+        count = 0
+        for t in range(len(owner)):
+            if kind[t] == code and offer[t] > 0:
+                of_kind[count] = t
+                count += 1
+        of_kind = of_kind[:count]
+        rounds = [of_kind]
+        if code == 0:  # family: the primary carer, then the rest
+            primary = primary_ties(owner[of_kind], offer[of_kind])
+            rounds = [of_kind[primary], of_kind]
+        for ties in rounds:
+            for t in ties:
+                left[t] = max(offer[t] - given[code, carer[t]], np.float32(0.0))
+            live = _share_round(ties, owner, carer, left, remaining, got, gave, needy_ties,
+                                available, taken)
+            for t in live:
+                by_carer[carer[t]] += gave[t]
+            # Apply the round once per recipient and per carer, then clear the buffers.
+            for t in live:
+                j, c = owner[t], carer[t]
+                if got[j] != 0.0:
+                    remaining[j] -= got[j]
+                    received[code, j] += got[j]
+                    got[j] = 0.0
+                if by_carer[c] != 0.0:
+                    given[code, c] += np.float32(by_carer[c])
+                    by_carer[c] = 0.0
     return given, received
 
 

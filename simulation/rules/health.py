@@ -147,12 +147,119 @@ def admission_probability(frailty: np.ndarray, recent_discharge: np.ndarray,
         waiting: Whether a decision about the person's care is waiting.
         p: Parameters.
     """
-    f32 = np.float32
-    yearly = f32(p.admission_rate) * np.exp(f32(p.frailty_admission_slope)
-                                            * np.asarray(frailty, dtype=np.float32))
-    # Only the few recently discharged or waiting residents have a multiplier.
-    special = np.flatnonzero(recent_discharge | (open_gaps > 0) | waiting)
-    yearly[special] *= (np.where(recent_discharge[special], p.post_discharge_risk, 1.0)
-                        * (1.0 + p.gap_risk * open_gaps[special]
-                           + p.waiting_risk * waiting[special])).astype(np.float32)
-    return -np.expm1(f32(-1.0 / DAYS_PER_YEAR) * yearly)
+    return _chances(_frailty_growth(np.asarray(frailty, dtype=np.float32), p),
+                    np.asarray(recent_discharge, dtype=np.bool_),
+                    np.asarray(open_gaps, dtype=np.int64), np.asarray(waiting, dtype=np.bool_),
+                    *_hazard_terms(p))
+
+
+def admissions(frailty: np.ndarray, draws: np.ndarray, in_hospital: np.ndarray,
+               discharged_day: np.ndarray, gaps: np.ndarray, waiting: np.ndarray, day: int,
+               p: Params) -> tuple[np.ndarray, int]:
+    """Who at home is admitted today, with :func:`admission_probability` as the chance.
+
+    Args:
+        frailty: Current frailty.
+        draws: One uniform draw per resident; resident ``i`` is admitted when
+            ``draws[i]`` is below their chance.
+        in_hospital: Whether each resident is in hospital already (never admitted).
+        discharged_day: Day of each resident's latest discharge.
+        gaps: Bitmask of basics missing since that discharge.
+        waiting: Whether a decision about each resident's care is waiting.
+        day: Today.
+        p: Parameters.
+
+    Returns:
+        The admitted residents in index order, and how many of them are readmissions
+        (within 30 days of their latest discharge).
+    """
+    return _admissions(_frailty_growth(frailty, p), draws, in_hospital, discharged_day,
+                       gaps, waiting, day, *_hazard_terms(p))
+
+
+def _frailty_growth(frailty: np.ndarray, p: Params) -> np.ndarray:
+    """``exp(slope * frailty)`` in float32.
+
+    Computed by numpy on purpose: its vectorised float32 ``exp`` can differ from the C
+    library's in the last bit, and a compiled loop would use the latter and change draws.
+    """
+    return np.exp(np.float32(p.frailty_admission_slope) * frailty)
+
+
+# 1 - exp(-h) < h, and float32 rounding adds at most one part in 2**23; this margin
+# covers it, so a draw at or above it times h is never below the chance.
+_UNDER_HAZARD = 1.0 + 1e-6
+
+
+def _hazard_terms(p: Params) -> tuple[np.float32, float, float, float]:
+    """The parameters of :func:`_daily_chance` as it takes them."""
+    return (np.float32(p.admission_rate), float(p.post_discharge_risk), float(p.gap_risk),
+            float(p.waiting_risk))
+
+
+@njit(inline="always")
+def _daily_hazard(growth: np.float32, recent: bool, open_gaps: int, waiting: bool,
+                  rate: np.float32, post_discharge_risk: float, gap_risk: float,
+                  waiting_risk: float) -> np.float32:
+    """One person's admission hazard per day (see :func:`admission_probability`).
+
+    Float32 like the state; the multiplier is worked out in float64 first.
+    """
+    yearly = rate * growth
+    if recent or open_gaps > 0 or waiting:
+        multiplier = (post_discharge_risk if recent else 1.0) * (
+            1.0 + gap_risk * open_gaps + waiting_risk * waiting)
+        yearly *= np.float32(multiplier)
+    return np.float32(1.0 / DAYS_PER_YEAR) * yearly
+
+
+@njit(inline="always")
+def _daily_chance(growth: np.float32, recent: bool, open_gaps: int, waiting: bool,
+                  rate: np.float32, post_discharge_risk: float, gap_risk: float,
+                  waiting_risk: float) -> np.float32:
+    """One person's admission chance today: ``1 - exp(-daily hazard)``."""
+    hazard = _daily_hazard(growth, recent, open_gaps, waiting, rate, post_discharge_risk,
+                           gap_risk, waiting_risk)
+    return -np.expm1(-hazard)
+
+
+@njit(cache=True)
+def _chances(growth: np.ndarray, recent: np.ndarray, open_gaps: np.ndarray,
+             waiting: np.ndarray, rate: np.float32, post_discharge_risk: float,
+             gap_risk: float, waiting_risk: float) -> np.ndarray:
+    chance = np.empty(len(growth), dtype=np.float32)
+    for i in range(len(growth)):
+        chance[i] = _daily_chance(growth[i], recent[i], open_gaps[i], waiting[i], rate,
+                                  post_discharge_risk, gap_risk, waiting_risk)
+    return chance
+
+
+@njit(cache=True)
+def _admissions(growth: np.ndarray, draws: np.ndarray, in_hospital: np.ndarray,
+                discharged_day: np.ndarray, gaps: np.ndarray, waiting: np.ndarray, day: int,
+                rate: np.float32, post_discharge_risk: float, gap_risk: float,
+                waiting_risk: float) -> tuple[np.ndarray, int]:
+    """:func:`admissions` in one pass over the town."""
+    admitted = np.empty(len(growth), dtype=np.int64)
+    count = readmissions = 0
+    for i in range(len(growth)):
+        if in_hospital[i]:
+            continue
+        recent = discharged_day[i] >= day - RECOVERY_DAYS
+        open_gaps = 0
+        if recent:
+            for bit in range(8):
+                open_gaps += (gaps[i] >> bit) & 1
+        # The chance, 1 - exp(-daily hazard), is below the daily hazard itself: a draw
+        # above the hazard is a "no" without the costly exponential (same answer).
+        if draws[i] >= _UNDER_HAZARD * _daily_hazard(growth[i], recent, open_gaps,
+                                                     waiting[i], rate, post_discharge_risk,
+                                                     gap_risk, waiting_risk):
+            continue
+        chance = _daily_chance(growth[i], recent, open_gaps, waiting[i], rate,
+                               post_discharge_risk, gap_risk, waiting_risk)
+        if draws[i] < chance:
+            admitted[count] = i
+            count += 1
+            readmissions += recent
+    return admitted[:count].copy(), readmissions

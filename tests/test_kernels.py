@@ -1,0 +1,88 @@
+"""The compiled kernels give exactly what the numpy formulations they replaced give.
+
+Speed work must not change a run's output (same seed, same output), so each kernel is
+compared bit for bit with the plain numpy arithmetic of the same rule, on inputs chosen
+to reach its edge cases.
+"""
+
+import numpy as np
+import pytest
+
+from simulation.day import _carers, _moving_means
+from simulation.network import Ties
+from simulation.params import Params
+from simulation.rules import discharge, health
+from simulation.state import RECOVERY_DAYS
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_neighbour_mean_matches_reduceat(seed):
+    g = np.random.default_rng(seed)
+    n = 2_000
+    u, v = g.integers(0, n - 50, 30_000), g.integers(0, n - 50, 30_000)  # 50 with no ties
+    u[:1_500] = 7  # one resident with over a thousand ties: numpy's sum splits in halves
+    keep = u != v
+    ties = Ties.from_pairs(u[keep], v[keep], n)
+    # Values over thirty orders of magnitude, where the order of a sum matters.
+    values = (g.random(n) * 10.0 ** g.integers(-30, 1, n)).astype(np.float32)
+    has = ties.degree > 0
+    expected = values.astype(np.float64)
+    expected[has] = np.add.reduceat(values[ties.indices].astype(np.float64),
+                                    ties.indptr[:-1][has]) / ties.degree[has]
+    assert (~has).any() and ties.degree.max() > 1_000
+    assert np.array_equal(ties.neighbour_mean(values), expected)
+
+
+# Ordinary hazards; and hazards so small that the chance rounds to the hazard itself,
+# where the kernel's shortcut (no exponential for draws above the hazard) is tightest.
+HAZARDS = ({"admission_rate": 2.0, "frailty_admission_slope": 2.0},
+           {"admission_rate": 1e-5, "frailty_admission_slope": 10.0})
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("hazard", HAZARDS)
+def test_admissions_match_the_admission_probability(seed, hazard):
+    g = np.random.default_rng(seed)
+    n, day = 50_000, 400
+    p = Params.from_overrides({"post_discharge_risk": 3.0, "gap_risk": 0.4,
+                               "waiting_risk": 0.7, **hazard})
+    frailty = g.random(n, dtype=np.float32)
+    in_hospital = g.random(n) < 0.05
+    discharged_day = np.where(g.random(n) < 0.2, day - g.integers(0, 60, n), -1_000_000)
+    gaps = g.integers(0, 16, n).astype(np.uint8)
+    waiting = g.random(n) < 0.1
+    recent = (discharged_day >= day - RECOVERY_DAYS) & ~in_hospital
+    chance = health.admission_probability(
+        frailty, recent, np.where(recent, discharge.open_gap_count(gaps), 0), waiting, p)
+    draws = g.random(n)
+    # Put a third of the draws exactly on, just under and just over each chance.
+    edge = g.integers(0, 3, n)
+    at = g.random(n) < 0.3
+    draws[at] = np.select([edge == 0, edge == 1],
+                          [chance, np.nextafter(chance.astype(np.float64), 0.0)],
+                          np.nextafter(chance.astype(np.float64), 1.0))[at]
+    expected = np.flatnonzero(~in_hospital & (draws < chance))
+    admitted, readmissions = health.admissions(frailty, draws, in_hospital, discharged_day,
+                                               gaps, waiting, day, p)
+    assert np.array_equal(admitted, expected)
+    assert readmissions == int(recent[expected].sum()) > 0
+
+
+def test_moving_means_and_carers_match_numpy():
+    g = np.random.default_rng(3)
+    n = 1_000
+    emas = tuple(g.random(n, dtype=np.float32) for _ in range(3))
+    where = np.sort(g.choice(n, 300, replace=False))
+    todays = tuple(g.random(300, dtype=np.float32) * 3 for _ in range(3))
+    weight = np.float32(1 / 7)
+    expected = []
+    for ema, today in zip(emas, todays, strict=True):
+        out = ema * (np.float32(1.0) - weight)
+        out[where] = ema[where] + weight * (today - ema[where])
+        expected.append(out)
+    _moving_means(emas, where, todays)
+    for got, want in zip(emas, expected, strict=True):
+        assert np.array_equal(got, want)
+    adult = g.random(n) < 0.8
+    assert np.array_equal(_carers(emas[0], adult),
+                          np.flatnonzero((emas[0] * np.float32(7.0) >= 1.0) & adult))

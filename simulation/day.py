@@ -429,65 +429,22 @@ class Town:
         into it; the rest wait at least ``manager_review_days``, then are served oldest
         first as far as the managers' daily throughput allows.
         """
-        s, p, rng = self.state, self.params, self.streams["decisions"]
-        needy = self._needy  # set by the care phase today, in index order
-        self._raise_decisions(needy[rng.random(len(needy)) < p.decisions_per_year / 365.0])
-
-        filled = s.vacant_until == NEVER
-        step_in = np.where(filled, decisions.step_in_probability(s.morale, p), 0.0)
-        new = np.flatnonzero(s.decision_pending & (s.decision_raised_day == self.day))
-        taken = new[rng.random(len(new)) < step_in[self.pop.patch[new]]]
-        s.decision_time += p.decision_hours * np.bincount(self.pop.patch[taken],
-                                                          minlength=self.posts)
-        s.decision_pending[taken] = False
-        queue = np.flatnonzero(s.decision_pending & (self.day - s.decision_raised_day
-                                                     >= p.manager_review_days))
-        served = queue[decisions.oldest_first(
-            s.decision_raised_day[queue], decisions.manager_capacity(int(filled.sum()), p,
-                                                                     rng))]
-        done = np.concatenate((taken, served))
-        tally.decisions = len(done)
-        tally.decision_wait_days = float((self.day - s.decision_raised_day[done]).sum())
-        s.decision_pending[done] = False
-        s.gaps[done] &= np.uint8(~GAP_HOME_SAFE & 0xFF)  # equipment arrives
-        tally.decisions_waiting = int(s.decision_pending.sum())
-        waiting_by_patch = np.bincount(self.pop.patch[s.decision_pending],
-                                       minlength=self.posts)
-        cases = self._patch_outcomes["cases"]
-        self._patch_outcomes["waiting_share"] = np.divide(
-            waiting_by_patch, cases, out=np.zeros(self.posts), where=cases > 0).clip(0, 1)
-        self._patch_outcomes["step_in"] = step_in
+        o = self._patch_outcomes
+        (tally.decisions, tally.decision_wait_days, tally.decisions_waiting, o["step_in"],
+         o["waiting_share"]) = decisions.take_decisions(
+            self.state, self._needy, self.pop.patch, o["cases"], self.day, self.params,
+            self.streams["decisions"])
 
     def _morale(self, tally: Tally) -> None:
         """Phase 9: morale moves toward its target; some staff leave; posts are filled."""
-        s, p, rng = self.state, self.params, self.streams["morale"]
-        o = self._patch_outcomes
-        filled = s.vacant_until == NEVER
-        target = morale_rules.morale_target(o["step_in"], o["overload"], o["unmet_share"],
-                                            o["waiting_share"], p)
-        s.morale[:] = np.where(filled, morale_rules.morale_step(s.morale, target, p), s.morale)
-        leaving = filled & (rng.random(self.posts) < morale_rules.leaving_probability(s.morale,
-                                                                                      p))
-        tally.staff_attrition = int(leaving.sum())
-        wait = np.ceil(rng.exponential(p.vacancy_days, self.posts)).astype(np.int32)
-        s.vacant_until[leaving] = self.day + wait[leaving]
-        refilled = (s.vacant_until != NEVER) & (s.vacant_until <= self.day)
-        s.vacant_until[refilled] = NEVER
-        s.morale[refilled] = p.morale_initial
+        morale_rules.move_morale(self.state, self._patch_outcomes, self.params)
+        tally.staff_attrition = morale_rules.staff_turnover(self.state, self.day, self.params,
+                                                            self.streams["morale"])
         self._set_capacity()
 
     def _set_capacity(self) -> None:
-        """Set tomorrow's professional hours per post.
-
-        Filled posts give their contracted hours scaled by effectiveness (morale), less
-        the time owed for devolved decisions.
-        """
-        s, p = self.state, self.params
-        filled = s.vacant_until == NEVER
-        s.hours_available[:] = np.where(
-            filled, p.professional_hours / 7.0 * morale_rules.effectiveness(s.morale), 0.0)
-        s.hours_available -= s.decision_time
-        s.decision_time[:] = 0.0
+        """Set tomorrow's professional hours per post (see ``morale.set_capacity``)."""
+        morale_rules.set_capacity(self.state, self.params)
 
     def _strain(self) -> None:
         """Phase 10: strain builds with hours over the threshold; burnout follows.

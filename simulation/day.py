@@ -196,30 +196,10 @@ class Town:
 
         A patient who needs care at home may have to wait while the community is busy.
         """
-        s, p = self.state, self.params
-        inpatients = np.flatnonzero(s.in_hospital)
-        tally.bed_days = len(inpatients)
-        s.stay_left[inpatients] -= 1
-        fit = inpatients[s.stay_left[inpatients] <= 0]
-        # Only a lasting need (not the short recovery need) can hold a patient back.
-        needs = health.care_need(s.frailty[fit], np.full(len(fit), -1), p) > 0
-        waits = hospital.discharge_waits(needs, self.pressure, p, self.streams["hospital"])
-        tally.delayed_bed_days = int(waits.sum())
-        leaving = fit[~waits]
-        tally.discharges = len(leaving)
-
-        rng = self.streams["discharge"]
-        s.in_hospital[leaving] = False
-        s.discharged_day[leaving] = self.day
-        # A stay as the NHS counts it: discharge day minus admission day, delays included.
-        older = leaving[self.pop.older[leaving]]
-        tally.older_stays = (self.day - s.admitted_day[older]).astype(np.float64)
-        s.former_patient[leaving] = True
-        s.gaps[leaving] = discharge.draw_gaps(len(leaving), p, rng)
-        lead = rng.random(len(leaving)) < p.lead_professional_share
-        s.notify_day[leaving] = discharge.notification_day(self.day, lead, p, rng)
-        # Going home with care needs means a care package to decide.
-        self._raise_decisions(leaving[needs[~waits]])
+        tally.bed_days, tally.delayed_bed_days, tally.discharges, tally.older_stays = \
+            hospital.leave_hospital(self.state, self.pop.older, self.day, self.pressure,
+                                    self.params, self.streams["hospital"],
+                                    self.streams["discharge"])
 
     def _discharge(self, tally: Tally) -> None:
         """Phase 3: the community hears of discharges; professionals follow up."""
@@ -417,10 +397,8 @@ class Town:
 
     def _raise_decisions(self, residents: np.ndarray) -> None:
         """Raise a decision for each resident who has none waiting."""
-        s = self.state
-        new = residents[~s.decision_pending[residents]]
-        s.decision_pending[new] = True
-        s.decision_raised_day[new] = self.day
+        decisions.raise_decisions(residents, self.state.decision_pending,
+                                  self.state.decision_raised_day, self.day)
 
     def _decisions(self, tally: Tally) -> None:
         """Phase 8: frontline staff take decisions at once or refer them to a manager.

@@ -60,6 +60,16 @@ def take_decisions(state: State, needy: np.ndarray, patch: np.ndarray, cases: np
                            rng, *_step_in_terms(p))
 
 
+@njit(cache=True)
+def raise_decisions(residents: np.ndarray, pending: np.ndarray, raised_day: np.ndarray,
+                    day: int) -> None:
+    """Raise a decision today for each of ``residents`` who has none waiting, in place."""
+    for i in residents:
+        if not pending[i]:
+            pending[i] = True
+            raised_day[i] = day
+
+
 def _step_in_terms(p: Params) -> tuple[np.float32, np.float32]:
     """The parameters of :func:`_step_in`, in float32 like morale."""
     return np.float32(0.5 + p.staff_participation), np.float32(p.devolved_authority)
@@ -100,11 +110,7 @@ def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, mora
                     vacant_until, cases, day, daily_rate, decision_hours, review_days,
                     per_post, rng, participation, devolved):
     """:func:`take_decisions` on the arrays themselves."""
-    raised = needy[rng.random(len(needy)) < daily_rate]
-    for i in raised:
-        if not pending[i]:
-            pending[i] = True
-            raised_day[i] = day
+    raise_decisions(needy[rng.random(len(needy)) < daily_rate], pending, raised_day, day)
     posts = len(morale)
     step_in = np.zeros(posts, dtype=np.float32)
     filled = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulation.params import Params
 from simulation.state import ALL_GAPS, NEVER
@@ -10,8 +11,18 @@ from simulation.state import ALL_GAPS, NEVER
 
 def draw_gaps(count: int, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Draw which of the four basics each discharged patient lacks (a bitmask)."""
-    missing = rng.random((count, len(ALL_GAPS))) < p.gap_prob
-    return (missing * np.array(ALL_GAPS, dtype=np.uint8)).sum(axis=1).astype(np.uint8)
+    return _draw_gaps(count, float(p.gap_prob), rng)
+
+
+@njit(cache=True)
+def _draw_gaps(count: int, gap_prob: float, rng: np.random.Generator) -> np.ndarray:
+    missing = rng.random((count, len(ALL_GAPS))) < gap_prob
+    gaps = np.zeros(count, dtype=np.uint8)
+    for k in range(count):
+        for column, bit in enumerate(ALL_GAPS):
+            if missing[k, column]:
+                gaps[k] |= bit
+    return gaps
 
 
 def notification_day(today: int, lead: np.ndarray, p: Params,
@@ -27,10 +38,24 @@ def notification_day(today: int, lead: np.ndarray, p: Params,
         p: Parameters.
         rng: The ``discharge`` stream.
     """
-    heard = lead | (rng.random(len(lead)) < p.notify_prob)
-    mean = p.notify_delay_days * np.where(lead, p.lead_delay_factor, 1.0)
-    delay = np.rint(rng.exponential(1.0, len(lead)) * mean).astype(np.int32)
-    return np.where(heard, today + delay, NEVER).astype(np.int32)
+    return _notification_days(today, np.asarray(lead, dtype=np.bool_), *_notify_terms(p), rng)
+
+
+def _notify_terms(p: Params) -> tuple[float, float, float]:
+    return float(p.notify_prob), float(p.notify_delay_days), float(p.lead_delay_factor)
+
+
+@njit(cache=True)
+def _notification_days(today: int, lead: np.ndarray, notify_prob: float, delay_days: float,
+                       lead_factor: float, rng: np.random.Generator) -> np.ndarray:
+    told = rng.random(len(lead)) < notify_prob
+    delay = rng.exponential(1.0, len(lead))
+    days = np.full(len(lead), NEVER, dtype=np.int32)
+    for k in range(len(lead)):
+        if lead[k] or told[k]:
+            mean = delay_days * (lead_factor if lead[k] else 1.0)
+            days[k] = today + np.int32(np.rint(delay[k] * mean))
+    return days
 
 
 def close_gaps(gaps: np.ndarray, closable: int, chance: float,

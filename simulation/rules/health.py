@@ -67,10 +67,10 @@ def care_need(frailty: np.ndarray, days_since_discharge: np.ndarray, p: Params) 
     ``days_since_discharge`` is negative for no discharge.
     """
     return _care_need(np.asarray(frailty, dtype=np.float32),
-                      np.asarray(days_since_discharge, dtype=np.int64), *_need_terms(p))
+                      np.asarray(days_since_discharge, dtype=np.int64), *need_terms(p))
 
 
-def _need_terms(p: Params) -> tuple[np.float32, np.float32, np.float32, float]:
+def need_terms(p: Params) -> tuple[np.float32, np.float32, np.float32, float]:
     """The parameters of :func:`care_need` as its kernels take them."""
     f32 = np.float32
     return (f32(p.need_threshold), f32(max(1.0 - p.need_threshold, 1e-9)),
@@ -78,7 +78,7 @@ def _need_terms(p: Params) -> tuple[np.float32, np.float32, np.float32, float]:
 
 
 @njit(inline="always")
-def _need(frailty: np.float32, since: int, threshold: np.float32, span: np.float32,
+def need_hours(frailty: np.float32, since: int, threshold: np.float32, span: np.float32,
           chronic_max: np.float32, recovery: float) -> np.float32:
     """One person's care need (see :func:`care_need`), float32 like the state."""
     past = min(max((frailty - threshold) / span, np.float32(0.0)), np.float32(1.0))
@@ -93,7 +93,7 @@ def _care_need(frailty: np.ndarray, since: np.ndarray, threshold: np.float32,
                span: np.float32, chronic_max: np.float32, recovery: float) -> np.ndarray:
     need = np.empty(len(frailty), dtype=np.float32)
     for i in range(len(frailty)):
-        need[i] = _need(frailty[i], since[i], threshold, span, chronic_max, recovery)
+        need[i] = need_hours(frailty[i], since[i], threshold, span, chronic_max, recovery)
     return need
 
 
@@ -110,7 +110,7 @@ def needs_today(need: np.ndarray, yesterday: np.ndarray, frailty: np.ndarray,
         The residents in need today, in index order.
     """
     return _needs_today(need, yesterday, frailty, in_hospital, recent, discharged_day, day,
-                        *_need_terms(p))
+                        *need_terms(p))
 
 
 @njit(cache=True)
@@ -125,7 +125,7 @@ def _needs_today(need: np.ndarray, yesterday: np.ndarray, frailty: np.ndarray,
     for i in range(len(need)):
         if recent[i] or (frailty[i] > threshold and not in_hospital[i]):
             since = day - discharged_day[i] if recent[i] else -1
-            need[i] = _need(frailty[i], since, threshold, span, chronic_max, recovery)
+            need[i] = need_hours(frailty[i], since, threshold, span, chronic_max, recovery)
             if need[i] > 0:
                 needy[count] = i
                 count += 1

@@ -203,25 +203,17 @@ class Town:
 
     def _discharge(self, tally: Tally) -> None:
         """Phase 3: the community hears of discharges; professionals follow up."""
-        s, p, rng = self.state, self.params, self.streams["discharge"]
-        heard = np.flatnonzero((s.notify_day == self.day) & ~s.in_hospital)
-        s.notified[heard] = True
-        if p.peer_scheme:
-            self.peer_stage[heard] = PEER_WAITING
-            # Substitution: the professional leaves some cases to the scheme. Drawn only
-            # when it can happen, so arms with and without the scheme stay paired.
-            if p.peer_substitution > 0:
-                heard = heard[rng.random(len(heard)) >= p.peer_substitution]
-        self._professional_visit(heard, rng)
+        discharge.hear_of_discharges(self.state, self.peer_stage, PEER_WAITING, self.pop.patch,
+                                     self.day, PROFESSIONAL_VISIT_HOURS, self.params,
+                                     self.streams["discharge"])
 
     def _professional_visit(self, residents: np.ndarray, rng: np.random.Generator) -> None:
         """A professional visits: closes gaps, raises a decision for an unsafe home."""
-        s, p = self.state, self.params
-        s.gaps[residents] = discharge.close_gaps(s.gaps[residents], VISIT_CLOSABLE,
-                                                 p.professional_gap_close, rng)
-        self._raise_decisions(residents[(s.gaps[residents] & GAP_HOME_SAFE) > 0])
-        s.hours_used += PROFESSIONAL_VISIT_HOURS * np.bincount(
-            self.pop.patch[residents], minlength=self.posts)
+        s = self.state
+        discharge.professional_visit(residents, s.gaps, s.decision_pending,
+                                     s.decision_raised_day, s.hours_used, self.pop.patch,
+                                     self.day, self.params.professional_gap_close,
+                                     PROFESSIONAL_VISIT_HOURS, rng)
 
     def _co_production(self, tally: Tally) -> None:
         """Phases 4 and 5: the peer-visit scheme under the prevailing risk management."""

@@ -6,7 +6,8 @@ import numpy as np
 from numba import njit
 
 from simulation.params import Params
-from simulation.state import ALL_GAPS, NEVER
+from simulation.rules.decisions import raise_decisions
+from simulation.state import ALL_GAPS, GAP_HOME_SAFE, NEVER, VISIT_CLOSABLE, State
 
 
 def draw_gaps(count: int, p: Params, rng: np.random.Generator) -> np.ndarray:
@@ -61,12 +62,81 @@ def _notification_days(today: int, lead: np.ndarray, notify_prob: float, delay_d
 def close_gaps(gaps: np.ndarray, closable: int, chance: float,
                rng: np.random.Generator) -> np.ndarray:
     """Close each open, closable gap with probability ``chance``; return the new masks."""
-    closed = np.zeros(len(gaps), dtype=np.uint8)
+    return _close_gaps(np.asarray(gaps, dtype=np.uint8), closable, chance, rng)
+
+
+@njit(cache=True)
+def _close_gaps(gaps: np.ndarray, closable: int, chance: float,
+                rng: np.random.Generator) -> np.ndarray:
     draws = rng.random((len(gaps), len(ALL_GAPS))) < chance
-    for column, bit in enumerate(ALL_GAPS):
-        if closable & bit:
-            closed |= np.where(draws[:, column], bit, 0).astype(np.uint8)
-    return gaps & ~closed
+    out = gaps.copy()
+    for k in range(len(gaps)):
+        for column, bit in enumerate(ALL_GAPS):
+            if closable & bit and draws[k, column]:
+                out[k] &= np.uint8(~bit & 0xFF)
+    return out
+
+
+def hear_of_discharges(state: State, peer_stage: np.ndarray, waiting_stage: int,
+                       patch: np.ndarray, day: int, visit_hours: float, p: Params,
+                       rng: np.random.Generator) -> None:
+    """Phase 3: the community hears of today's notified discharges; a professional visits.
+
+    With the peer scheme on, each patient heard of waits for a peer visit
+    (``waiting_stage``) and the professional leaves a share ``peer_substitution`` of
+    them to the scheme (drawn only when that share is above zero, so arms with and
+    without the scheme stay paired). See :func:`professional_visit` for the visit.
+
+    Args:
+        state: Today's state, updated in place.
+        peer_stage: Each resident's peer-visit stage, updated in place.
+        waiting_stage: The stage code of a patient waiting for a peer visit.
+        patch: Each resident's professional patch (post).
+        day: Today.
+        visit_hours: Professional hours one visit takes.
+        p: Parameters.
+        rng: The ``discharge`` stream.
+    """
+    s = state
+    _hear_of_discharges(s.notify_day, s.in_hospital, s.notified, bool(p.peer_scheme),
+                        peer_stage, waiting_stage, float(p.peer_substitution), s.gaps,
+                        s.decision_pending, s.decision_raised_day, s.hours_used, patch, day,
+                        float(p.professional_gap_close), visit_hours, rng)
+
+
+@njit(cache=True)
+def _hear_of_discharges(notify_day, in_hospital, notified, peer_scheme, peer_stage,
+                        waiting_stage, substitution, gaps, pending, raised_day, hours_used,
+                        patch, day, gap_close, visit_hours, rng):
+    heard = np.flatnonzero((notify_day == day) & ~in_hospital)
+    notified[heard] = True
+    if peer_scheme:
+        peer_stage[heard] = waiting_stage
+        if substitution > 0:
+            heard = heard[rng.random(len(heard)) >= substitution]
+    professional_visit(heard, gaps, pending, raised_day, hours_used, patch, day, gap_close,
+                       visit_hours, rng)
+
+
+@njit(cache=True)
+def professional_visit(residents: np.ndarray, gaps: np.ndarray, pending: np.ndarray,
+                       raised_day: np.ndarray, hours_used: np.ndarray, patch: np.ndarray,
+                       day: int, gap_close: float, visit_hours: float,
+                       rng: np.random.Generator) -> None:
+    """A professional visits each of ``residents``, in place.
+
+    The visit closes each closable gap with chance ``gap_close``, raises a decision for
+    a home still unsafe (equipment needs one) and charges ``visit_hours`` to the post of
+    the resident's patch.
+    """
+    gaps[residents] = _close_gaps(gaps[residents], VISIT_CLOSABLE, gap_close, rng)
+    raise_decisions(residents[(gaps[residents] & GAP_HOME_SAFE) > 0], pending, raised_day,
+                    day)
+    visits = np.zeros(len(hours_used), dtype=np.int64)
+    for i in residents:
+        visits[patch[i]] += 1
+    for k in range(len(hours_used)):  # as numpy's float32 += float64 does it
+        hours_used[k] = np.float32(np.float64(hours_used[k]) + visit_hours * visits[k])
 
 
 def open_gap_count(gaps: np.ndarray) -> np.ndarray:

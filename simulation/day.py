@@ -173,10 +173,8 @@ class Town:
         """Phase 1: frailty drifts; some residents at home are admitted."""
         s, p, rng = self.state, self.params, self.streams["health"]
         n = self.pop.size
-        s.frailty[:] = health.drift_frailty(
-            s.frailty, self.pop.frailty_level, s.unmet_ema,
-            s.loneliness > loneliness.LONELY_ABOVE, s.volunteer == ACTIVE,
-            _unit_noise(rng, n), p)
+        health.drift_town(s.frailty, self.pop.frailty_level, s.unmet_ema, s.loneliness,
+                          s.volunteer, rng.random(n, dtype=np.float32), p)
         admitted, tally.readmissions = health.admissions(
             s.frailty, rng.random(n), s.in_hospital, s.discharged_day, s.gaps,
             s.decision_pending, self.day, p)
@@ -383,9 +381,8 @@ class Town:
 
     def _loneliness(self) -> None:
         """Phase 7: loneliness moves toward what unpaid contact allows."""
-        s, p = self.state, self.params
-        s.loneliness[:] = loneliness.loneliness_step(s.loneliness, self.quiet, s.contact_ema,
-                                                     s.volunteer == ACTIVE, p)
+        s = self.state
+        loneliness.step_town(s.loneliness, self.quiet, s.contact_ema, s.volunteer, self.params)
 
     def _raise_decisions(self, residents: np.ndarray) -> None:
         """Raise a decision for each resident who has none waiting."""
@@ -421,12 +418,9 @@ class Town:
 
         A burnt-out carer stops caring for a while and their own frailty rises.
         """
-        s, p = self.state, self.params
-        s.strain[:] = strain.strain_step(s.strain, self.given_today, p)
-        burning = strain.burning_out(s.strain, s.burnout_until, self.day)
-        s.burnout_until[burning] = self.day + round(p.burnout_days)
-        s.strain[burning] = strain.STRAINED_ABOVE
-        s.frailty[burning] = np.minimum(s.frailty[burning] + p.burnout_frailty, 1.0)
+        s = self.state
+        strain.carer_strain(s.strain, self.given_today, s.burnout_until, s.frailty, self.day,
+                            self.params)
 
     # -- history -----------------------------------------------------------------------
 
@@ -471,8 +465,3 @@ def _carers(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
             carers[count] = i
             count += 1
     return carers[:count].copy()
-
-
-def _unit_noise(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Uniform draws scaled to mean 0 and variance 1 (a quarter the cost of normals)."""
-    return (rng.random(n, dtype=np.float32) - np.float32(0.5)) * np.float32(np.sqrt(12.0))

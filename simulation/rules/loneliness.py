@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulation.params import Params
+from simulation.state import ACTIVE
 
 LONELY_ABOVE = 0.5  # loneliness score above which a person counts as often lonely
 TIE_CONTACT_HOURS = 0.05  # everyday contact each kin or neighbour tie gives, hours/day
@@ -36,9 +38,40 @@ def loneliness_step(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.
         volunteering: Whether the person is an active peer volunteer.
         p: Parameters.
     """
-    level = quiet.copy()
-    touched = np.flatnonzero(care_contact > 0)  # the few who receive care: exp for them
-    level[touched] *= np.exp(-care_contact[touched] / np.float32(p.contact_hours))
-    level[np.flatnonzero(volunteering)] *= np.float32(VOLUNTEER_ISOLATION_FACTOR)
-    return (loneliness + np.float32(p.loneliness_rate) * (level - loneliness)) \
-        .astype(np.float32, copy=False)
+    out = np.empty(len(loneliness), dtype=np.float32)
+    _step(loneliness, quiet, care_contact, np.asarray(volunteering, dtype=np.bool_),
+          float(p.contact_hours), np.float32(p.loneliness_rate), out)
+    return out
+
+
+def step_town(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.ndarray,
+              volunteer: np.ndarray, p: Params) -> None:
+    """:func:`loneliness_step` of the whole town, in place; ``volunteer`` as kept."""
+    _step(loneliness, quiet, care_contact, volunteer == ACTIVE, float(p.contact_hours),
+          np.float32(p.loneliness_rate), loneliness)
+
+
+def _step(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.ndarray,
+          volunteering: np.ndarray, contact_hours: float, rate: np.float32,
+          out: np.ndarray) -> None:
+    # Numpy's float32 exp, for the few who receive care (a compiled loop would use the C
+    # library's, which can differ in the last bit).
+    touched = np.flatnonzero(care_contact > 0)
+    eased = np.exp(-care_contact[touched] / np.float32(contact_hours))
+    _moved(loneliness, quiet, touched, eased, volunteering, rate, out)
+
+
+@njit(cache=True)
+def _moved(loneliness: np.ndarray, quiet: np.ndarray, touched: np.ndarray,
+           eased: np.ndarray, volunteering: np.ndarray, rate: np.float32,
+           out: np.ndarray) -> None:
+    """Write each person's loneliness tomorrow into ``out`` (which may be ``loneliness``)."""
+    k = 0
+    for i in range(len(loneliness)):
+        level = quiet[i]
+        if k < len(touched) and touched[k] == i:
+            level *= eased[k]
+            k += 1
+        if volunteering[i]:
+            level *= np.float32(VOLUNTEER_ISOLATION_FACTOR)
+        out[i] = loneliness[i] + rate * (level - loneliness[i])

@@ -16,9 +16,34 @@ def strain_step(strain: np.ndarray, hours: np.ndarray, p: Params) -> np.ndarray:
 
     At a steady load strain settles at ``excess / (strain_scale * strain_recovery)``.
     """
+    return _strain_step(strain, hours, *_strain_terms(p))
+
+
+def carer_strain(strain: np.ndarray, hours: np.ndarray, burnout_until: np.ndarray,
+                 frailty: np.ndarray, day: int, p: Params) -> None:
+    """Phase 10 in place: strain moves (:func:`strain_step`); carers burn out.
+
+    A carer burning out (:func:`burning_out`) rests for ``burnout_days``, comes back at
+    the strained level and is ``burnout_frailty`` frailer (capped at 1).
+    """
+    _carer_strain(strain, hours, burnout_until, frailty, day, *_strain_terms(p),
+                  round(p.burnout_days), np.float32(p.burnout_frailty))
+
+
+def _strain_terms(p: Params) -> tuple[np.float32, np.float32, np.float32]:
     f32 = np.float32
-    return _strain_step(strain, hours, f32(p.strain_threshold), f32(1.0 - p.strain_recovery),
-                        f32(p.strain_scale))
+    return f32(p.strain_threshold), f32(1.0 - p.strain_recovery), f32(p.strain_scale)
+
+
+@njit(inline="always")
+def _strained(strain: np.float32, hours: np.float32, threshold: np.float32,
+              kept: np.float32, scale: np.float32) -> np.float32:
+    return strain * kept + max(hours - threshold, np.float32(0.0)) / scale
+
+
+@njit(inline="always")
+def _burns_out(strain: np.float32, burnout_until: int, day: int) -> bool:
+    return strain >= BURNOUT_AT and burnout_until <= day
 
 
 @njit(cache=True)
@@ -26,7 +51,7 @@ def _strain_step(strain: np.ndarray, hours: np.ndarray, threshold: np.float32,
                  kept: np.float32, scale: np.float32) -> np.ndarray:
     new = np.empty(len(strain), dtype=np.float32)
     for i in range(len(strain)):
-        new[i] = strain[i] * kept + max(hours[i] - threshold, np.float32(0.0)) / scale
+        new[i] = _strained(strain[i], hours[i], threshold, kept, scale)
     return new
 
 
@@ -36,7 +61,18 @@ def burning_out(strain: np.ndarray, burnout_until: np.ndarray, day: int) -> np.n
     burning = np.empty(len(strain), dtype=np.int64)
     count = 0
     for i in range(len(strain)):
-        if strain[i] >= BURNOUT_AT and burnout_until[i] <= day:
+        if _burns_out(strain[i], burnout_until[i], day):
             burning[count] = i
             count += 1
     return burning[:count].copy()
+
+
+@njit(cache=True)
+def _carer_strain(strain, hours, burnout_until, frailty, day, threshold, kept, scale,
+                  rest_days, burnout_frailty):
+    for i in range(len(strain)):
+        strain[i] = _strained(strain[i], hours[i], threshold, kept, scale)
+        if _burns_out(strain[i], burnout_until[i], day):
+            burnout_until[i] = day + rest_days
+            strain[i] = STRAINED_ABOVE
+            frailty[i] = min(frailty[i] + burnout_frailty, np.float32(1.0))

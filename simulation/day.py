@@ -297,22 +297,9 @@ class Town:
             received_unpaid += received[code]
             hours[kind] = float(received[code].sum())
 
-        waiting = s.decision_pending[needy]
-        support = np.where(waiting, WAITING_SUPPORT_SHARE, 1.0)
-        eligible = s.need[needy] * 7.0 >= p.eligibility_hours
-        budget = eligible & (pop.budget_draw[needy] < p.budget_share)
-        paid = care.paid_hours(remaining, budget, p) * support
-        remaining -= paid
+        paid, prof, cases, overload, unmet_share, case_count = care.paid_and_professional(
+            needy, remaining, s, pop, self._recent, WAITING_SUPPORT_SHARE, p)
         hours["paid"] = float(paid.sum())
-
-        on_caseload = eligible | (self._recent[needy] & s.notified[needy])
-        cases = np.flatnonzero(on_caseload)
-        capacity = np.maximum(s.hours_available - s.hours_used, 0.0)
-        prof, demand = care.professional_hours(remaining[cases] * support[cases],
-                                               pop.patch[needy[cases]], capacity, p)
-        remaining[cases] -= prof
-        used = np.bincount(pop.patch[needy[cases]], weights=prof, minlength=self.posts)
-        s.hours_used += used
         hours["professional"] = float(prof.sum())
         hours["unmet"] = float(remaining.sum())
         self.caseload = needy[cases]
@@ -321,17 +308,9 @@ class Town:
         tally.professional_capacity = float(np.maximum(s.hours_available, 0.0).sum())
         tally.professional_time = float(s.hours_used.sum())
         self.pressure = tally.professional_time / max(tally.professional_capacity, 1e-9)
-
         # Per-post outcomes feed tomorrow's morale.
-        case_patch = pop.patch[needy[cases]]
-        case_need = np.bincount(case_patch, weights=s.need[needy[cases]], minlength=self.posts)
-        case_unmet = np.bincount(case_patch, weights=remaining[cases], minlength=self.posts)
-        self._patch_outcomes = {
-            "overload": np.maximum(np.divide(demand, np.maximum(capacity, 1e-9)) - 1.0, 0.0),
-            "unmet_share": np.divide(case_unmet, case_need, out=np.zeros(self.posts),
-                                     where=case_need > 0),
-            "cases": np.bincount(case_patch, minlength=self.posts),
-        }
+        self._patch_outcomes = {"overload": overload, "unmet_share": unmet_share,
+                                "cases": case_count}
 
         # Who gave: equity tallies and each carer's moving means.
         unpaid_given = given.sum(axis=0)

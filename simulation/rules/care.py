@@ -307,8 +307,9 @@ def paid_hours(remaining: np.ndarray, budget: np.ndarray, p: Params) -> np.ndarr
     Process 7: a budget buys hours, never companionship, so these hours do not ease
     loneliness.
     """
-    return np.where(budget, np.minimum(remaining, p.budget_hours / 7.0), 0.0) \
-        .astype(np.float32)
+    cap = np.float32(p.budget_hours / 7.0)
+    return np.array([_paid(r, b, cap) for r, b in zip(remaining, budget, strict=True)],
+                    dtype=np.float32)
 
 
 def professional_hours(remaining: np.ndarray, patch: np.ndarray,
@@ -327,7 +328,107 @@ def professional_hours(remaining: np.ndarray, patch: np.ndarray,
     Returns:
         Hours given to each case, and demand (hours asked) per patch.
     """
-    asked = np.minimum(remaining, p.professional_hours_per_case)
-    demand = np.bincount(patch, weights=asked, minlength=len(capacity)).astype(np.float64)
-    scale = np.divide(capacity, demand, out=np.ones_like(demand), where=demand > 0)
-    return (asked * np.minimum(scale, 1.0)[patch]).astype(np.float32), demand
+    return _professional_share(np.asarray(remaining, dtype=np.float64), patch,
+                               np.asarray(capacity, dtype=np.float32),
+                               float(p.professional_hours_per_case))
+
+
+def paid_and_professional(needy: np.ndarray, remaining: np.ndarray, state: State,
+                          pop: Population, recent: np.ndarray, waiting_support: float,
+                          p: Params) -> tuple[np.ndarray, ...]:
+    """Process 6's paid and professional care for the residents in need, in place.
+
+    Eligible residents (need of ``eligibility_hours`` a week or more) with a personal
+    budget buy :func:`paid_hours`; eligible residents and those recently discharged and
+    known to the community are on a caseload and share their post's capacity
+    (:func:`professional_hours`). While a decision about their care waits, both give
+    only ``waiting_support`` of what they would. ``remaining`` and the posts' hours used
+    are reduced and raised in place.
+
+    Returns:
+        Paid hours per resident in need; professional hours per case; the cases'
+        positions among the residents in need; and per post the overload (demand over
+        capacity, less one, floored at 0), the share of the caseload's need left unmet,
+        and the number of cases.
+    """
+    s = state
+    return _paid_and_professional(
+        needy, remaining, s.need, s.decision_pending, pop.budget_draw, recent, s.notified,
+        pop.patch, s.hours_available, s.hours_used, waiting_support,
+        np.float32(p.eligibility_hours), np.float32(p.budget_share),
+        np.float32(p.budget_hours / 7.0), float(p.professional_hours_per_case))
+
+
+@njit(inline="always")
+def _paid(remaining: np.float32, budget: bool, cap: np.float32) -> np.float32:
+    return min(remaining, cap) if budget else np.float32(0.0)
+
+
+@njit(cache=True)
+def _professional_share(requests: np.ndarray, patch: np.ndarray, capacity: np.ndarray,
+                        per_case: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`professional_hours`; sums in float64 in case order, as ``np.bincount``."""
+    asked = np.minimum(requests, per_case)
+    demand = np.zeros(len(capacity), dtype=np.float64)
+    for k in range(len(asked)):
+        demand[patch[k]] += asked[k]
+    scale = np.ones(len(capacity), dtype=np.float64)
+    for post in range(len(capacity)):
+        if demand[post] > 0:
+            scale[post] = min(capacity[post] / demand[post], 1.0)
+    given = np.empty(len(asked), dtype=np.float32)
+    for k in range(len(asked)):
+        given[k] = asked[k] * scale[patch[k]]
+    return given, demand
+
+
+@njit(cache=True)
+def _paid_and_professional(needy, remaining, need, pending, budget_draw, recent, notified,
+                           patch, hours_available, hours_used, waiting_support,
+                           eligibility_hours, budget_share, budget_cap, per_case):
+    """:func:`paid_and_professional` on the arrays themselves."""
+    posts = len(hours_used)
+    paid = np.empty(len(needy), dtype=np.float64)
+    cases = np.empty(len(needy), dtype=np.int64)
+    count = 0
+    for k in range(len(needy)):
+        i = needy[k]
+        support = waiting_support if pending[i] else 1.0
+        eligible = need[i] * np.float32(7.0) >= eligibility_hours
+        budget = eligible and budget_draw[i] < budget_share
+        paid[k] = np.float64(_paid(remaining[k], budget, budget_cap)) * support
+        remaining[k] = np.float64(remaining[k]) - paid[k]
+        if eligible or (recent[i] and notified[i]):
+            cases[count] = k
+            count += 1
+    cases = cases[:count]
+    capacity = np.empty(posts, dtype=np.float32)
+    for post in range(posts):
+        capacity[post] = max(hours_available[post] - hours_used[post], np.float32(0.0))
+    requests = np.empty(count, dtype=np.float64)
+    case_patch = np.empty(count, dtype=np.int64)
+    for c in range(count):
+        k = cases[c]
+        requests[c] = np.float64(remaining[k]) * (waiting_support if pending[needy[k]]
+                                                  else 1.0)
+        case_patch[c] = patch[needy[k]]
+    professional, demand = _professional_share(requests, case_patch, capacity, per_case)
+    used = np.zeros(posts, dtype=np.float64)
+    case_need = np.zeros(posts, dtype=np.float64)
+    case_unmet = np.zeros(posts, dtype=np.float64)
+    case_count = np.zeros(posts, dtype=np.int64)
+    for c in range(count):
+        k, post = cases[c], case_patch[c]
+        remaining[k] -= professional[c]
+        used[post] += professional[c]
+        case_need[post] += need[needy[k]]
+        case_unmet[post] += remaining[k]
+        case_count[post] += 1
+    overload = np.zeros(posts, dtype=np.float64)
+    unmet_share = np.zeros(posts, dtype=np.float64)
+    for post in range(posts):  # as numpy's float32 += float64 does it
+        hours_used[post] = np.float32(np.float64(hours_used[post]) + used[post])
+        overload[post] = max(demand[post] / max(capacity[post], np.float32(1e-9)) - 1.0, 0.0)
+        if case_need[post] > 0:
+            unmet_share[post] = case_unmet[post] / case_need[post]
+    return paid, professional, cases, overload, unmet_share, case_count

@@ -71,7 +71,7 @@ PEER_VETOED = 3
 
 @dataclass
 class Tally:
-    """What happened today: counts and hours (flows). Stocks are read from the state."""
+    """What happened today: counts and hours (flows), and the stocks the phases count."""
 
     admissions: int = 0
     readmissions: int = 0
@@ -92,6 +92,11 @@ class Tally:
     decisions_waiting: int = 0
     staff_attrition: int = 0
     wellbeing: float = 0.0
+    # Stocks at the end of the day, counted by the phase that last changes them.
+    volunteers: int = 0  # active peer volunteers
+    lonely_older: int = 0  # residents aged 65+ who are lonely
+    carers_strained: int = 0  # strained, not resting after burnout
+    carers_burnt_out: int = 0  # resting after burnout
 
 
 class Town:
@@ -161,10 +166,10 @@ class Town:
         self._co_production(tally)
         self._recent = self.recent_discharge()
         self._care(tally)
-        self._loneliness()
+        self._loneliness(tally)
         self._decisions(tally)
         self._morale(tally)
-        self._strain()
+        self._strain(tally)
         self.discharge_history.append(tally.discharges)
         self.readmission_history.append(tally.readmissions)
         return tally
@@ -358,10 +363,11 @@ class Town:
         rate = min(1.0, p.norm_spread * NORM_UPDATE_EVERY)
         s.norm += (rate * (mean - s.norm)).astype(np.float32)
 
-    def _loneliness(self) -> None:
+    def _loneliness(self, tally: Tally) -> None:
         """Phase 7: loneliness moves toward what unpaid contact allows."""
         s = self.state
-        loneliness.step_town(s.loneliness, self.quiet, s.contact_ema, s.volunteer, self.params)
+        tally.volunteers, tally.lonely_older = loneliness.step_town(
+            s.loneliness, self.quiet, s.contact_ema, s.volunteer, self.pop.older, self.params)
 
     def _raise_decisions(self, residents: np.ndarray) -> None:
         """Raise a decision for each resident who has none waiting."""
@@ -392,14 +398,14 @@ class Town:
         """Set tomorrow's professional hours per post (see ``morale.set_capacity``)."""
         morale_rules.set_capacity(self.state, self.params)
 
-    def _strain(self) -> None:
+    def _strain(self, tally: Tally) -> None:
         """Phase 10: strain builds with hours over the threshold; burnout follows.
 
         A burnt-out carer stops caring for a while and their own frailty rises.
         """
         s = self.state
-        strain.carer_strain(s.strain, self.given_today, s.burnout_until, s.frailty, self.day,
-                            self.params)
+        tally.carers_strained, tally.carers_burnt_out = strain.carer_strain(
+            s.strain, self.given_today, s.burnout_until, s.frailty, self.day, self.params)
 
     # -- history -----------------------------------------------------------------------
 

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.day import Tally, Town
-from simulation.rules.loneliness import LONELY_ABOVE
-from simulation.rules.strain import STRAINED_ABOVE
-from simulation.state import ACTIVE, NEVER
+from simulation.state import NEVER
 
 HEAVY_CARER_HOURS_WEEK = 50.0
 
@@ -165,12 +163,11 @@ METRICS: tuple[Metric, ...] = (
                float((town.state.given_ema[town.carers] * 7.0
                       >= HEAVY_CARER_HOURS_WEEK).sum()), float(len(town.carers)))),
     Metric("carers_strained", "people", "mean", "Carers under strain (not burnt out).",
-           lambda town, t: int(((town.state.strain > STRAINED_ABOVE)
-                                & ~town.burnt_out()).sum())),
+           lambda town, t: t.carers_strained),
     Metric("carers_burnt_out", "people", "mean", "Carers resting after burnout.",
-           lambda town, t: int(town.burnt_out().sum())),
+           lambda town, t: t.carers_burnt_out),
     Metric("volunteers", "people", "mean", "Active peer volunteers.",
-           lambda town, t: int((town.state.volunteer == ACTIVE).sum())),
+           lambda town, t: t.volunteers),
     Metric("peer_visits", "visits", "sum", "Peer visits made today.",
            lambda town, t: t.peer_visits),
     Metric("peer_vetoes", "visits", "sum",
@@ -193,8 +190,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("decisions_waiting", "decisions", "mean", "Decisions waiting for a manager.",
            lambda town, t: t.decisions_waiting),
     Metric("lonely_share", "share", "mean", "Share of residents aged 65+ who are often lonely.",
-           lambda town, t: float((town.state.loneliness[town.older] > LONELY_ABOVE).mean())
-           if len(town.older) else 0.0),
+           lambda town, t: _ratio(t.lonely_older, len(town.older))),
     Metric("client_wellbeing", "score 0-1", "mean",
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),

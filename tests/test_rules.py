@@ -749,7 +749,7 @@ def test_burning_out_at_the_threshold_unless_already_resting():
 
 
 def test_burnout_raises_the_carers_own_frailty() -> None:
-    from simulation.day import Town
+    from simulation.day import Tally, Town
 
     p = params(residents=300, warmup_days=0, burnout_frailty=0.08, burnout_days=28,
                strain_recovery=0.05)
@@ -760,8 +760,10 @@ def test_burnout_raises_the_carers_own_frailty() -> None:
     s.frailty[[5, 6]] = floats(0.3, 0.95)
     town.given_today[:] = 0.0
     before = s.frailty.copy()
-    town._strain()
+    tally = Tally()
+    town._strain(tally)
     assert s.frailty[5] == pytest.approx(0.38) and s.frailty[6] == 1.0  # capped at 1
+    assert (tally.carers_burnt_out, tally.carers_strained) == (2, 0)  # resting, not strained
     others = np.setdiff1d(np.arange(300), [5, 6])
     assert np.array_equal(s.frailty[others], before[others])
     assert s.burnout_until[[5, 6]].tolist() == [town.day + 28] * 2

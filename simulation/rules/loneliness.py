@@ -39,39 +39,52 @@ def loneliness_step(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.
         p: Parameters.
     """
     out = np.empty(len(loneliness), dtype=np.float32)
-    _step(loneliness, quiet, care_contact, np.asarray(volunteering, dtype=np.bool_),
-          float(p.contact_hours), np.float32(p.loneliness_rate), out)
+    touched, eased = _eased(care_contact, p)
+    _moved(loneliness, quiet, touched, eased, np.where(volunteering, ACTIVE, 0),
+           np.zeros(len(loneliness), dtype=np.bool_), np.float32(p.loneliness_rate), out)
     return out
 
 
 def step_town(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.ndarray,
-              volunteer: np.ndarray, p: Params) -> None:
-    """:func:`loneliness_step` of the whole town, in place; ``volunteer`` as kept."""
-    _step(loneliness, quiet, care_contact, volunteer == ACTIVE, float(p.contact_hours),
-          np.float32(p.loneliness_rate), loneliness)
+              volunteer: np.ndarray, older: np.ndarray, p: Params) -> tuple[int, int]:
+    """:func:`loneliness_step` of the whole town, in place; ``volunteer`` as kept.
+
+    Returns:
+        Active volunteers, and residents aged 65+ (``older``) who are lonely.
+    """
+    touched, eased = _eased(care_contact, p)
+    return _moved(loneliness, quiet, touched, eased, volunteer, older,
+                  np.float32(p.loneliness_rate), loneliness)
 
 
-def _step(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.ndarray,
-          volunteering: np.ndarray, contact_hours: float, rate: np.float32,
-          out: np.ndarray) -> None:
-    # Numpy's float32 exp, for the few who receive care (a compiled loop would use the C
-    # library's, which can differ in the last bit).
+def _eased(care_contact: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Who receives care contact, and ``exp(-contact / contact_hours)`` for them.
+
+    Numpy's float32 exp on purpose: a compiled loop would use the C library's, which can
+    differ in the last bit.
+    """
     touched = np.flatnonzero(care_contact > 0)
-    eased = np.exp(-care_contact[touched] / np.float32(contact_hours))
-    _moved(loneliness, quiet, touched, eased, volunteering, rate, out)
+    return touched, np.exp(-care_contact[touched] / np.float32(p.contact_hours))
 
 
 @njit(cache=True)
 def _moved(loneliness: np.ndarray, quiet: np.ndarray, touched: np.ndarray,
-           eased: np.ndarray, volunteering: np.ndarray, rate: np.float32,
-           out: np.ndarray) -> None:
-    """Write each person's loneliness tomorrow into ``out`` (which may be ``loneliness``)."""
-    k = 0
+           eased: np.ndarray, volunteer: np.ndarray, older: np.ndarray, rate: np.float32,
+           out: np.ndarray) -> tuple[int, int]:
+    """Write each person's loneliness tomorrow into ``out`` (which may be ``loneliness``).
+
+    Returns the count of active volunteers and of ``older`` residents left lonely.
+    """
+    k = volunteers = lonely_older = 0
     for i in range(len(loneliness)):
         level = quiet[i]
         if k < len(touched) and touched[k] == i:
             level *= eased[k]
             k += 1
-        if volunteering[i]:
+        if volunteer[i] == ACTIVE:
             level *= np.float32(VOLUNTEER_ISOLATION_FACTOR)
+            volunteers += 1
         out[i] = loneliness[i] + rate * (level - loneliness[i])
+        if older[i] and out[i] > LONELY_ABOVE:
+            lonely_older += 1
+    return volunteers, lonely_older

@@ -20,13 +20,17 @@ def strain_step(strain: np.ndarray, hours: np.ndarray, p: Params) -> np.ndarray:
 
 
 def carer_strain(strain: np.ndarray, hours: np.ndarray, burnout_until: np.ndarray,
-                 frailty: np.ndarray, day: int, p: Params) -> None:
+                 frailty: np.ndarray, day: int, p: Params) -> tuple[int, int]:
     """Phase 10 in place: strain moves (:func:`strain_step`); carers burn out.
 
     A carer burning out (:func:`burning_out`) rests for ``burnout_days``, comes back at
     the strained level and is ``burnout_frailty`` frailer (capped at 1).
+
+    Returns:
+        Carers strained (above ``STRAINED_ABOVE``, not resting) and carers resting after
+        burnout, at the end of the day.
     """
-    _carer_strain(strain, hours, burnout_until, frailty, day, *_strain_terms(p),
+    return _carer_strain(strain, hours, burnout_until, frailty, day, *_strain_terms(p),
                   round(p.burnout_days), np.float32(p.burnout_frailty))
 
 
@@ -70,9 +74,15 @@ def burning_out(strain: np.ndarray, burnout_until: np.ndarray, day: int) -> np.n
 @njit(cache=True)
 def _carer_strain(strain, hours, burnout_until, frailty, day, threshold, kept, scale,
                   rest_days, burnout_frailty):
+    strained = resting = 0
     for i in range(len(strain)):
         strain[i] = _strained(strain[i], hours[i], threshold, kept, scale)
         if _burns_out(strain[i], burnout_until[i], day):
             burnout_until[i] = day + rest_days
             strain[i] = STRAINED_ABOVE
             frailty[i] = min(frailty[i] + burnout_frailty, np.float32(1.0))
+        if burnout_until[i] > day:
+            resting += 1
+        elif strain[i] > STRAINED_ABOVE:
+            strained += 1
+    return strained, resting

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import socket
+import time
 
 import ipyvuetify as v
 import numpy as np
@@ -21,6 +22,7 @@ import pytest
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import solara
+from solara.components.file_download import FileDownloadWidget
 
 from simulation.cli import CliError
 from simulation.dashboard import app, assets, figures
@@ -293,6 +295,29 @@ def test_step_advances_the_day_and_redraws(dashboard):
     _button(rc, "Step").click()
     assert _headline_day(rc) == "1"
     assert "day 1" in rc.find(PlotlyView).widget.shown["layout"]["title"]["text"]
+
+
+def test_a_step_renders_the_page_once(dashboard):
+    rc = dashboard
+    _button(rc, "Step").click()
+    time.sleep(0.5)  # renders asked for by threads (a download's, say) land meanwhile
+    before = rc.render_count
+    _button(rc, "Step").click()
+    time.sleep(0.5)
+    assert rc.render_count - before == 1
+
+
+def test_chart_html_export_is_the_figure_shown(dashboard):
+    rc = dashboard
+    for _ in range(2):
+        _button(rc, "Step").click()
+    download = next(w for w in rc.find(FileDownloadWidget).widgets
+                    if w.filename.endswith("-town-day2.html"))
+    download.request_download = True
+    deadline = time.monotonic() + 30
+    while download.bytes is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert b"The town on day 2 " in download.bytes
 
 
 def test_parameters_are_generated_grouped_with_units_and_help(dashboard):

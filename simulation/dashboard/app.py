@@ -173,16 +173,30 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
             with solara.Column(gap="0px"):  # a fixed slot: see Controls
                 if notice.value:
                     solara.Error(notice.value, dense=True, classes=["carecap-notice"])
-            with solara.Row(style={"align-items": "center"}):
-                Headline(session, day)
-                solara.v.Spacer()
-                solara.Switch(label="Teaching mode", value=teaching)
-            with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
-                with solara.Column(style={"flex": "3 1 0", "min-width": "0"}):
-                    Views(session, day, compare_with.value, choose_comparison, drawn.set)
-                if teaching.value:
-                    with solara.Column(style={"flex": "1 1 0", "min-width": "300px"}):
-                        Lesson(applied.value, on_load=reset, on_refused=notice.set)
+            RunPane(session, day, teaching, compare_with.value, choose_comparison, drawn.set,
+                    applied.value, reset, notice.set)
+
+
+@solara.component
+def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
+            teaching: solara.Reactive[bool], compare_with: str | None, choose_comparison,
+            on_drawn, applied: Setting, on_load, on_refused):
+    """The headline, the views and, in teaching mode, the lesson beside them.
+
+    The one component that reads ``day``: Solara renders the page once for each
+    component that reads a changed value, so a second reader would double every step.
+    """
+    today = day.value
+    with solara.Row(style={"align-items": "center"}):
+        Headline(session, today)
+        solara.v.Spacer()
+        solara.Switch(label="Teaching mode", value=teaching)
+    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
+        with solara.Column(style={"flex": "3 1 0", "min-width": "0"}):
+            Views(session, today, compare_with, choose_comparison, on_drawn)
+        if teaching.value:
+            with solara.Column(style={"flex": "1 1 0", "min-width": "300px"}):
+                Lesson(applied, on_load=on_load, on_refused=on_refused)
 
 
 @solara.component
@@ -273,10 +287,10 @@ def ParamGroup(draft, group: str):  # noqa: N802
 
 
 @solara.component
-def Headline(session: Session, day: solara.Reactive[int]):  # noqa: N802
+def Headline(session: Session, day: int):  # noqa: N802
     """The day counter and today's headline figures."""
     latest = session.run.latest()
-    items = [("Day", f"{day.value}")]
+    items = [("Day", f"{day}")]
     if latest:
         items += [("30-day readmission", f"{latest['readmission_rate_30d']:.1%}"),
                   ("Unmet care", f"{latest['unmet_hours']:,.0f} h"),
@@ -289,16 +303,14 @@ def Headline(session: Session, day: solara.Reactive[int]):  # noqa: N802
 
 
 @solara.component
-def Views(session: Session, day: solara.Reactive[int], compare_with,  # noqa: N802
+def Views(session: Session, today: int, compare_with,  # noqa: N802
           choose_comparison, on_drawn=lambda: None):
     """The tabs of views over the run, with the CSV export; only the open tab is drawn.
 
-    Reads ``day``, so each step redraws from here down and nothing above; calls
-    ``on_drawn`` once a day's views are drawn.
+    Calls ``on_drawn`` once a day's views are drawn.
     """
     tab = solara.use_reactive(0)
     run = session.run
-    today = day.value
     solara.use_effect(on_drawn, [today])
     with solara.Row(justify="end"):
         solara.FileDownload(run.csv, label="Daily metrics (CSV)", mime_type="text/csv",

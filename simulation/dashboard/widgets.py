@@ -214,11 +214,17 @@ def LiveFigure(drawn: Drawn):  # noqa: N802 - Solara components are named like c
 @solara.component
 def Chart(drawn: Drawn, name: str):  # noqa: N802
     """A figure with its exports: PNG from the plot's camera button, HTML as a download."""
+    shown = solara.use_ref(drawn)
+    shown.current = drawn
+    # One export function for the chart's lifetime, reading the figure shown when asked:
+    # FileDownload starts a thread whenever its data changes, and that thread's state
+    # changes would cost every step two more render passes of the whole page.
+    export = solara.use_memo(
+        lambda: lambda: shown.current.fig.to_html(include_plotlyjs=True).encode(), [])
     with solara.Column(gap="0px", classes=["carecap-chart"]):
         LiveFigure(drawn)
         with solara.Row(justify="end"):
-            solara.FileDownload(lambda: drawn.fig.to_html(include_plotlyjs=True).encode(),
-                                filename=f"{name}.html", label="Chart as HTML",
+            solara.FileDownload(export, filename=f"{name}.html", label="Chart as HTML",
                                 mime_type="text/html")
 
 

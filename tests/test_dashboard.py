@@ -109,6 +109,13 @@ def test_asset_cache_is_where_solaras_server_looks():
     assert any(p.startswith("@widgetti/solara-vuetify") for p in packages)
 
 
+def test_the_page_can_load_plotly_from_the_server():
+    # Solara serves these folders under /static/assets/ and runs custom.js in every page.
+    served = {path.name for folder in assets.static_locations() for path in folder.iterdir()}
+    assert {"custom.js", "plotly.min.js"} <= served
+    assert "/static/assets/plotly.min.js" in (assets.STATIC / "custom.js").read_text()
+
+
 def test_setup_installed_the_offline_assets():
     # scripts/setup.sh (and so CI) runs `python -m simulation.dashboard.assets`.
     assert assets.missing_assets() == []

@@ -102,6 +102,18 @@ def changes(draft: Setting, applied: Setting) -> list[str]:
     return said
 
 
+def warm_up() -> None:
+    """Load, before the server takes requests, what the first page would wait for.
+
+    The model's compiled kernels and plotly's validators load on first use, which took a
+    second of the first visitor's page; a small town stepped once and drawn loads them.
+    """
+    run = Run(Setting("baseline", residents=SPECS["residents"].low))
+    run.step(1)
+    figures.network_figure(run.model, figures.TownLayout.of(run.model)).to_plotly_json()
+    figures.timeseries_figure(run.frame()).to_plotly_json()
+
+
 @solara.component
 def Page():  # noqa: N802 - Solara components are named like classes
     """The page Solara serves; reads ``?setting=`` once, when the session starts."""

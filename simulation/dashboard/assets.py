@@ -33,6 +33,10 @@ _FONTAWESOME_DEFAULT = re.compile(r'fontawesome_path: str = "/([a-z0-9._-]+@\d[0
 NPM_TIMEOUT_SECONDS = 120
 
 
+# static/custom.js, which Solara's page template runs in every page (see static_locations).
+STATIC = Path(__file__).parent / "static"
+
+
 class AssetError(RuntimeError):
     """The assets could not be fetched; the message says why and what to do."""
 
@@ -59,6 +63,23 @@ def required_packages() -> list[str]:
     # other is 30 MB that would never be served.
     unused = "solara-vuetify-app@" if version("ipyvue").startswith("3") else "solara-vuetify3-app@"
     return sorted(name for name in found if unused not in name)
+
+
+def plotly_js() -> Path:
+    """plotly.min.js as the Python ``plotly`` package ships it (so no download is needed)."""
+    spec = find_spec("plotly")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+
+
+def static_locations() -> list[Path]:
+    """Folders for Solara's server to serve under ``/static/assets/``.
+
+    ``STATIC`` (its ``custom.js`` starts loading plotly.js with the page, in parallel with
+    the server building the first run) and plotly.js's own folder. Solara reads them from
+    ``SOLARA_ASSETS_EXTRA_LOCATIONS`` when its server is imported.
+    """
+    return [STATIC, plotly_js().parent]
 
 
 def missing_assets() -> list[str]:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from rich.console import Console
 
-from simulation.dashboard.assets import missing_assets
+from simulation.dashboard.assets import missing_assets, static_locations
 from simulation.dashboard.setting import Setting
 
 APP = "simulation.dashboard.app"
@@ -84,11 +84,15 @@ def serve(host: str, port: int, setting: Setting | None = None,
                        ) from None
     os.environ["SOLARA_APP"] = APP
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    os.environ["SOLARA_ASSETS_EXTRA_LOCATIONS"] = ",".join(map(str, static_locations()))
     missing = missing_assets()
     if missing:
         console.print(f"[yellow]warning:[/] {len(missing)} browser asset package(s) are not "
                       "installed locally, so the page needs the internet; run "
                       "`uv run python -m simulation.dashboard.assets` once to work offline.")
+    from simulation.dashboard.app import warm_up  # imports Solara: after its settings above
+
+    warm_up()
     console.print(f"carecap dashboard: open [bold]{url(host, port, setting)}[/] "
                   "(Ctrl-C to stop)")
     import uvicorn

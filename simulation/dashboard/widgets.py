@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
 import anywidget
@@ -24,6 +23,7 @@ import traitlets
 from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
 from plotly.io.json import to_json_plotly
 
+from simulation.dashboard.assets import plotly_js
 from simulation.params import SPECS
 
 # Below this many steps a slider's handle skips values a scenario may set.
@@ -92,15 +92,18 @@ def figure_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | 
 @functools.cache
 def _plotly_js() -> str:
     """The plotly.js that the Python ``plotly`` package ships (no CDN: users are offline)."""
-    return (resources.files("plotly") / "package_data" / "plotly.min.js").read_text("utf-8")
+    return plotly_js().read_text("utf-8")
 
 
-# The browser side of PlotlyView. plotly.js (4.8 MB) is asked for once per page, not
-# shipped with every widget; figures are drawn with Plotly.react and steps applied with
-# Plotly.update, without FigureWidget's bookkeeping (a second per town update).
+# The browser side of PlotlyView. plotly.js (4.8 MB) comes once per page, not with every
+# widget: the dashboard's page loads it from the server as it opens (static/custom.js);
+# elsewhere the first chart asks for it over the websocket. Figures are drawn with
+# Plotly.react and steps applied with Plotly.update, without FigureWidget's bookkeeping
+# (a second per town update).
 _ESM = """
-function loadPlotly(model) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
+async function loadPlotly(model) {
+  if (window.carecapPlotly) await window.carecapPlotly;
+  if (window.Plotly) return window.Plotly;
   return new Promise((resolve) => {
     const got = (msg) => {
       if (msg.plotly === undefined) return;

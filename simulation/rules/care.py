@@ -46,9 +46,10 @@ def unpaid_offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
     Returns:
         Array of shape (3, people): rows family, kin, neighbour (``SOCIAL_KINDS``).
     """
+    # Burnt out is "resting until after day 0" here, so one kernel serves both callers.
     everyone = np.arange(len(adult))
-    return _offers(everyone, adult, at_home, ~burnt_out, frailty, willingness, female,
-                   minority, norm, balance, *_offer_terms(p))
+    return _offers(everyone, adult, ~np.asarray(at_home), np.asarray(burnt_out, np.int64), 0,
+                   frailty, willingness, female, minority, norm, balance, *_offer_terms(p))
 
 
 def _offer_terms(p: Params) -> tuple:
@@ -59,7 +60,8 @@ def _offer_terms(p: Params) -> tuple:
 
 
 @njit(cache=True)
-def _offers(who: np.ndarray, adult: np.ndarray, at_home: np.ndarray, rested: np.ndarray,
+def _offers(who: np.ndarray, adult: np.ndarray, in_hospital: np.ndarray,
+            burnout_until: np.ndarray, day: int,
             frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
             minority: np.ndarray, norm: np.ndarray, balance: np.ndarray,
             men_care_propensity: float, family_hours: np.float32,
@@ -71,7 +73,7 @@ def _offers(who: np.ndarray, adult: np.ndarray, at_home: np.ndarray, rested: np.
     offers = np.zeros((3, len(who)), dtype=np.float32)
     for k in range(len(who)):
         i = who[k]
-        if not (adult[i] and at_home[i] and rested[i]):
+        if not adult[i] or in_hospital[i] or burnout_until[i] > day:
             continue
         gender = 1.0 if female[i] else men_care_propensity
         ready = f32(np.float64(willingness[i] * (f32(1.0) - frailty[i])) * gender)
@@ -218,21 +220,21 @@ def unpaid_care(social: Ties, needy: np.ndarray, remaining: np.ndarray, pop: Pop
         ``(3, recipients)``.
     """
     return _unpaid_care(social.indptr, social.indices, social.kind, needy, seen, position,
-                        pop.adult, ~state.in_hospital, state.burnout_until <= day,
+                        pop.adult, state.in_hospital, state.burnout_until, day,
                         state.frailty, pop.willingness, pop.female, pop.minority, state.norm,
                         state.balance, *_offer_terms(p), remaining)
 
 
 @njit(cache=True)
-def _unpaid_care(indptr, indices, kind, needy, seen, position, adult, at_home, rested,
-                 frailty, willingness, female, minority, norm, balance, men_care_propensity,
-                 family_hours, minority_expectation, kin_hours, neighbour_hours,
-                 remaining):
+def _unpaid_care(indptr, indices, kind, needy, seen, position, adult, in_hospital,
+                 burnout_until, day, frailty, willingness, female, minority, norm, balance,
+                 men_care_propensity, family_hours, minority_expectation, kin_hours,
+                 neighbour_hours, remaining):
     """:func:`unpaid_care` on the arrays themselves (compiled as one function)."""
     owner, tie_kind, carers, local = ties_around(indptr, indices, kind, needy, seen, position)
-    offers = _offers(carers, adult, at_home, rested, frailty, willingness, female, minority,
-                     norm, balance, men_care_propensity, family_hours, minority_expectation,
-                     kin_hours, neighbour_hours)
+    offers = _offers(carers, adult, in_hospital, burnout_until, day, frailty, willingness,
+                     female, minority, norm, balance, men_care_propensity, family_hours,
+                     minority_expectation, kin_hours, neighbour_hours)
     given, received = allocate_unpaid(owner, local, tie_kind, offers, remaining)
     return carers, given, received
 

@@ -337,10 +337,8 @@ class Town:
 
         # Mutual aid: the give/receive balance, and the norm of those helped rises.
         neighbour = SOCIAL_KINDS.index("neighbour")
-        neighbour_got = received[neighbour]
-        s.balance[carers] += given[neighbour]
-        s.balance[needy] -= neighbour_got
-        s.norm[needy] = np.minimum(s.norm[needy] + p.norm_gain_when_helped * neighbour_got, 1.0)
+        care.mutual_aid(s.balance, s.norm, carers, given[neighbour], needy, received[neighbour],
+                        p)
         self._spread_norm()
 
     def _update_need(self) -> np.ndarray:

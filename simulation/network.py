@@ -77,12 +77,19 @@ def _neighbour_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray)
         if start == end:
             mean[r] = values[r]
             continue
-        if end - start > len(row):
-            row = np.empty(end - start, dtype=np.float64)
-        for k in range(end - start):
-            row[k] = values[indices[start + k]]
-        # np.add.reduceat starts from the first value and adds the pairwise sum of the rest.
-        mean[r] = (row[0] + _pairwise_sum(row, 1, end - start - 1)) / (end - start)
+        # np.add.reduceat starts from the first value and adds the pairwise sum of the rest,
+        # which under eight values is a plain sum from zero.
+        rest = 0.0
+        if end - start <= 8:
+            for entry in range(start + 1, end):
+                rest += values[indices[entry]]
+        else:
+            if end - start > len(row):
+                row = np.empty(end - start, dtype=np.float64)
+            for k in range(end - start):
+                row[k] = values[indices[start + k]]
+            rest = _pairwise_sum(row, 1, end - start - 1)
+        mean[r] = (np.float64(values[indices[start]]) + rest) / (end - start)
     return mean
 
 

@@ -303,6 +303,38 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
     return given, received
 
 
+def mutual_aid(balance: np.ndarray, norm: np.ndarray, carers: np.ndarray,
+               given: np.ndarray, needy: np.ndarray, received: np.ndarray,
+               p: Params) -> None:
+    """Neighbour care keeps a give/receive balance, and helped residents' norm rises.
+
+    In place: each carer's balance rises by the neighbour hours they gave; each
+    recipient's falls by what they received, and their mutual-aid norm rises by
+    ``norm_gain_when_helped`` per hour (capped at 1). The next :func:`unpaid_offers` read
+    the debt as obligation (reciprocity).
+
+    Args:
+        balance: Neighbour hours given minus received, per resident.
+        norm: Mutual-aid norm (0-1), per resident.
+        carers: Carers, and ``given`` the neighbour hours each gave today.
+        given: See ``carers``.
+        needy: Residents in need, and ``received`` the neighbour hours each received.
+        received: See ``needy``.
+        p: Parameters.
+    """
+    _mutual_aid(balance, norm, carers, given, needy, received,
+                np.float32(p.norm_gain_when_helped))
+
+
+@njit(cache=True)
+def _mutual_aid(balance, norm, carers, given, needy, received, gain):
+    for k in range(len(carers)):
+        balance[carers[k]] += given[k]
+    for k in range(len(needy)):  # after the carers', as someone can be both
+        balance[needy[k]] -= received[k]
+        norm[needy[k]] = min(norm[needy[k]] + gain * received[k], np.float32(1.0))
+
+
 def paid_hours(remaining: np.ndarray, budget: np.ndarray, p: Params) -> np.ndarray:
     """Hours of paid care bought with a personal budget.
 

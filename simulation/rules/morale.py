@@ -78,9 +78,11 @@ def staff_turnover(state: State, day: int, p: Params, rng: np.random.Generator) 
     Returns:
         The number of staff who left today.
     """
+    posts = len(state.morale)
+    draws, waits = rng.random(posts), rng.exponential(p.vacancy_days, posts)
     return _staff_turnover(state.morale, state.vacant_until,
                            _attrition_growth(state.morale), np.float32(p.attrition_rate),
-                           float(p.vacancy_days), np.float32(p.morale_initial), day, rng)
+                           draws, np.ceil(waits), np.float32(p.morale_initial), day)
 
 
 def set_capacity(state: State, p: Params) -> None:
@@ -144,18 +146,15 @@ def _move_morale(morale, vacant_until, step_in, overload, unmet_share, waiting_s
 
 
 @njit(cache=True)
-def _staff_turnover(morale, vacant_until, growth, attrition_rate, vacancy_days,
-                    morale_initial, day, rng):
-    posts = len(morale)
-    draws = rng.random(posts)
-    wait = np.ceil(rng.exponential(vacancy_days, posts))
+def _staff_turnover(morale, vacant_until, growth, attrition_rate, draws, wait,
+                    morale_initial, day):
     left = 0
-    for k in range(posts):
+    for k in range(len(morale)):
         if vacant_until[k] == NEVER and draws[k] < _leaving_chance(growth[k],
                                                                    attrition_rate):
             vacant_until[k] = day + np.int32(wait[k])
             left += 1
-    for k in range(posts):
+    for k in range(len(morale)):
         if vacant_until[k] != NEVER and vacant_until[k] <= day:
             vacant_until[k] = NEVER
             morale[k] = morale_initial

@@ -29,7 +29,7 @@ from simulation.dashboard import app, assets, figures
 from simulation.dashboard.command import serve, server_address, url
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session
 from simulation.dashboard.setting import Setting, SettingError
-from simulation.dashboard.widgets import PlotlyView, slider_step
+from simulation.dashboard.widgets import Drawn, PlotlyView, slider_step
 from simulation.params import SPECS
 
 TINY = 300  # residents: a town that builds in a fraction of a second
@@ -216,6 +216,41 @@ def test_series_equity_costs_and_compare_figures(stepped):
     other = frame.assign(unmet_hours=frame["unmet_hours"] + 5.0)
     compare = figures.compare_figure(frame, other, ("a", "b"), ("unmet_hours",))
     assert np.allclose(compare.data[2].y, 5.0)
+
+
+def test_series_figures_are_built_from_their_points(stepped):
+    frame = stepped.frame()
+    other = frame.assign(unmet_hours=frame["unmet_hours"] + 5.0)
+    charts = [(figures.timeseries_figure, figures.timeseries_points, (frame,)),
+              (figures.equity_figure, figures.equity_points, (frame,)),
+              (figures.costs_figure, figures.costs_points, (frame,)),
+              (figures.compare_figure, figures.compare_points, (frame, other, ("a", "b")))]
+    for figure, points, args in charts:
+        fig, series = figure(*args), points(*args)
+        assert fig.layout.title.text == series.title
+        assert len(fig.data) == len(series.points)
+        for trace, (x, y) in zip(fig.data, series.points, strict=True):
+            assert np.array_equal(trace.x, x) and np.array_equal(trace.y, y)
+
+
+def test_a_series_chart_is_sent_only_its_new_points(stepped):
+    widget = PlotlyView()
+    kind = "Time series"
+    widget.draw(Drawn(lambda: figures.timeseries_figure(stepped.frame()),
+                      figures.timeseries_points(stepped.frame()), kind))
+    whole = widget.figure
+    stepped.step(1)
+    frame = stepped.frame()
+    widget.draw(Drawn(lambda: pytest.fail("the figure was built again"),
+                      figures.timeseries_points(frame), kind))
+    assert widget.figure == whole
+    update = json.loads(widget.changes)
+    assert update["relayout"] == {"title.text": f"Daily outcomes, day 1 to day {len(frame)}"}
+    assert update["traces"] == list(range(len(json.loads(whole)["data"])))
+    assert len(update["restyle"]["y"]) == len(update["traces"])
+    # Another chart in the same place is drawn whole.
+    widget.draw(Drawn(lambda: figures.costs_figure(frame), figures.costs_points(frame), "Costs"))
+    assert widget.figure != whole and widget.changes == ""
 
 
 def test_figure_view_is_updated_in_place(stepped):

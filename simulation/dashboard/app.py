@@ -32,6 +32,10 @@ from simulation.params import GROUPS, SPECS, Params
 from simulation.scenarios import Scenario, load_scenario, shipped
 
 VIEWS = ("Town", "Time series", "Equity", "Costs", "Compare")
+# The views of one run's daily series: figure, its points, and the export's name.
+SERIES_VIEWS = {"Time series": (figures.timeseries_figure, figures.timeseries_points, "series"),
+                "Equity": (figures.equity_figure, figures.equity_points, "equity"),
+                "Costs": (figures.costs_figure, figures.costs_points, "costs")}
 # The Run loop redraws at most this often; faster speeds step more days per redraw.
 FRAME_SECONDS = 0.1
 DRAWN_SECONDS = 5.0  # the most the Run loop waits for a day to be drawn
@@ -344,16 +348,13 @@ def View(view: str, session: Session, day: int, compare_with, choose_comparison)
     with solara.Column(gap="0px"):  # a fixed slot, so the chart below is kept, not remade
         if day == 0 and view != "Compare":
             solara.Info("Press Step or Run: the charts start on day 1.", dense=True)
-    frame = run.frame()
-    name = f"carecap-{run.setting.scenario}-seed{run.setting.seed}"
-    if view == "Time series":
-        Chart(Drawn(figures.timeseries_figure(frame)), f"{name}-series")
-    elif view == "Equity":
-        Chart(Drawn(figures.equity_figure(frame)), f"{name}-equity")
-    elif view == "Costs":
-        Chart(Drawn(figures.costs_figure(frame)), f"{name}-costs")
-    else:
+    if view == "Compare":
         CompareView(session, day, compare_with, choose_comparison)
+        return
+    figure, points, suffix = SERIES_VIEWS[view]
+    frame = run.frame()
+    Chart(Drawn(lambda: figure(frame), points(frame), view),
+          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-{suffix}")
 
 
 @solara.component
@@ -394,9 +395,11 @@ def CompareView(session: Session, day: int, compare_with, choose_comparison):  #
     with solara.Column(gap="0px"):
         if day == 0:
             solara.Info("Press Step or Run to run both.", dense=True)
-    fig = figures.compare_figure(session.run.frame(), session.other.frame(),
-                                 (current, session.other.setting.scenario))
-    Chart(Drawn(fig), f"carecap-compare-{current}-vs-{session.other.setting.scenario}")
+    frames = (session.run.frame(), session.other.frame(),
+              (current, session.other.setting.scenario))
+    Chart(Drawn(lambda: figures.compare_figure(*frames), figures.compare_points(*frames),
+                ("Compare", frames[2])),
+          f"carecap-compare-{current}-vs-{session.other.setting.scenario}")
 
 
 @solara.component

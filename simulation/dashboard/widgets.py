@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import anywidget
@@ -24,6 +24,7 @@ from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
 from plotly.io.json import to_json_plotly
 
 from simulation.dashboard.assets import plotly_js
+from simulation.dashboard.figures import Series
 from simulation.params import SPECS
 
 # Below this many steps a slider's handle skips values a scenario may set.
@@ -31,17 +32,36 @@ _MAX_SLIDER_STEPS = 100_000
 
 
 class Drawn:
-    """A figure handed to components by identity.
+    """A figure handed to components by identity, built only when it is needed.
 
     Solara compares a component's arguments to decide whether to redraw it, and two
     plotly figures compare by serialising both — a second per comparison for the town.
-    A new ``Drawn`` is simply a new figure.
+    A new ``Drawn`` is simply a new figure. A chart of daily series also carries its
+    :class:`~simulation.dashboard.figures.Series`: a chart of the same ``kind`` already
+    drawn takes only the new points and title, and the figure is built for a first draw
+    or an export.
+
+    Args:
+        figure: The figure, or a function that makes it.
+        series: The figure's title and points, for a chart of daily series.
+        kind: What stays the same from day to day (the chart, and what it compares).
     """
 
-    __slots__ = ("fig",)
+    __slots__ = ("_build", "_fig", "kind", "series")
 
-    def __init__(self, fig: go.Figure) -> None:
-        self.fig = fig
+    def __init__(self, figure: go.Figure | Callable[[], go.Figure],
+                 series: Series | None = None, kind: Hashable = None) -> None:
+        self._fig = figure if isinstance(figure, go.Figure) else None
+        self._build = None if self._fig is not None else figure
+        self.series = series
+        self.kind = kind
+
+    @property
+    def fig(self) -> go.Figure:
+        """The figure (built on first use)."""
+        if self._fig is None:
+            self._fig = self._build()
+        return self._fig
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -168,6 +188,7 @@ class PlotlyView(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.shown: dict[str, Any] | None = None
         self._since: dict[str, Any] = {}
+        self._kind: Hashable = None
         self.on_msg(self._answer)
 
     def _answer(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
@@ -192,6 +213,21 @@ class PlotlyView(anywidget.AnyWidget):
                     self.changes = to_json_plotly(self._accumulated(new))
         self.shown = new
 
+    def draw(self, drawn: Drawn) -> None:
+        """Show ``drawn``: a series of the kind shown sends only its points and title."""
+        if drawn.series is None or drawn.kind != self._kind or not self.figure:
+            self.show(drawn.fig)
+            self._kind = drawn.kind
+            return
+        series = drawn.series
+        # Every trace's points and the title: all that a step of a series changes, and
+        # all that changed since the figure was sent.
+        self.changes = to_json_plotly({
+            "restyle": {"x": [x for x, _ in series.points], "y": [y for _, y in series.points]},
+            "relayout": {"title.text": series.title},
+            "traces": list(range(len(series.points)))})
+        self.shown = None  # not kept up to date here, so the next show() sends it whole
+
     def _accumulated(self, new: dict[str, Any]) -> dict[str, Any]:
         """Every property changed since ``figure`` was sent, at its value in ``new``."""
         traces = sorted(self._since["traces"])
@@ -208,7 +244,7 @@ def LiveFigure(drawn: Drawn):  # noqa: N802 - Solara components are named like c
     element = PlotlyView.element()
 
     def apply() -> None:
-        solara.get_widget(element).show(drawn.fig)
+        solara.get_widget(element).draw(drawn)
 
     solara.use_effect(apply, [drawn])
     return element

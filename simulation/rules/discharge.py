@@ -12,11 +12,12 @@ from simulation.state import ALL_GAPS, GAP_HOME_SAFE, NEVER, VISIT_CLOSABLE, Sta
 
 def draw_gaps(count: int, p: Params, rng: np.random.Generator) -> np.ndarray:
     """Draw which of the four basics each discharged patient lacks (a bitmask)."""
-    return _draw_gaps(count, float(p.gap_prob), rng)
+    return draw_gaps_kernel(count, float(p.gap_prob), rng)
 
 
 @njit(cache=True)
-def _draw_gaps(count: int, gap_prob: float, rng: np.random.Generator) -> np.ndarray:
+def draw_gaps_kernel(count: int, gap_prob: float, rng: np.random.Generator) -> np.ndarray:
+    """:func:`draw_gaps` with its parameter as a number, callable from compiled code."""
     missing = rng.random((count, len(ALL_GAPS))) < gap_prob
     gaps = np.zeros(count, dtype=np.uint8)
     for k in range(count):
@@ -39,16 +40,20 @@ def notification_day(today: int, lead: np.ndarray, p: Params,
         p: Parameters.
         rng: The ``discharge`` stream.
     """
-    return _notification_days(today, np.asarray(lead, dtype=np.bool_), *_notify_terms(p), rng)
+    return notification_day_kernel(today, np.asarray(lead, dtype=np.bool_), *notify_terms(p),
+                                   rng)
 
 
-def _notify_terms(p: Params) -> tuple[float, float, float]:
+def notify_terms(p: Params) -> tuple[float, float, float]:
+    """The parameters of :func:`notification_day_kernel`, in its order."""
     return float(p.notify_prob), float(p.notify_delay_days), float(p.lead_delay_factor)
 
 
 @njit(cache=True)
-def _notification_days(today: int, lead: np.ndarray, notify_prob: float, delay_days: float,
-                       lead_factor: float, rng: np.random.Generator) -> np.ndarray:
+def notification_day_kernel(today: int, lead: np.ndarray, notify_prob: float,
+                            delay_days: float, lead_factor: float,
+                            rng: np.random.Generator) -> np.ndarray:
+    """:func:`notification_day` with its parameters as numbers, for compiled code."""
     told = rng.random(len(lead)) < notify_prob
     delay = rng.exponential(1.0, len(lead))
     days = np.full(len(lead), NEVER, dtype=np.int32)

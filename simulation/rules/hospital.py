@@ -7,7 +7,11 @@ from numba import njit
 
 from simulation.params import Params
 from simulation.rules.decisions import raise_decisions
-from simulation.rules.discharge import _draw_gaps, _notification_days, _notify_terms
+from simulation.rules.discharge import (
+    draw_gaps_kernel,
+    notification_day_kernel,
+    notify_terms,
+)
 from simulation.rules.health import need_hours, need_terms
 from simulation.state import State
 
@@ -70,7 +74,7 @@ def leave_hospital(state: State, older: np.ndarray, day: int, pressure: float, p
                            s.discharged_day, s.former_patient, s.gaps, s.notify_day,
                            s.decision_pending, s.decision_raised_day, older, day,
                            _wait_chance(pressure, p), float(p.gap_prob),
-                           float(p.lead_professional_share), *_notify_terms(p),
+                           float(p.lead_professional_share), *notify_terms(p),
                            *need_terms(p), hospital_rng, discharge_rng)
 
 
@@ -112,9 +116,9 @@ def _leave_hospital(in_hospital, stay_left, frailty, admitted_day, discharged_da
         former_patient[i] = True
         if older[i]:  # a stay as the NHS counts it: discharge day minus admission day
             stays.append(np.float64(day - admitted_day[i]))
-    gaps[leaving] = _draw_gaps(len(leaving), gap_prob, discharge_rng)
+    gaps[leaving] = draw_gaps_kernel(len(leaving), gap_prob, discharge_rng)
     lead = discharge_rng.random(len(leaving)) < lead_share
-    notify_day[leaving] = _notification_days(day, lead, notify_prob, notify_delay,
+    notify_day[leaving] = notification_day_kernel(day, lead, notify_prob, notify_delay,
                                              lead_factor, discharge_rng)
     # Going home with care needs means a care package to decide.
     raise_decisions(leaving[needs[~waits]], pending, raised_day, day)

@@ -42,6 +42,9 @@ _CALIBRATED_READMISSION = ("calibrated: baseline 30-day readmission to 12.5-13.8
                            "Digital, NHS Outcomes Framework indicator 3b")
 _CALIBRATED_CARERS = ("calibrated: baseline carers to ONS Census 2021 (TS039), 10.3% of "
                       "women and 7.6% of men care, about 30% of carers 50+ hours a week")
+_CALIBRATED_HEAVY_CARERS = ("calibrated: baseline share of carers giving 50+ hours a week "
+                            "to about 30%, ONS Census 2021 (TS039): 2.8% of people give "
+                            "50+ hours, of 9.0% who care")
 _CALIBRATED_LONELINESS = ("calibrated: baseline share of people 65+ often lonely to 7%, "
                           "Age UK 2024")
 
@@ -242,8 +245,9 @@ class Params:
     professional_hours_per_case: float = _p(0.2, "hours per day", 0.0, 24.0,
                                             "care and budgets",
                                             "Most professional time one case gets in a day.")
-    strain_threshold: float = _p(5.0, "hours per day", 0.0, 24.0, "care and budgets",
-                                 "Unpaid care a carer gives before strain builds.")
+    strain_threshold: float = _p(8.0, "hours per day", 0.0, 24.0, "care and budgets",
+                                 "Unpaid care a carer gives before strain builds.",
+                                 _CALIBRATED_HEAVY_CARERS)
     strain_scale: float = _p(150.0, "hours", 1.0, 10_000.0, "care and budgets",
                              "Excess hours that raise strain by one unit.")
     strain_recovery: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",

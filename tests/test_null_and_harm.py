@@ -38,18 +38,20 @@ def test_a_scheme_that_recruits_no_one_under_positive_risk_management_changes_no
 
 
 def test_professionals_stepping_back_for_a_scheme_without_volunteers_raises_readmission() -> None:
-    # Measured at 10,000 residents, 365 days, seeds 0-7: +0.0181 (sd 0.0117), a risk
-    # ratio of about 1.13. Over 6 seeds the standard error is about 0.0048, so a mean
-    # at or below zero would be nearly 4 standard errors from what was measured.
+    # Measured at 10,000 residents, 365 days, seeds 0-7: +0.0178 (sd 0.0108), a risk
+    # ratio of about 1.13 (seeds 0-5, as tested: +0.0178). Over 6 seeds the standard error
+    # is about 0.0044, so a mean at or below zero would be 4 standard errors from what
+    # was measured.
     diff = _paired_readmission(SCHEME_WITHOUT_VOLUNTEERS)
     assert diff.mean() > 0.0
-    assert diff.mean() < 0.0181 + 5 * 0.0048  # harm, not an implausible collapse
+    assert diff.mean() < 0.0178 + 5 * 0.0044  # harm, not an implausible collapse
 
 
 def test_untrained_volunteers_make_no_difference_to_readmission() -> None:
-    # Measured at 10,000 residents, 365 days, seeds 0-7: +0.0006 (sd 0.0085), where the
-    # default scheme measured -0.0101. Over 6 seeds the standard error is about 0.0035:
-    # the mean stays within 3 of them of zero, and above the default scheme's effect.
+    # Measured at 10,000 residents, 365 days, seeds 0-7: +0.0032 (sd 0.0068), where the
+    # default scheme measured -0.0138 (seeds 0-5, as tested: +0.0032). Over 6 seeds the
+    # standard error is about 0.0028: the mean stays within 3 of them of zero, and above
+    # the default scheme's effect.
     diff = _paired_readmission(UNTRAINED_VOLUNTEERS)
-    assert abs(diff.mean()) < 3 * 0.0035
-    assert diff.mean() > -0.0101 + 0.0035
+    assert abs(diff.mean()) < 3 * 0.0028
+    assert diff.mean() > -0.0138 + 0.0028

@@ -8,6 +8,7 @@ browser are in ``test_dashboard_browser.py``.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import math
 import os
@@ -22,6 +23,7 @@ import pytest
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import solara
+from plotly.io.json import to_json_plotly
 from solara.components.file_download import FileDownloadWidget
 
 from simulation.cli import CliError
@@ -237,20 +239,55 @@ def test_a_series_chart_is_sent_only_its_new_points(stepped):
     widget = PlotlyView()
     kind = "Time series"
     widget.draw(Drawn(lambda: figures.timeseries_figure(stepped.frame()),
-                      figures.timeseries_points(stepped.frame()), kind))
+                      series=figures.timeseries_points(stepped.frame()), kind=kind))
     whole = widget.figure
     stepped.step(1)
     frame = stepped.frame()
     widget.draw(Drawn(lambda: pytest.fail("the figure was built again"),
-                      figures.timeseries_points(frame), kind))
+                      series=figures.timeseries_points(frame), kind=kind))
     assert widget.figure == whole
     update = json.loads(widget.changes)
     assert update["relayout"] == {"title.text": f"Daily outcomes, day 1 to day {len(frame)}"}
     assert update["traces"] == list(range(len(json.loads(whole)["data"])))
     assert len(update["restyle"]["y"]) == len(update["traces"])
     # Another chart in the same place is drawn whole.
-    widget.draw(Drawn(lambda: figures.costs_figure(frame), figures.costs_points(frame), "Costs"))
+    widget.draw(Drawn(lambda: figures.costs_figure(frame),
+                      series=figures.costs_points(frame), kind="Costs"))
     assert widget.figure != whole and widget.changes == ""
+
+
+def _decoded(value: dict):
+    """A JSON object, with an array that plotly sent base64-encoded as a list."""
+    if set(value) - {"shape"} != {"dtype", "bdata"}:
+        return value
+    array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    if "shape" in value:
+        array = array.reshape([int(n) for n in value["shape"].split(",")])
+    return json.loads(to_json_plotly(array.tolist()))
+
+
+def test_the_town_is_updated_from_plain_data_like_its_figure():
+    stepped = Run(Setting("peer_visits", 5, TINY))  # its own: the shared one steps on
+    stepped.step(10)
+    layout = figures.TownLayout.of(stepped.model)
+    today = figures.town_today(stepped.model, layout)
+    built = figures.network_figure(stepped.model, layout).to_plotly_json()
+    # The figure is made from the plain data: the same traces and values, as sent.
+    made = json.loads(to_json_plotly(built["data"]), object_hook=_decoded)
+    plain = json.loads(to_json_plotly(today["data"]))
+    assert [{key: m[key] for key in p} for m, p in zip(made, plain, strict=True)] == \
+        json.loads(json.dumps(plain).replace("NaN", "null"))
+    assert built["layout"]["title"] == today["layout"]["title"]
+    widget = PlotlyView()
+    widget.draw(Drawn(lambda: figures.network_figure(stepped.model, layout), kind="Town"))
+    whole = widget.figure
+    stepped.step(1)
+    widget.draw(Drawn(lambda: pytest.fail("the figure was built again"),
+                      plain=figures.town_today(stepped.model, layout), kind="Town"))
+    assert widget.figure == whole
+    update = json.loads(widget.changes)
+    assert update["relayout"]["title"]["text"].startswith(f"The town on day {stepped.day} ")
+    assert {"marker", "hovertext"} <= set(update["restyle"])
 
 
 def test_figure_view_is_updated_in_place(stepped):

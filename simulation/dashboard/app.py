@@ -21,6 +21,7 @@ import time
 from functools import cache
 from urllib.parse import parse_qs, quote
 
+import plotly.graph_objects as go
 import solara
 import solara.lab
 
@@ -353,7 +354,7 @@ def View(view: str, session: Session, day: int, compare_with, choose_comparison)
         return
     figure, points, suffix = SERIES_VIEWS[view]
     frame = run.frame()
-    Chart(Drawn(lambda: figure(frame), points(frame), view),
+    Chart(Drawn(lambda: figure(frame), series=points(frame), kind=view),
           f"carecap-{run.setting.scenario}-seed{run.setting.seed}-{suffix}")
 
 
@@ -369,10 +370,17 @@ def TownView(run: Run, day: int):  # noqa: N802
         solara.Checkbox(label="social ties", value=social)
         solara.Checkbox(label="peer visits", value=peer)
         solara.Checkbox(label="caseload", value=caseload)
+    edges = {"show_social": social.value, "show_peer": peer.value,
+             "show_caseload": caseload.value}
+
+    def figure() -> go.Figure:  # for a first draw or an export: the model as it is then
+        with run.lock:
+            return figures.network_figure(run.model, layout, **edges)
+
     with run.lock:
-        fig = figures.network_figure(run.model, layout, show_social=social.value,
-                                     show_peer=peer.value, show_caseload=caseload.value)
-    Chart(Drawn(fig), f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
+        today = figures.town_today(run.model, layout, **edges)
+    Chart(Drawn(figure, plain=today, kind="Town"),
+          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
 
 
 @solara.component
@@ -397,8 +405,8 @@ def CompareView(session: Session, day: int, compare_with, choose_comparison):  #
             solara.Info("Press Step or Run to run both.", dense=True)
     frames = (session.run.frame(), session.other.frame(),
               (current, session.other.setting.scenario))
-    Chart(Drawn(lambda: figures.compare_figure(*frames), figures.compare_points(*frames),
-                ("Compare", frames[2])),
+    Chart(Drawn(lambda: figures.compare_figure(*frames),
+                series=figures.compare_points(*frames), kind=("Compare", frames[2])),
           f"carecap-compare-{current}-vs-{session.other.setting.scenario}")
 
 

@@ -130,8 +130,26 @@ def network_figure(model: CareModel, layout: TownLayout, *, show_social: bool = 
         show_peer: Draw peer-visit edges (every visit so far).
         show_caseload: Draw caseload edges (today's caseloads, post to resident).
     """
+    today = town_today(model, layout, show_social=show_social, show_peer=show_peer,
+                       show_caseload=show_caseload)
+    fig = go.Figure(data=today["data"], layout=today["layout"])
+    fig.update_layout(
+        margin=_MARGIN, height=560, legend={"traceorder": "reversed"},
+        xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
+        plot_bgcolor="white", uirevision="town")
+    return fig
+
+
+def town_today(model: CareModel, layout: TownLayout, *, show_social: bool = True,
+               show_peer: bool = True, show_caseload: bool = False) -> dict:
+    """The town's traces and title, as plain (unchecked) plotly data.
+
+    What :func:`network_figure` draws, less the layout that never changes: a step of the
+    dashboard compares this with the figure shown and sends the difference, without
+    building a plotly figure (20 ms of checks and copies for the town).
+    """
     town, s = model.town, model.town.state
-    fig = go.Figure()
+    traces = []
     edges = {"social": layout.social if show_social else None}
     if show_peer:
         a, b = town.peer_pairs()
@@ -145,8 +163,9 @@ def network_figure(model: CareModel, layout: TownLayout, *, show_social: bool = 
             name, colour, width = EDGE_STYLE[kind]
             # WebGL for the edges: the browser redraws 7,000 ties in a tenth of the time
             # an SVG path takes, and the canvas sits under the residents' markers.
-            fig.add_trace(go.Scattergl(x=xy[0], y=xy[1], mode="lines", name=name,
-                                       hoverinfo="skip", line={"color": colour, "width": width}))
+            traces.append({"type": "scattergl", "x": xy[0], "y": xy[1], "mode": "lines",
+                           "name": name, "hoverinfo": "skip",
+                           "line": {"color": colour, "width": width}})
 
     # All residents are one trace whose positions and names never change, so a step sends
     # only their colours, roles and hover figures; the legend's entries (with today's
@@ -156,33 +175,34 @@ def network_figure(model: CareModel, layout: TownLayout, *, show_social: bool = 
     code = categories(model)
     counts = np.bincount(code, minlength=len(CATEGORIES))
     for (name, colour), count in zip(CATEGORIES, counts, strict=True):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{name} ({count})",
-                                 uid=name, marker={"color": colour, "size": 8},
-                                 hoverinfo="skip"))
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+                       "name": f"{name} ({count})", "uid": name, "hoverinfo": "skip",
+                       "marker": {"color": colour, "size": 8}})
     card = np.column_stack([s.frailty, s.need * 7.0, s.loneliness, s.given_ema * 7.0])
-    fig.add_trace(go.Scattergl(
-        x=layout.x, y=layout.y, mode="markers", name="residents", showlegend=False,
-        marker={"color": code, "cmin": 0, "cmax": len(CATEGORIES) - 1,
-                "colorscale": ROLE_SCALE, "size": np.where(code > 0, 6, 4)},
-        text=layout.label, hovertext=_role_text(model), customdata=card.astype(np.float32),
-        hovertemplate="%{text}<br>roles: %{hovertext}<br>frailty %{customdata[0]:.2f} · "
-                      "needs %{customdata[1]:.1f} h/week<br>loneliness %{customdata[2]:.2f} "
-                      "· gives %{customdata[3]:.1f} h/week unpaid<extra></extra>"))
+    traces.append({
+        "type": "scattergl", "x": layout.x, "y": layout.y, "mode": "markers",
+        "name": "residents", "showlegend": False,
+        "marker": {"color": code, "cmin": 0, "cmax": len(CATEGORIES) - 1,
+                   "colorscale": [list(stop) for stop in ROLE_SCALE],
+                   "size": np.where(code > 0, 6, 4)},
+        "text": layout.label, "hovertext": _role_text(model),
+        "customdata": card.astype(np.float32),
+        "hovertemplate": "%{text}<br>roles: %{hovertext}<br>frailty %{customdata[0]:.2f} · "
+                         "needs %{customdata[1]:.1f} h/week<br>loneliness "
+                         "%{customdata[2]:.2f} · gives %{customdata[3]:.1f} h/week unpaid"
+                         "<extra></extra>"})
     filled = s.vacant_until == -1_000_000
-    fig.add_trace(go.Scatter(
-        x=layout.post_x, y=layout.post_y, mode="markers", name="professional post",
-        marker={"symbol": np.where(filled, "square", "square-open"), "size": 9,
-                "color": "#1f1f1f"},
-        customdata=np.column_stack([s.morale, s.hours_used]).astype(np.float32),
-        text=np.where(filled, "professional", "vacant post"),
-        hovertemplate="%{text}<br>morale %{customdata[0]:.2f} · "
-                      "%{customdata[1]:.1f} h used today<extra></extra>"))
-    fig.update_layout(
-        title=f"The town on day {town.day} ({town.pop.size:,} residents)",
-        margin=_MARGIN, height=560, legend={"traceorder": "reversed"},
-        xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
-        plot_bgcolor="white", uirevision="town")
-    return fig
+    traces.append({
+        "type": "scatter", "x": layout.post_x, "y": layout.post_y, "mode": "markers",
+        "name": "professional post",
+        "marker": {"symbol": np.where(filled, "square", "square-open").tolist(), "size": 9,
+                   "color": "#1f1f1f"},
+        "customdata": np.column_stack([s.morale, s.hours_used]).astype(np.float32),
+        "text": np.where(filled, "professional", "vacant post").tolist(),
+        "hovertemplate": "%{text}<br>morale %{customdata[0]:.2f} · "
+                         "%{customdata[1]:.1f} h used today<extra></extra>"})
+    return {"data": traces, "layout": {
+        "title": {"text": f"The town on day {town.day} ({town.pop.size:,} residents)"}}}
 
 
 def _through(frame: pd.DataFrame) -> str:

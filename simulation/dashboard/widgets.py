@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 import solara
 import traitlets
+from _plotly_utils.utils import to_typed_array_spec
 from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
 from plotly.io.json import to_json_plotly
 
@@ -37,23 +38,27 @@ class Drawn:
     Solara compares a component's arguments to decide whether to redraw it, and two
     plotly figures compare by serialising both — a second per comparison for the town.
     A new ``Drawn`` is simply a new figure. A chart of daily series also carries its
-    :class:`~simulation.dashboard.figures.Series`: a chart of the same ``kind`` already
-    drawn takes only the new points and title, and the figure is built for a first draw
-    or an export.
+    :class:`~simulation.dashboard.figures.Series`, and the town its plain data: a chart of
+    the same ``kind`` already drawn takes only what changed, and the figure is built for
+    a first draw or an export.
 
     Args:
         figure: The figure, or a function that makes it.
         series: The figure's title and points, for a chart of daily series.
+        plain: The figure's traces and changing layout as plain, unchecked plotly data
+            (``{"data": [...], "layout": {...}}``), compared with the figure shown.
         kind: What stays the same from day to day (the chart, and what it compares).
     """
 
-    __slots__ = ("_build", "_fig", "kind", "series")
+    __slots__ = ("_build", "_fig", "kind", "plain", "series")
 
-    def __init__(self, figure: go.Figure | Callable[[], go.Figure],
-                 series: Series | None = None, kind: Hashable = None) -> None:
+    def __init__(self, figure: go.Figure | Callable[[], go.Figure], *,
+                 series: Series | None = None, plain: dict[str, Any] | None = None,
+                 kind: Hashable = None) -> None:
         self._fig = figure if isinstance(figure, go.Figure) else None
         self._build = None if self._fig is not None else figure
         self.series = series
+        self.plain = plain
         self.kind = kind
 
     @property
@@ -74,6 +79,21 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
     return a == b
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with its numeric arrays as plotly's base64 typed arrays.
+
+    JSON numbers would triple the size of a step's message (2,000 residents' hover
+    figures) and take the browser longer to read.
+    """
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return to_typed_array_spec(value)
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_typed(item) for item in value]
+    return value
 
 
 def _identity(trace: dict[str, Any]) -> tuple[str, Any]:
@@ -199,34 +219,54 @@ class PlotlyView(anywidget.AnyWidget):
         """Show ``fig``, sending the browser only what differs from the figure shown."""
         new = fig.to_plotly_json()
         update = None if self.shown is None else figure_update(self.shown, new)
-        with self.hold_sync():
-            if update is None:
-                self._since = {"layout": {}, "traces": {}}
+        if update is None:
+            self._since = {"layout": {}, "traces": {}}
+            with self.hold_sync():
                 self.figure = to_json_plotly({"data": new["data"], "layout": new["layout"]})
                 self.changes = ""
-            else:
-                self._since["layout"].update(update["relayout"])
-                for key in update["restyle"]:
-                    for index in update["traces"]:
-                        self._since["traces"].setdefault(index, set()).add(key)
-                if update["traces"] or update["relayout"]:
-                    self.changes = to_json_plotly(self._accumulated(new))
+            self.shown = new
+        else:
+            self._update(update, new)
+
+    def _update(self, update: dict[str, Any], new: dict[str, Any]) -> None:
+        """Send ``update`` (from :func:`figure_update`), which brings the figure to ``new``."""
+        self._since["layout"].update(update["relayout"])
+        for key in update["restyle"]:
+            for index in update["traces"]:
+                self._since["traces"].setdefault(index, set()).add(key)
+        if update["traces"] or update["relayout"]:
+            self.changes = to_json_plotly(_typed(self._accumulated(new)))
         self.shown = new
 
     def draw(self, drawn: Drawn) -> None:
-        """Show ``drawn``: a series of the kind shown sends only its points and title."""
-        if drawn.series is None or drawn.kind != self._kind or not self.figure:
+        """Show ``drawn``, sending only what changed since the figure of its kind shown.
+
+        A series sends its points and title; a figure given as plain data is compared
+        with the one shown; a figure of another kind is sent whole.
+        """
+        if drawn.kind != self._kind or self.shown is None:
+            self.shown = None  # another chart, not to be compared with this one
             self.show(drawn.fig)
             self._kind = drawn.kind
-            return
-        series = drawn.series
-        # Every trace's points and the title: all that a step of a series changes, and
-        # all that changed since the figure was sent.
-        self.changes = to_json_plotly({
-            "restyle": {"x": [x for x, _ in series.points], "y": [y for _, y in series.points]},
-            "relayout": {"title.text": series.title},
-            "traces": list(range(len(series.points)))})
-        self.shown = None  # not kept up to date here, so the next show() sends it whole
+            # Later plain data are compared with plain data: plotly's checks turn arrays
+            # into other types, which would all compare as changed.
+            self.shown = drawn.plain or self.shown
+        elif drawn.series is not None:
+            series = drawn.series
+            # Every trace's points and the title: all that a step of a series changes, and
+            # so all that changed since the figure was sent (``shown`` is left as sent).
+            self.changes = to_json_plotly(_typed({
+                "restyle": {"x": [x for x, _ in series.points],
+                            "y": [y for _, y in series.points]},
+                "relayout": {"title.text": series.title},
+                "traces": list(range(len(series.points)))}))
+        else:
+            update = None if drawn.plain is None else figure_update(self.shown, drawn.plain)
+            if update is None:
+                self.show(drawn.fig)  # other traces (edges switched on or off)
+                self.shown = drawn.plain or self.shown
+            else:
+                self._update(update, drawn.plain)
 
     def _accumulated(self, new: dict[str, Any]) -> dict[str, Any]:
         """Every property changed since ``figure`` was sent, at its value in ``new``."""

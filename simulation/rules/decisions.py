@@ -118,7 +118,9 @@ def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, mora
         if vacant_until[k] == NEVER:
             step_in[k] = _step_in(morale[k], participation, devolved)
             filled += 1
-    new = np.flatnonzero(pending & (raised_day == day))
+    # Everything below concerns only residents with a decision waiting: find them once.
+    waiting_now = np.flatnonzero(pending)
+    new = waiting_now[raised_day[waiting_now] == day]
     taken = new[rng.random(len(new)) < step_in[patch[new]]]
     by_post = np.zeros(posts, dtype=np.int64)
     for i in taken:
@@ -127,7 +129,7 @@ def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, mora
     for k in range(posts):  # as numpy's float32 += float64 does it
         decision_time[k] = np.float32(np.float64(decision_time[k])
                                       + decision_hours * by_post[k])
-    queue = np.flatnonzero(pending & (day - raised_day >= review_days))
+    queue = waiting_now[pending[waiting_now] & (day - raised_day[waiting_now] >= review_days)]
     served = queue[_oldest_first(raised_day[queue].astype(np.int64),
                                  _manager_capacity(filled, per_post, rng))]
     waited = 0
@@ -138,7 +140,7 @@ def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, mora
             gaps[i] &= np.uint8(~GAP_HOME_SAFE & 0xFF)  # the equipment arrives
     waiting_by_post = np.zeros(posts, dtype=np.int64)
     waiting = 0
-    for i in range(len(pending)):
+    for i in waiting_now:
         if pending[i]:
             waiting += 1
             waiting_by_post[patch[i]] += 1

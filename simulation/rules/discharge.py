@@ -113,7 +113,13 @@ def hear_of_discharges(state: State, peer_stage: np.ndarray, waiting_stage: int,
 def _hear_of_discharges(notify_day, in_hospital, notified, peer_scheme, peer_stage,
                         waiting_stage, substitution, gaps, pending, raised_day, hours_used,
                         patch, day, gap_close, visit_hours, rng):
-    heard = np.flatnonzero((notify_day == day) & ~in_hospital)
+    heard = np.empty(len(notify_day), dtype=np.int64)
+    count = 0
+    for i in range(len(notify_day)):
+        if notify_day[i] == day and not in_hospital[i]:
+            heard[count] = i
+            count += 1
+    heard = heard[:count]
     notified[heard] = True
     if peer_scheme:
         peer_stage[heard] = waiting_stage

@@ -75,16 +75,15 @@ def _moved(loneliness: np.ndarray, quiet: np.ndarray, touched: np.ndarray,
 
     Returns the count of active volunteers and of ``older`` residents left lonely.
     """
-    k = volunteers = lonely_older = 0
-    for i in range(len(loneliness)):
-        level = quiet[i]
-        if k < len(touched) and touched[k] == i:
-            level *= eased[k]
-            k += 1
-        if volunteer[i] == ACTIVE:
-            level *= np.float32(VOLUNTEER_ISOLATION_FACTOR)
-            volunteers += 1
-        out[i] = loneliness[i] + rate * (level - loneliness[i])
-        if older[i] and out[i] > LONELY_ABOVE:
-            lonely_older += 1
+    level = quiet.copy()
+    for k in range(len(touched)):
+        level[touched[k]] *= eased[k]
+    volunteers = lonely_older = 0
+    for i in range(len(loneliness)):  # counted without branches: this loop runs town-wide
+        active = volunteer[i] == ACTIVE
+        volunteers += active
+        eased_level = level[i] * (np.float32(VOLUNTEER_ISOLATION_FACTOR) if active
+                                  else np.float32(1.0))
+        out[i] = loneliness[i] + rate * (eased_level - loneliness[i])
+        lonely_older += older[i] & (out[i] > LONELY_ABOVE)
     return volunteers, lonely_older

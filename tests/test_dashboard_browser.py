@@ -172,6 +172,15 @@ def test_page_loads_offline_within_time(page: Page, server: str, offline: dict):
     timing["first_plot_after_load_ms"] = timing["first_plot_ms"] - timing["load_event_ms"]
     record("page_load", timing)
     expect(page.locator(".carecap-day .v")).to_have_text("0")
+    # The map is drawn at its full size (a first draw before the page's layout settles
+    # can come out narrow).
+    page.wait_for_function("""() => {
+        const plot = document.querySelector('.js-plotly-plot');
+        const svg = plot && plot.querySelector('.main-svg');
+        return svg && plot._fullLayout
+            && Math.round(svg.getBoundingClientRect().width) === plot._fullLayout.width
+            && plot._fullLayout.width >= plot._fullLayout.height;
+    }""", timeout=10_000)
     page.wait_for_timeout(500)  # let the legend and fonts settle for the picture
     page.screenshot(path=ARTIFACTS / "dashboard-main.png")
     assert offline["blocked"] == [], "the page asked the internet for assets"

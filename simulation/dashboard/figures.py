@@ -45,6 +45,7 @@ COMPARED = ("readmission_rate_30d", "unmet_hours", "unpaid_hours", "volunteers",
             "staff_morale", "cost_total")
 _ROLE_NAMES = ("patient", "family carer", "helping neighbour", "peer volunteer")
 _MARGIN = {"l": 50, "r": 10, "t": 40, "b": 40}
+TOWN_HEIGHT = 560  # pixels; the map is square, so this is its size too
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,10 @@ def network_figure(model: CareModel, layout: TownLayout, *, show_social: bool = 
     today = town_today(model, layout, show_social=show_social, show_peer=show_peer,
                        show_caseload=show_caseload)
     fig = go.Figure(data=today["data"], layout=today["layout"])
+    # A square map and its legend: a wider figure only adds blank canvas to redraw.
     fig.update_layout(
-        margin=_MARGIN, height=560, legend={"traceorder": "reversed"},
+        margin=_MARGIN, height=TOWN_HEIGHT, width=TOWN_HEIGHT + 260,
+        legend={"traceorder": "reversed"},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
         plot_bgcolor="white", uirevision="town")
     return fig

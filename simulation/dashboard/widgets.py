@@ -177,8 +177,19 @@ export default {
     };
     model.on("change:figure", draw);
     model.on("change:changes", update);
+    // Follow the container's width: the page lays out after the first draw, and plotly's
+    // own "responsive" only listens to the window.
+    let width = 0;
+    const resized = new ResizeObserver(([entry]) => {
+      const now = Math.round(entry.contentRect.width);
+      if (now === width) return;  // plotly sets the height itself; only widths matter
+      width = now;
+      if (div.data) Plotly.Plots.resize(div);
+    });
+    resized.observe(div);
     draw();
     return () => {
+      resized.disconnect();
       model.off("change:figure", draw);
       model.off("change:changes", update);
       Plotly.purge(div);

@@ -11,7 +11,7 @@ import pytest
 from simulation.day import _carers, _moving_means
 from simulation.network import Ties
 from simulation.params import Params
-from simulation.rules import discharge, health
+from simulation.rules import health
 from simulation.state import RECOVERY_DAYS
 
 
@@ -53,7 +53,7 @@ def test_admissions_match_the_admission_probability(seed, hazard):
     waiting = g.random(n) < 0.1
     recent = (discharged_day >= day - RECOVERY_DAYS) & ~in_hospital
     chance = health.admission_probability(
-        frailty, recent, np.where(recent, discharge.open_gap_count(gaps), 0), waiting, p)
+        frailty, recent, np.where(recent, np.bitwise_count(gaps), 0), waiting, p)
     draws = g.random(n)
     # Put a third of the draws exactly on, just under and just over each chance.
     edge = g.integers(0, 3, n)

@@ -150,6 +150,10 @@ def professional_visit(residents: np.ndarray, gaps: np.ndarray, pending: np.ndar
         hours_used[k] = np.float32(np.float64(hours_used[k]) + visit_hours * visits[k])
 
 
-def open_gap_count(gaps: np.ndarray) -> np.ndarray:
-    """Number of open gaps in each mask."""
-    return np.bitwise_count(gaps).astype(np.int8)
+@njit(inline="always")
+def open_gap_count(gaps: np.uint8) -> int:
+    """Number of open gaps in one mask."""
+    count = 0
+    for gap in ALL_GAPS:
+        count += (gaps & gap) != 0
+    return count

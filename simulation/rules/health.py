@@ -6,6 +6,7 @@ import numpy as np
 from numba import njit
 
 from simulation.params import Params
+from simulation.rules.discharge import open_gap_count
 from simulation.rules.loneliness import LONELY_ABOVE
 from simulation.state import ACTIVE, RECOVERY_DAYS
 
@@ -284,10 +285,7 @@ def _admissions(growth: np.ndarray, draws: np.ndarray, in_hospital: np.ndarray,
         if in_hospital[i]:
             continue
         recent = discharged_day[i] >= day - RECOVERY_DAYS
-        open_gaps = 0
-        if recent:
-            for bit in range(8):
-                open_gaps += (gaps[i] >> bit) & 1
+        open_gaps = open_gap_count(gaps[i]) if recent else 0
         # The chance, 1 - exp(-daily hazard), is below the daily hazard itself: a draw
         # above the hazard is a "no" without the costly exponential (same answer).
         if draws[i] >= _UNDER_HAZARD * _daily_hazard(growth[i], recent, open_gaps,

@@ -71,39 +71,28 @@ class Ties:
 def _neighbour_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
     """:meth:`Ties.neighbour_mean` on the CSR arrays."""
     mean = np.empty(len(indptr) - 1, dtype=np.float64)
-    row = np.empty(0, dtype=np.float64)
     for r in range(len(mean)):
         start, end = indptr[r], indptr[r + 1]
         if start == end:
             mean[r] = values[r]
             continue
-        # np.add.reduceat starts from the first value and adds the pairwise sum of the rest,
-        # which under eight values is a plain sum from zero.
-        rest = 0.0
-        if end - start <= 8:
-            for entry in range(start + 1, end):
-                rest += values[indices[entry]]
-        else:
-            if end - start > len(row):
-                row = np.empty(end - start, dtype=np.float64)
-            for k in range(end - start):
-                row[k] = values[indices[start + k]]
-            rest = _pairwise_sum(row, 1, end - start - 1)
+        # np.add.reduceat starts from the first value and adds the pairwise sum of the rest.
+        rest = _pairwise_sum(values, indices, start + 1, end - start - 1)
         mean[r] = (np.float64(values[indices[start]]) + rest) / (end - start)
     return mean
 
 
 @njit(cache=True)
-def _pairwise_sum(values: np.ndarray, start: int, n: int) -> float:
-    """Pairwise summation as numpy does it, of ``values[start:start + n]``, step for step.
+def _pairwise_sum(values: np.ndarray, at: np.ndarray, start: int, n: int) -> float:
+    """Pairwise summation as numpy does it, in float64, of ``values[at[start:start + n]]``.
 
     Numpy halves a sum until the pieces are at most 128 values long, sums each piece
-    (:func:`_block_sum`) and adds the halves back up. Matching it keeps results
-    bit-identical to numpy's reductions. The halving is walked with an explicit stack:
-    compiled recursive functions cannot be cached.
+    (:func:`_block_sum`) and adds the halves back up. Matching it step for step keeps
+    results bit-identical to numpy's reductions. The halving is walked with an explicit
+    stack: compiled recursive functions cannot be cached.
     """
     if n <= 128:
-        return _block_sum(values, start, n)
+        return _block_sum(values, at, start, n)
     piece_start = np.empty(64, dtype=np.int64)  # 64 halvings would be 2**64 values
     piece_n = np.empty(64, dtype=np.int64)
     stage = np.zeros(64, dtype=np.int64)  # 0: split; 1: left half done; 2: both done
@@ -112,7 +101,7 @@ def _pairwise_sum(values: np.ndarray, start: int, n: int) -> float:
     while depth:
         k = depth - 1
         if piece_n[k] <= 128:
-            returned = _block_sum(values, piece_start[k], piece_n[k])
+            returned = _block_sum(values, at, piece_start[k], piece_n[k])
             depth -= 1
             continue
         half = piece_n[k] // 2
@@ -133,22 +122,24 @@ def _pairwise_sum(values: np.ndarray, start: int, n: int) -> float:
 
 
 @njit(cache=True)
-def _block_sum(values: np.ndarray, start: int, n: int) -> float:
+def _block_sum(values: np.ndarray, at: np.ndarray, start: int, n: int) -> float:
     """Numpy's sum of at most 128 values: eight running sums, or plain under eight."""
+    total = 0.0
     if n < 8:
-        total = 0.0
         for i in range(start, start + n):
-            total += values[i]
+            total += values[at[i]]
         return total
-    r = values[start:start + 8].copy()
+    r = np.empty(8, dtype=np.float64)
+    for j in range(8):
+        r[j] = values[at[start + j]]
     i = 8
     while i < n - n % 8:
         for j in range(8):
-            r[j] += values[start + i + j]
+            r[j] += values[at[start + i + j]]
         i += 8
     total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
     for k in range(i, n):
-        total += values[start + k]
+        total += values[at[start + k]]
     return total
 
 

@@ -231,7 +231,7 @@ _UNDER_HAZARD = 1.0 + 1e-6
 
 
 def _hazard_terms(p: Params) -> tuple[np.float32, float, float, float]:
-    """The parameters of :func:`_daily_chance` as it takes them."""
+    """The parameters of :func:`_daily_hazard` as it takes them."""
     return (np.float32(p.admission_rate), float(p.post_discharge_risk), float(p.gap_risk),
             float(p.waiting_risk))
 
@@ -253,12 +253,8 @@ def _daily_hazard(growth: np.float32, recent: bool, open_gaps: int, waiting: boo
 
 
 @njit(inline="always")
-def _daily_chance(growth: np.float32, recent: bool, open_gaps: int, waiting: bool,
-                  rate: np.float32, post_discharge_risk: float, gap_risk: float,
-                  waiting_risk: float) -> np.float32:
-    """One person's admission chance today: ``1 - exp(-daily hazard)``."""
-    hazard = _daily_hazard(growth, recent, open_gaps, waiting, rate, post_discharge_risk,
-                           gap_risk, waiting_risk)
+def _chance_of(hazard: np.float32) -> np.float32:
+    """The chance of an admission today, ``1 - exp(-daily hazard)``."""
     return -np.expm1(-hazard)
 
 
@@ -268,8 +264,9 @@ def _chances(growth: np.ndarray, recent: np.ndarray, open_gaps: np.ndarray,
              gap_risk: float, waiting_risk: float) -> np.ndarray:
     chance = np.empty(len(growth), dtype=np.float32)
     for i in range(len(growth)):
-        chance[i] = _daily_chance(growth[i], recent[i], open_gaps[i], waiting[i], rate,
-                                  post_discharge_risk, gap_risk, waiting_risk)
+        chance[i] = _chance_of(_daily_hazard(growth[i], recent[i], open_gaps[i], waiting[i],
+                                             rate, post_discharge_risk, gap_risk,
+                                             waiting_risk))
     return chance
 
 
@@ -286,15 +283,11 @@ def _admissions(growth: np.ndarray, draws: np.ndarray, in_hospital: np.ndarray,
             continue
         recent = discharged_day[i] >= day - RECOVERY_DAYS
         open_gaps = open_gap_count(gaps[i]) if recent else 0
-        # The chance, 1 - exp(-daily hazard), is below the daily hazard itself: a draw
-        # above the hazard is a "no" without the costly exponential (same answer).
-        if draws[i] >= _UNDER_HAZARD * _daily_hazard(growth[i], recent, open_gaps,
-                                                     waiting[i], rate, post_discharge_risk,
-                                                     gap_risk, waiting_risk):
-            continue
-        chance = _daily_chance(growth[i], recent, open_gaps, waiting[i], rate,
+        hazard = _daily_hazard(growth[i], recent, open_gaps, waiting[i], rate,
                                post_discharge_risk, gap_risk, waiting_risk)
-        if draws[i] < chance:
+        # The chance, 1 - exp(-hazard), is below the hazard itself: a draw above the
+        # hazard is a "no" without the costly exponential (same answer).
+        if draws[i] < _UNDER_HAZARD * hazard and draws[i] < _chance_of(hazard):
             admitted[count] = i
             count += 1
             readmissions += recent

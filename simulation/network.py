@@ -17,6 +17,7 @@ from numba import njit
 
 from simulation.params import Params
 from simulation.population import Population
+from simulation.sums import pairwise_sum, plain_sum
 
 SOCIAL_KINDS = ("family", "kin", "neighbour")
 EDGE_KINDS = (*SOCIAL_KINDS, "caseload", "peer")
@@ -77,70 +78,12 @@ def _neighbour_mean(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray)
             mean[r] = values[r]
             continue
         # np.add.reduceat starts from the first value and adds the pairwise sum of the rest.
-        rest = _pairwise_sum(values, indices, start + 1, end - start - 1)
+        # Most rows are short: summing them here saves a call per row.
+        n = end - start - 1
+        rest = plain_sum(values, indices, start + 1, n, 0.0) if n < 8 else \
+            pairwise_sum(values, indices, start + 1, n, 0.0)
         mean[r] = (np.float64(values[indices[start]]) + rest) / (end - start)
     return mean
-
-
-@njit(cache=True)
-def _pairwise_sum(values: np.ndarray, at: np.ndarray, start: int, n: int) -> float:
-    """Pairwise summation as numpy does it, in float64, of ``values[at[start:start + n]]``.
-
-    Numpy halves a sum until the pieces are at most 128 values long, sums each piece
-    (:func:`_block_sum`) and adds the halves back up. Matching it step for step keeps
-    results bit-identical to numpy's reductions. The halving is walked with an explicit
-    stack: compiled recursive functions cannot be cached.
-    """
-    if n <= 128:
-        return _block_sum(values, at, start, n)
-    piece_start = np.empty(64, dtype=np.int64)  # 64 halvings would be 2**64 values
-    piece_n = np.empty(64, dtype=np.int64)
-    stage = np.zeros(64, dtype=np.int64)  # 0: split; 1: left half done; 2: both done
-    left = np.empty(64, dtype=np.float64)
-    piece_start[0], piece_n[0], depth, returned = start, n, 1, 0.0
-    while depth:
-        k = depth - 1
-        if piece_n[k] <= 128:
-            returned = _block_sum(values, at, piece_start[k], piece_n[k])
-            depth -= 1
-            continue
-        half = piece_n[k] // 2
-        half -= half % 8
-        if stage[k] == 0:
-            stage[k] = 1
-            piece_start[depth], piece_n[depth], stage[depth] = piece_start[k], half, 0
-            depth += 1
-        elif stage[k] == 1:
-            left[k], stage[k] = returned, 2
-            piece_start[depth] = piece_start[k] + half
-            piece_n[depth], stage[depth] = piece_n[k] - half, 0
-            depth += 1
-        else:
-            returned = left[k] + returned
-            depth -= 1
-    return returned
-
-
-@njit(cache=True)
-def _block_sum(values: np.ndarray, at: np.ndarray, start: int, n: int) -> float:
-    """Numpy's sum of at most 128 values: eight running sums, or plain under eight."""
-    total = 0.0
-    if n < 8:
-        for i in range(start, start + n):
-            total += values[at[i]]
-        return total
-    r = np.empty(8, dtype=np.float64)
-    for j in range(8):
-        r[j] = values[at[start + j]]
-    i = 8
-    while i < n - n % 8:
-        for j in range(8):
-            r[j] += values[at[start + i + j]]
-        i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    for k in range(i, n):
-        total += values[at[start + k]]
-    return total
 
 
 @njit(cache=True)

@@ -201,22 +201,22 @@ class Town:
         """
         tally.bed_days, tally.delayed_bed_days, tally.discharges, tally.older_stays = \
             hospital.leave_hospital(self.state, self.pop.older, self.day, self.pressure,
-                                    self.params, self.streams["hospital"],
-                                    self.streams["discharge"])
+                                    self.params, self.streams.held("hospital"),
+                                    self.streams.held("discharge"))
 
     def _discharge(self, tally: Tally) -> None:
         """Phase 3: the community hears of discharges; professionals follow up."""
         discharge.hear_of_discharges(self.state, self.peer_stage, PEER_WAITING, self.pop.patch,
                                      self.day, PROFESSIONAL_VISIT_HOURS, self.params,
-                                     self.streams["discharge"])
+                                     self.streams.held("discharge"))
 
-    def _professional_visit(self, residents: np.ndarray, rng: np.random.Generator) -> None:
-        """A professional visits: closes gaps, raises a decision for an unsafe home."""
+    def _professional_visit(self, residents: np.ndarray) -> None:
+        """A professional visits instead of a vetoed peer: closes gaps, raises a decision."""
         s = self.state
         discharge.professional_visit(residents, s.gaps, s.decision_pending,
                                      s.decision_raised_day, s.hours_used, self.pop.patch,
                                      self.day, self.params.professional_gap_close,
-                                     PROFESSIONAL_VISIT_HOURS, rng)
+                                     PROFESSIONAL_VISIT_HOURS, self.streams.held("peer"))
 
     def _co_production(self, tally: Tally) -> None:
         """Phases 4 and 5: the peer-visit scheme under the prevailing risk management."""
@@ -233,7 +233,7 @@ class Town:
         vetoed = new[rng.random(len(new)) < risk.veto_probability(p)]
         self.peer_stage[vetoed] = PEER_VETOED
         tally.vetoes = len(vetoed)
-        self._professional_visit(vetoed, rng)
+        self._professional_visit(vetoed)
 
         # Visits: waiting patients within the window meet free volunteers.
         active = s.volunteer == ACTIVE
@@ -383,7 +383,7 @@ class Town:
         (tally.decisions, tally.decision_wait_days, tally.decisions_waiting, o["step_in"],
          o["waiting_share"]) = decisions.take_decisions(
             self.state, self._needy, self.pop.patch, o["cases"], self.day, self.params,
-            self.streams["decisions"])
+            self.streams.held("decisions"))
 
     def _morale(self, tally: Tally) -> None:
         """Phase 9: morale moves toward its target; some staff leave; posts are filled."""

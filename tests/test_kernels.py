@@ -5,14 +5,55 @@ compared bit for bit with the plain numpy arithmetic of the same rule, on inputs
 to reach its edge cases.
 """
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
+from numba import njit
 
 from simulation.day import _carers, _moving_means
 from simulation.network import Ties
 from simulation.params import Params
+from simulation.rng import Streams, generator
 from simulation.rules import health
 from simulation.state import RECOVERY_DAYS
+from simulation.sums import numpy_sum
+
+# Around numpy's block of 128 values and its halvings, and large enough for many halvings.
+SUM_SIZES = (0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 257, 1_000, 8_191, 8_193, 100_003)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_sum_matches_numpy(dtype):
+    g = np.random.default_rng(1)
+    for n in SUM_SIZES:
+        # Values over many orders of magnitude, where the order of a sum matters.
+        values = (g.random(n) * 10.0 ** g.integers(-8, 8, n)).astype(dtype)
+        assert numpy_sum(values) == values.sum(), n
+        at = np.flatnonzero(g.random(n) < 0.4)
+        assert numpy_sum(values, at) == values[at].sum(), n
+    # numpy's sum starts from +0, so a sum of negative zeros is +0
+    assert not np.signbit(numpy_sum(np.full(20, -0.0, dtype)))
+
+
+@njit
+def _draws_through(stream, n):
+    return generator(stream).random(n)
+
+
+def test_a_held_stream_continues_its_generator():
+    streams, plain = Streams(9), Streams(9)
+    held = streams.held("hospital")
+    assert streams.held("hospital") is held  # made once
+    mixed = np.concatenate([_draws_through(held, 3), streams["hospital"].random(2),
+                            _draws_through(streams["hospital"], 2), _draws_through(held, 3)])
+    assert np.array_equal(mixed, plain["hospital"].random(10))
+    # copies and pickles keep the streams' states and remake the held handles
+    expected = copy.deepcopy(streams["hospital"]).random(4)
+    for twin in (copy.deepcopy(streams), pickle.loads(pickle.dumps(streams))):
+        assert np.array_equal(_draws_through(twin.held("hospital"), 4), expected)
+        assert twin.held("hospital") is not held
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -86,3 +127,4 @@ def test_moving_means_and_carers_match_numpy():
     adult = g.random(n) < 0.8
     assert np.array_equal(_carers(emas[0], adult),
                           np.flatnonzero((emas[0] * np.float32(7.0) >= 1.0) & adult))
+

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.typed import List
 
 from simulation.params import Params
+from simulation.rng import generator
 from simulation.state import GAP_HOME_SAFE, NEVER, State
 
 
@@ -30,7 +32,8 @@ def oldest_first(raised_day: np.ndarray, capacity: int) -> np.ndarray:
 
 def take_decisions(state: State, needy: np.ndarray, patch: np.ndarray, cases: np.ndarray,
                    day: int, p: Params,
-                   rng: np.random.Generator) -> tuple[int, float, int, np.ndarray, np.ndarray]:
+                   rng: np.random.Generator | List
+                   ) -> tuple[int, float, int, np.ndarray, np.ndarray]:
     """Phase 8: decisions are raised, taken at once by staff, or wait for a manager.
 
     Each resident in need raises a decision with chance ``decisions_per_year / 365``
@@ -47,7 +50,7 @@ def take_decisions(state: State, needy: np.ndarray, patch: np.ndarray, cases: np
         cases: Residents on each post's caseload today.
         day: Today.
         p: Parameters.
-        rng: The ``decisions`` stream.
+        rng: The ``decisions`` stream, plain or held (``Streams.held``).
 
     Returns:
         Decisions taken, the days they waited in all, decisions still waiting, and per
@@ -108,8 +111,9 @@ def _oldest_first(raised_day: np.ndarray, capacity: int) -> np.ndarray:
 @njit(cache=True)
 def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, morale,
                     vacant_until, cases, day, daily_rate, decision_hours, review_days,
-                    per_post, rng, participation, devolved):
+                    per_post, stream, participation, devolved):
     """:func:`take_decisions` on the arrays themselves."""
+    rng = generator(stream)
     raise_decisions(needy[rng.random(len(needy)) < daily_rate], pending, raised_day, day)
     posts = len(morale)
     step_in = np.zeros(posts, dtype=np.float32)

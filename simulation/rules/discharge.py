@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.typed import List
 
 from simulation.params import Params
+from simulation.rng import generator
 from simulation.rules.decisions import raise_decisions
 from simulation.state import ALL_GAPS, GAP_HOME_SAFE, NEVER, VISIT_CLOSABLE, State
 
@@ -84,7 +86,7 @@ def _close_gaps(gaps: np.ndarray, closable: int, chance: float,
 
 def hear_of_discharges(state: State, peer_stage: np.ndarray, waiting_stage: int,
                        patch: np.ndarray, day: int, visit_hours: float, p: Params,
-                       rng: np.random.Generator) -> None:
+                       rng: np.random.Generator | List) -> None:
     """Phase 3: the community hears of today's notified discharges; a professional visits.
 
     With the peer scheme on, each patient heard of waits for a peer visit
@@ -100,7 +102,7 @@ def hear_of_discharges(state: State, peer_stage: np.ndarray, waiting_stage: int,
         day: Today.
         visit_hours: Professional hours one visit takes.
         p: Parameters.
-        rng: The ``discharge`` stream.
+        rng: The ``discharge`` stream, plain or held (``Streams.held``).
     """
     s = state
     _hear_of_discharges(s.notify_day, s.in_hospital, s.notified, bool(p.peer_scheme),
@@ -112,7 +114,8 @@ def hear_of_discharges(state: State, peer_stage: np.ndarray, waiting_stage: int,
 @njit(cache=True)
 def _hear_of_discharges(notify_day, in_hospital, notified, peer_scheme, peer_stage,
                         waiting_stage, substitution, gaps, pending, raised_day, hours_used,
-                        patch, day, gap_close, visit_hours, rng):
+                        patch, day, gap_close, visit_hours, stream):
+    rng = generator(stream)
     heard = np.empty(len(notify_day), dtype=np.int64)
     count = 0
     for i in range(len(notify_day)):
@@ -133,14 +136,15 @@ def _hear_of_discharges(notify_day, in_hospital, notified, peer_scheme, peer_sta
 def professional_visit(residents: np.ndarray, gaps: np.ndarray, pending: np.ndarray,
                        raised_day: np.ndarray, hours_used: np.ndarray, patch: np.ndarray,
                        day: int, gap_close: float, visit_hours: float,
-                       rng: np.random.Generator) -> None:
+                       stream: np.random.Generator | List) -> None:
     """A professional visits each of ``residents``, in place.
 
     The visit closes each closable gap with chance ``gap_close``, raises a decision for
     a home still unsafe (equipment needs one) and charges ``visit_hours`` to the post of
-    the resident's patch.
+    the resident's patch. ``stream`` is plain or held (``Streams.held``).
     """
-    gaps[residents] = _close_gaps(gaps[residents], VISIT_CLOSABLE, gap_close, rng)
+    gaps[residents] = _close_gaps(gaps[residents], VISIT_CLOSABLE, gap_close,
+                                  generator(stream))
     raise_decisions(residents[(gaps[residents] & GAP_HOME_SAFE) > 0], pending, raised_day,
                     day)
     visits = np.zeros(len(hours_used), dtype=np.int64)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.typed import List
 
 from simulation.params import Params
+from simulation.rng import generator
 from simulation.rules.decisions import raise_decisions
 from simulation.rules.discharge import (
     draw_gaps_kernel,
@@ -46,8 +48,8 @@ def discharge_waits(needs_care: np.ndarray, pressure: float, p: Params,
 
 
 def leave_hospital(state: State, older: np.ndarray, day: int, pressure: float, p: Params,
-                   hospital_rng: np.random.Generator,
-                   discharge_rng: np.random.Generator) -> tuple[int, int, int, np.ndarray]:
+                   hospital_rng: np.random.Generator | List,
+                   discharge_rng: np.random.Generator | List) -> tuple[int, int, int, np.ndarray]:
     """Phases 2 and 3 at the hospital door: stays run down; the medically fit go home.
 
     Each inpatient's stay shortens by a day. Those medically fit leave unless they need
@@ -62,8 +64,9 @@ def leave_hospital(state: State, older: np.ndarray, day: int, pressure: float, p
         day: Today.
         pressure: Yesterday's professional utilisation (0-1).
         p: Parameters.
-        hospital_rng: The ``hospital`` stream (waits).
-        discharge_rng: The ``discharge`` stream (gaps, lead professional, notification).
+        hospital_rng: The ``hospital`` stream (waits), plain or held (``Streams.held``).
+        discharge_rng: The ``discharge`` stream (gaps, lead professional, notification),
+            plain or held.
 
     Returns:
         Beds occupied today, of them beds of patients kept waiting, patients discharged,
@@ -92,8 +95,9 @@ def _discharge_waits(needs_care: np.ndarray, chance: float,
 def _leave_hospital(in_hospital, stay_left, frailty, admitted_day, discharged_day,
                     former_patient, gaps, notify_day, pending, raised_day, older, day,
                     wait_chance, gap_prob, lead_share, notify_prob, notify_delay, lead_factor,
-                    threshold, span, chronic_max, recovery, hospital_rng, discharge_rng):
+                    threshold, span, chronic_max, recovery, hospital_stream, discharge_stream):
     """:func:`leave_hospital` on the arrays themselves."""
+    hospital_rng, discharge_rng = generator(hospital_stream), generator(discharge_stream)
     inpatients = np.flatnonzero(in_hospital)
     fit = np.empty(len(inpatients), dtype=np.int64)
     count = 0

@@ -54,6 +54,7 @@ from simulation.state import (
     State,
     initial_state,
 )
+from simulation.sums import numpy_sum
 
 PROFESSIONAL_VISIT_HOURS = 1.0  # professional time for one follow-up or vetoed visit
 EMA_WEIGHT = 1.0 / 7.0  # weekly moving means
@@ -61,6 +62,8 @@ NORM_UPDATE_EVERY = 7  # days between updates of the spreading norm (cheap at sc
 VOLUNTEER_MAX_FRAILTY = 0.6  # recovered patients above this are not asked to volunteer
 CARER_MIN_HOURS_WEEK = 1.0  # unpaid hours a week that make someone a carer
 WAITING_SUPPORT_SHARE = 0.5  # paid and professional care while a decision waits
+# Sources of care in the order need is met (the keys of ``Tally.hours``), then unmet.
+HOUR_SOURCES = ("peer", *SOCIAL_KINDS, "paid", "professional", "unmet")
 
 # Peer-visit stage of the latest discharge.
 PEER_NONE = 0
@@ -282,58 +285,34 @@ class Town:
         s, p, pop = self.state, self.params, self.pop
         needy = self._update_need()
         remaining = s.need[needy].copy()
-        hours: dict[str, float] = {}
         received_unpaid = np.zeros(len(needy), dtype=np.float32)
 
         # Peer visit hours count as care on the day of the visit.
         patients, visit = self._peer_received
-        at = np.searchsorted(needy, patients)
-        hit = (at < len(needy)) & (needy[np.minimum(at, len(needy) - 1)] == patients)
-        peer = np.minimum(remaining[at[hit]], visit[hit])
-        remaining[at[hit]] -= peer
-        received_unpaid[at[hit]] += peer
-        hours["peer"] = float(peer.sum())
-        peer_givers = self._peer_givers[hit]
+        peer, visited = _peer_care(needy, patients, visit, remaining, received_unpaid)
+        peer_givers = self._peer_givers[visited]
 
-        # Unpaid care along ties: family, kin, neighbours.
+        # Unpaid care along ties: family, kin, neighbours; then paid and professional.
         carers, given, received = care.unpaid_care(self.network.social, needy, remaining, pop,
                                                    s, self.day, p, self._seen, self._position)
-        for code, kind in enumerate(SOCIAL_KINDS):
-            received_unpaid += received[code]
-            hours[kind] = float(received[code].sum())
-
         paid, prof, cases, overload, unmet_share, case_count = care.paid_and_professional(
             needy, remaining, s, pop, self._recent, WAITING_SUPPORT_SHARE, p)
-        hours["paid"] = float(paid.sum())
-        hours["professional"] = float(prof.sum())
-        hours["unmet"] = float(remaining.sum())
         self.caseload = needy[cases]
-        tally.hours = hours
-        tally.need_hours = float(s.need.sum())
-        tally.professional_capacity = float(np.maximum(s.hours_available, 0.0).sum())
-        tally.professional_time = float(s.hours_used.sum())
-        self.pressure = tally.professional_time / max(tally.professional_capacity, 1e-9)
         # Per-post outcomes feed tomorrow's morale.
         self._patch_outcomes = {"overload": overload, "unmet_share": unmet_share,
                                 "cases": case_count}
 
-        # Who gave: equity tallies and each carer's moving means.
-        unpaid_given = given.sum(axis=0)
-        tally.unpaid_hours_women = float(unpaid_given[pop.female[carers]].sum()
-                                         + peer[pop.female[peer_givers]].sum())
-        tally.unpaid_hours_minority = float(unpaid_given[pop.minority[carers]].sum()
-                                            + peer[pop.minority[peer_givers]].sum())
-        self.given_today[self._gave] = 0.0  # only yesterday's carers need clearing
-        self.given_today[carers] = unpaid_given
+        # Who gave and who received: hours by source, equity tallies, moving means.
+        (hours, tally.need_hours, tally.professional_capacity, tally.professional_time,
+         tally.unpaid_hours_women, tally.unpaid_hours_minority, tally.wellbeing,
+         self.carers) = _record_care(
+            needy, remaining, received_unpaid, peer, peer_givers, carers, given, received,
+            paid, prof, s.need, s.hours_available, s.hours_used, pop.female, pop.minority,
+            pop.adult, s.loneliness, self.given_today, self._gave, s.given_ema, s.family_ema,
+            s.neighbour_ema, s.contact_ema, s.unmet_ema)
+        tally.hours = dict(zip(HOUR_SOURCES, hours, strict=True))
         self._gave = carers
-        unmet_share = remaining / s.need[needy]
-        _moving_means((s.given_ema, s.family_ema, s.neighbour_ema), carers,
-                      (unpaid_given, given[SOCIAL_KINDS.index("family")],
-                       given[SOCIAL_KINDS.index("neighbour")]))
-        _moving_means((s.contact_ema, s.unmet_ema), needy, (received_unpaid, unmet_share))
-        self.carers = _carers(s.given_ema, pop.adult)
-        tally.wellbeing = float(np.mean((1.0 - unmet_share) * (1.0 - s.loneliness[needy]))) \
-            if len(needy) else 1.0
+        self.pressure = tally.professional_time / max(tally.professional_capacity, 1e-9)
 
         # Mutual aid: the give/receive balance, and the norm of those helped rises.
         neighbour = SOCIAL_KINDS.index("neighbour")
@@ -448,3 +427,82 @@ def _carers(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
             carers[count] = i
             count += 1
     return carers[:count].copy()
+
+
+@njit(cache=True)
+def _peer_care(needy: np.ndarray, patients: np.ndarray, visit: np.ndarray,
+               remaining: np.ndarray,
+               received: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Peer visits meet need first, in place; return the hours and which visits counted.
+
+    Only visited patients in need today (``needy``, sorted) count: each takes its visit's
+    hours up to its need.
+    """
+    peer = np.empty(len(patients), dtype=np.float32)
+    counted = np.zeros(len(patients), dtype=np.bool_)
+    count = 0
+    for v in range(len(patients)):
+        k = np.searchsorted(needy, patients[v])
+        if k < len(needy) and needy[k] == patients[v]:
+            counted[v] = True
+            peer[count] = min(remaining[k], visit[v])
+            remaining[k] -= peer[count]
+            received[k] += peer[count]
+            count += 1
+    return peer[:count], counted
+
+
+@njit(cache=True)
+def _record_care(needy, remaining, received_unpaid, peer, peer_givers, carers, given,
+                 received, paid, professional, need, hours_available, hours_used, female,
+                 minority, adult, loneliness, given_today, gave_before, given_ema, family_ema,
+                 neighbour_ema, contact_ema, unmet_ema):
+    """The care phase's bookkeeping in one pass (see ``Town._care``).
+
+    Sums are numpy's (:mod:`simulation.sums`), in the precision numpy would use, so the
+    daily table does not depend on the engine. Updates ``received_unpaid``,
+    ``given_today`` and the moving means in place.
+
+    Returns:
+        Hours by source (``HOUR_SOURCES``), need, professional capacity and time, unpaid
+        hours given by women and by minority residents, client wellbeing, and the
+        carers as of today.
+    """
+    f32 = np.float32
+    by_kind = (numpy_sum(received[0]), numpy_sum(received[1]), numpy_sum(received[2]))
+    for code in range(3):
+        for k in range(len(needy)):
+            received_unpaid[k] += received[code, k]
+    hours = (numpy_sum(peer), *by_kind, numpy_sum(paid), numpy_sum(professional),
+             numpy_sum(remaining))
+    capacity = np.empty(len(hours_available), dtype=np.float32)
+    for post in range(len(capacity)):
+        capacity[post] = max(hours_available[post], f32(0.0))
+
+    # Who gave: numpy adds the kinds' rows in order; the equity sums gather first.
+    unpaid_given = np.empty(len(carers), dtype=np.float32)
+    for c in range(len(carers)):
+        unpaid_given[c] = f32(0.0) + given[0, c] + given[1, c] + given[2, c]
+    women = (numpy_sum(unpaid_given, np.flatnonzero(female[carers]))
+             + numpy_sum(peer, np.flatnonzero(female[peer_givers])))
+    minorities = (numpy_sum(unpaid_given, np.flatnonzero(minority[carers]))
+                  + numpy_sum(peer, np.flatnonzero(minority[peer_givers])))
+    for i in gave_before:  # only yesterday's carers need clearing
+        given_today[i] = 0.0
+    for c in range(len(carers)):
+        given_today[carers[c]] = unpaid_given[c]
+
+    unmet_share = np.empty(len(needy), dtype=np.float32)
+    for k in range(len(needy)):
+        unmet_share[k] = remaining[k] / need[needy[k]]
+    _moving_means((given_ema, family_ema, neighbour_ema), carers,
+                  (unpaid_given, given[0], given[2]))
+    _moving_means((contact_ema, unmet_ema), needy, (received_unpaid, unmet_share))
+    wellbeing = 1.0
+    if len(needy):
+        met = np.empty(len(needy), dtype=np.float32)
+        for k in range(len(needy)):
+            met[k] = (f32(1.0) - unmet_share[k]) * (f32(1.0) - loneliness[needy[k]])
+        wellbeing = numpy_sum(met) / f32(len(needy))  # np.mean of float32, in float32
+    return (hours, numpy_sum(need), numpy_sum(capacity), numpy_sum(hours_used), women,
+            minorities, wellbeing, _carers(given_ema, adult))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from simulation.day import _carers, _moving_means
+from simulation.day import _carers, _moving_means, _peer_care, _record_care
 from simulation.network import Ties
 from simulation.params import Params
 from simulation.rng import Streams, generator
@@ -128,3 +128,72 @@ def test_moving_means_and_carers_match_numpy():
     assert np.array_equal(_carers(emas[0], adult),
                           np.flatnonzero((emas[0] * np.float32(7.0) >= 1.0) & adult))
 
+
+def _care_bookkeeping_in_numpy(a: dict) -> tuple:
+    """The numpy the care bookkeeping kernel replaced (same names as its arguments)."""
+    received_unpaid = a["received_unpaid"] + a["received"][0] + a["received"][1] \
+        + a["received"][2]
+    hours = (a["peer"].sum(), *(a["received"][code].sum() for code in range(3)),
+             a["paid"].sum(), a["professional"].sum(), a["remaining"].sum())
+    unpaid_given = a["given"].sum(axis=0)
+    carers, peer, givers = a["carers"], a["peer"], a["peer_givers"]
+    women = unpaid_given[a["female"][carers]].sum() + peer[a["female"][givers]].sum()
+    minorities = unpaid_given[a["minority"][carers]].sum() + peer[a["minority"][givers]].sum()
+    given_today = a["given_today"].copy()
+    given_today[a["gave_before"]] = 0.0
+    given_today[carers] = unpaid_given
+    unmet_share = a["remaining"] / a["need"][a["needy"]]
+    emas = tuple(a[name].copy() for name in ("given_ema", "family_ema", "neighbour_ema",
+                                              "contact_ema", "unmet_ema"))
+    _moving_means(emas[:3], carers, (unpaid_given, a["given"][0], a["given"][2]))
+    _moving_means(emas[3:], a["needy"], (received_unpaid, unmet_share))
+    wellbeing = np.mean((1.0 - unmet_share) * (1.0 - a["loneliness"][a["needy"]]))
+    return (hours, a["need"].sum(), np.maximum(a["hours_available"], 0.0).sum(),
+            a["hours_used"].sum(), women, minorities, wellbeing,
+            _carers(emas[0], a["adult"])), received_unpaid, given_today, emas
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_care_bookkeeping_matches_numpy(seed):
+    g = np.random.default_rng(seed)
+    n, posts = 5_000, 12
+    needy = np.sort(g.choice(n, 900, replace=False))
+    carers = np.sort(g.choice(n, 1_100, replace=False))
+    def hours(size):
+        return (g.random(size) * 10.0 ** g.integers(-3, 2, size)).astype(np.float32)
+    need = np.where(np.isin(np.arange(n), needy), hours(n) + np.float32(0.1), np.float32(0))
+    patients = g.choice(n, 40, replace=False)
+    visit = np.full(40, 1.5, np.float32)
+    a = {"needy": needy, "carers": carers, "remaining": need[needy] * np.float32(0.9),
+         "received_unpaid": np.zeros(len(needy), np.float32),
+         "given": hours((3, len(carers))), "received": hours((3, len(needy))),
+         "paid": g.random(len(needy)), "professional": hours(300), "need": need,
+         "hours_available": hours(posts) - np.float32(0.05), "hours_used": hours(posts),
+         "female": g.random(n) < 0.5, "minority": g.random(n) < 0.2,
+         "adult": g.random(n) < 0.8, "loneliness": g.random(n, dtype=np.float32),
+         "given_today": hours(n), "gave_before": np.sort(g.choice(n, 800, replace=False)),
+         **{name: hours(n) / np.float32(7.0) for name in (
+             "given_ema", "family_ema", "neighbour_ema", "contact_ema", "unmet_ema")}}
+    # Peer visits first: only visited patients in need count, each up to their need.
+    remaining_before = a["remaining"].copy()
+    a["peer"], counted = _peer_care(needy, patients, visit, a["remaining"],
+                                    a["received_unpaid"])
+    at = np.searchsorted(needy, patients)
+    hit = (at < len(needy)) & (needy[np.minimum(at, len(needy) - 1)] == patients)
+    assert np.array_equal(counted, hit) and 0 < hit.sum() < len(hit)
+    assert np.array_equal(a["peer"], np.minimum(remaining_before[at[hit]], visit[hit]))
+    assert np.array_equal(a["remaining"][at[hit]], remaining_before[at[hit]] - a["peer"])
+    a["peer_givers"] = g.choice(n, len(a["peer"]), replace=False)
+
+    expected, received_unpaid, given_today, emas = _care_bookkeeping_in_numpy(a)
+    got = _record_care(**a)
+    def as_floats(values):
+        return [float(v) for v in values]  # numpy would compare in float32
+    assert as_floats(got[0]) == as_floats(expected[0])
+    assert as_floats(got[1:-1]) == as_floats(expected[1:-1])
+    assert np.array_equal(got[-1], expected[-1])
+    assert np.array_equal(a["received_unpaid"], received_unpaid)
+    assert np.array_equal(a["given_today"], given_today)
+    for name, ema in zip(("given_ema", "family_ema", "neighbour_ema", "contact_ema",
+                          "unmet_ema"), emas, strict=True):
+        assert np.array_equal(a[name], ema), name

@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from simulation.day import Tally, Town
 from simulation.state import NEVER
+from simulation.sums import numpy_sum
 
 HEAVY_CARER_HOURS_WEEK = 50.0
 
@@ -47,18 +49,48 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else 0.0
 
 
-def _carer_prevalence(town: Town, group: np.ndarray, adults_in_group: int) -> float:
-    return _ratio(float(group[town.carers].sum()), float(adults_in_group))
+def _carer_prevalence(carers_in_group: int, adults_in_group: int) -> float:
+    return _ratio(float(carers_in_group), float(adults_in_group))
 
 
+@njit(cache=True)
+def _count(flags: np.ndarray, at: np.ndarray) -> int:
+    """How many of ``flags[at]`` are set."""
+    count = 0
+    for i in at:
+        count += flags[i]
+    return count
+
+
+@njit(cache=True)
+def _heavy_carers(given_ema: np.ndarray, carers: np.ndarray) -> int:
+    """Carers whose moving mean is ``HEAVY_CARER_HOURS_WEEK`` a week or more."""
+    count = 0
+    for i in carers:
+        count += given_ema[i] * np.float32(7.0) >= HEAVY_CARER_HOURS_WEEK
+    return count
+
+
+@njit(cache=True)
+def _staff_morale(morale: np.ndarray, vacant_until: np.ndarray) -> float:
+    """Mean morale of staff in post, as numpy's float32 mean; 0 when every post is vacant."""
+    filled = np.flatnonzero(vacant_until == NEVER)
+    if len(filled) == 0:
+        return 0.0
+    return numpy_sum(morale, filled) / np.float32(len(filled))
+
+
+@njit(cache=True)
 def gini(values: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal, near 1 = one carries all)."""
-    if len(values) == 0 or values.sum() <= 0:
+    if len(values) == 0 or numpy_sum(values) <= 0:
         return 0.0
     ordered = np.sort(values.astype(np.float64))
     n = len(ordered)
-    ranks = np.arange(1, n + 1)
-    return float((2.0 * (ranks * ordered).sum() / (n * ordered.sum())) - (n + 1) / n)
+    ranked = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        ranked[i] = (i + 1) * ordered[i]
+    return (2.0 * numpy_sum(ranked) / (n * numpy_sum(ordered))) - (n + 1) / n
 
 
 def _unpaid(t: Tally) -> float:
@@ -154,14 +186,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("carer_prevalence", "share", "mean", "Share of adults who are carers.",
            lambda town, t: _ratio(len(town.carers), town.adults)),
     Metric("carer_prevalence_women", "share", "mean", "Share of adult women who are carers.",
-           lambda town, t: _carer_prevalence(town, town.pop.female, town.adult_women)),
+           lambda town, t: _carer_prevalence(_count(town.pop.female, town.carers),
+                                             town.adult_women)),
     Metric("carer_prevalence_men", "share", "mean", "Share of adult men who are carers.",
-           lambda town, t: _carer_prevalence(town, ~town.pop.female,
-                                             town.adults - town.adult_women)),
+           lambda town, t: _carer_prevalence(
+               len(town.carers) - _count(town.pop.female, town.carers),
+               town.adults - town.adult_women)),
     Metric("carers_50h_share", "share", "mean", "Share of carers giving 50+ hours a week.",
-           lambda town, t: _ratio(
-               float((town.state.given_ema[town.carers] * 7.0
-                      >= HEAVY_CARER_HOURS_WEEK).sum()), float(len(town.carers)))),
+           lambda town, t: _ratio(float(_heavy_carers(town.state.given_ema, town.carers)),
+                                  float(len(town.carers)))),
     Metric("carers_strained", "people", "mean", "Carers under strain (not burnt out).",
            lambda town, t: t.carers_strained),
     Metric("carers_burnt_out", "people", "mean", "Carers resting after burnout.",
@@ -174,12 +207,11 @@ METRICS: tuple[Metric, ...] = (
            "Peer visits vetoed today (a professional went instead).",
            lambda town, t: t.vetoes),
     Metric("staff_morale", "score 0-1", "mean", "Mean morale of staff in post.",
-           lambda town, t: float(town.state.morale[town.state.vacant_until == NEVER].mean())
-           if (town.state.vacant_until == NEVER).any() else 0.0),
+           lambda town, t: _staff_morale(town.state.morale, town.state.vacant_until)),
     Metric("staff_attrition", "people", "sum", "Professionals who left today.",
            lambda town, t: t.staff_attrition),
     Metric("staff_vacancies", "posts", "mean", "Professional posts vacant today.",
-           lambda town, t: int((town.state.vacant_until != NEVER).sum())),
+           lambda town, t: int(np.count_nonzero(town.state.vacant_until != NEVER))),
     Metric("decisions", "decisions", "sum", "Care decisions taken today.",
            lambda town, t: t.decisions),
     Metric("decision_wait_days", "days", "sum", "Days waited by decisions taken today.",

@@ -13,11 +13,12 @@ import pytest
 from numba import njit
 
 from simulation.day import _carers, _moving_means, _peer_care, _record_care
+from simulation.metrics import _staff_morale, gini
 from simulation.network import Ties
 from simulation.params import Params
 from simulation.rng import Streams, generator
 from simulation.rules import health
-from simulation.state import RECOVERY_DAYS
+from simulation.state import NEVER, RECOVERY_DAYS
 from simulation.sums import numpy_sum
 
 # Around numpy's block of 128 values and its halvings, and large enough for many halvings.
@@ -197,3 +198,19 @@ def test_care_bookkeeping_matches_numpy(seed):
     for name, ema in zip(("given_ema", "family_ema", "neighbour_ema", "contact_ema",
                           "unmet_ema"), emas, strict=True):
         assert np.array_equal(a[name], ema), name
+
+
+def test_gini_and_staff_morale_match_numpy():
+    g = np.random.default_rng(4)
+    for n in (1, 2, 9, 840, 5_000):
+        values = (g.random(n) * 10.0 ** g.integers(-3, 2, n)).astype(np.float32)
+        ordered = np.sort(values.astype(np.float64))
+        ranks = np.arange(1, n + 1)
+        expected = (2.0 * (ranks * ordered).sum() / (n * ordered.sum())) - (n + 1) / n
+        assert gini(values) == expected, n
+    assert gini(np.zeros(0, np.float32)) == gini(np.zeros(5, np.float32)) == 0.0
+    morale = g.random(300, dtype=np.float32)
+    vacant_until = np.where(g.random(300) < 0.3, 50, NEVER).astype(np.int32)
+    assert _staff_morale(morale, vacant_until) \
+        == float(morale[vacant_until == NEVER].mean())
+    assert _staff_morale(morale, np.full(300, 50, np.int32)) == 0.0

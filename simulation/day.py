@@ -46,7 +46,6 @@ from simulation.rules import morale as morale_rules
 from simulation.state import (
     ACTIVE,
     GAP_HOME_SAFE,
-    NEVER,
     NOT_VOLUNTEER,
     RECOVERY_DAYS,
     VETTING,
@@ -187,15 +186,8 @@ class Town:
             s.frailty, rng.random(n), s.in_hospital, s.discharged_day, s.gaps,
             s.decision_pending, self.day, p)
         tally.admissions = len(admitted)
-        s.in_hospital[admitted] = True
-        s.admitted_day[admitted] = self.day
-        s.stay_left[admitted] = hospital.draw_stay(self.pop.older[admitted], p,
-                                                   self.streams["hospital"])
-        # A new stay ends the previous episode's follow-up.
-        s.gaps[admitted] = 0
-        s.notified[admitted] = False
-        s.notify_day[admitted] = NEVER
-        self.peer_stage[admitted] = PEER_NONE
+        hospital.admit(s, admitted, self.pop.older, self.day, p, self.streams.held("hospital"))
+        self.peer_stage[admitted] = PEER_NONE  # a new stay ends the last episode's follow-up
 
     def _hospital(self, tally: Tally) -> None:
         """Phase 2: stays run down; the medically fit leave unless delayed.

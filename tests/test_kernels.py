@@ -17,7 +17,7 @@ from simulation.metrics import _staff_morale, gini
 from simulation.network import Ties
 from simulation.params import Params
 from simulation.rng import Streams, generator
-from simulation.rules import health
+from simulation.rules import health, hospital
 from simulation.state import NEVER, RECOVERY_DAYS
 from simulation.sums import numpy_sum
 
@@ -214,3 +214,13 @@ def test_gini_and_staff_morale_match_numpy():
     assert _staff_morale(morale, vacant_until) \
         == float(morale[vacant_until == NEVER].mean())
     assert _staff_morale(morale, np.full(300, 50, np.int32)) == 0.0
+
+
+def test_stays_are_numpys_geometric_draws():
+    p = Params()
+    older = np.random.default_rng(2).random(5_000) < 0.4
+    mine, theirs = np.random.default_rng(8), np.random.default_rng(8)
+    expected = theirs.geometric(1.0 / np.where(older, p.stay_days_older,
+                                               p.stay_days_younger)).astype(np.int16)
+    assert np.array_equal(hospital.draw_stay(older, p, mine), expected)
+    assert mine.random() == theirs.random()  # the stream goes on identically

@@ -15,19 +15,63 @@ from simulation.rules.discharge import (
     notify_terms,
 )
 from simulation.rules.health import need_hours, need_terms
-from simulation.state import State
+from simulation.state import NEVER, State
 
 
-def draw_stay(older: np.ndarray, p: Params, rng: np.random.Generator) -> np.ndarray:
+def draw_stay(older: np.ndarray, p: Params, rng: np.random.Generator | List) -> np.ndarray:
     """Draw days until each newly admitted patient is medically fit (geometric, >= 1).
 
     Args:
         older: Whether each admitted patient is aged 65+.
         p: Parameters (mean stays by age).
-        rng: The ``hospital`` stream.
+        rng: The ``hospital`` stream, plain or held (``Streams.held``).
     """
-    mean = np.where(older, p.stay_days_older, p.stay_days_younger)
-    return rng.geometric(1.0 / mean).astype(np.int16)
+    return _draw_stay(np.asarray(older, dtype=np.bool_), float(p.stay_days_older),
+                      float(p.stay_days_younger), rng)
+
+
+@njit(cache=True)
+def _draw_stay(older: np.ndarray, stay_older: float, stay_younger: float,
+               stream: np.random.Generator | List) -> np.ndarray:
+    rng = generator(stream)
+    stays = np.empty(len(older), dtype=np.int16)
+    for k in range(len(older)):  # numpy's geometric draws, one patient after another
+        stays[k] = rng.geometric(1.0 / (stay_older if older[k] else stay_younger))
+    return stays
+
+
+def admit(state: State, admitted: np.ndarray, older: np.ndarray, day: int, p: Params,
+          rng: np.random.Generator | List) -> None:
+    """Today's admissions go into hospital, each with a stay drawn (:func:`draw_stay`).
+
+    A new stay ends the previous episode's follow-up: its gaps and notification go.
+
+    Args:
+        state: Today's state, updated in place.
+        admitted: The residents admitted today.
+        older: Whether each resident is aged 65+.
+        day: Today.
+        p: Parameters.
+        rng: The ``hospital`` stream, plain or held.
+    """
+    s = state
+    _admit(admitted, s.in_hospital, s.admitted_day, s.stay_left, s.gaps, s.notified,
+           s.notify_day, older, day, float(p.stay_days_older), float(p.stay_days_younger),
+           rng)
+
+
+@njit(cache=True)
+def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, notify_day, older,
+           day, stay_older, stay_younger, stream):
+    stays = _draw_stay(older[admitted], stay_older, stay_younger, stream)
+    for k in range(len(admitted)):
+        i = admitted[k]
+        in_hospital[i] = True
+        admitted_day[i] = day
+        stay_left[i] = stays[k]
+        gaps[i] = 0
+        notified[i] = False
+        notify_day[i] = NEVER
 
 
 def discharge_waits(needs_care: np.ndarray, pressure: float, p: Params,

@@ -126,7 +126,7 @@ def leave_hospital(state: State, older: np.ndarray, day: int, pressure: float, p
 
 
 def _wait_chance(pressure: float, p: Params) -> float:
-    return p.delayed_discharge_base * float(np.clip(pressure, 0.0, 1.0))
+    return p.delayed_discharge_base * min(max(pressure, 0.0), 1.0)
 
 
 @njit(cache=True)

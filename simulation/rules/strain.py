@@ -76,6 +76,9 @@ def _carer_strain(strain, hours, burnout_until, frailty, day, threshold, kept, s
                   rest_days, burnout_frailty):
     strained = resting = 0
     for i in range(len(strain)):
+        if strain[i] == 0.0 and hours[i] <= threshold:  # most residents: strain stays 0
+            resting += burnout_until[i] > day
+            continue
         strain[i] = _strained(strain[i], hours[i], threshold, kept, scale)
         if _burns_out(strain[i], burnout_until[i], day):
             burnout_until[i] = day + rest_days

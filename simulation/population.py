@@ -10,6 +10,7 @@ draw is stored here and the lever is applied to it later.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -81,12 +82,13 @@ class Population:
         """Number of residents."""
         return len(self.age_band)
 
-    @property
+    # Worked out once: the daily phases read them several times a day.
+    @cached_property
     def adult(self) -> np.ndarray:
         """Residents aged 18 or over."""
         return self.age_band >= ADULT_FROM_BAND
 
-    @property
+    @cached_property
     def older(self) -> np.ndarray:
         """Residents aged 65 or over."""
         return self.age_band >= OLDER_FROM_BAND

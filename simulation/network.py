@@ -122,7 +122,14 @@ def ties_around(indptr: np.ndarray, indices: np.ndarray, kind: np.ndarray,
             owner[at], tie_kind[at], other[at] = i, kind[entry], indices[entry]
             seen[indices[entry]] = True
             at += 1
-    others = np.flatnonzero(seen)
+    # The marked residents in index order, without a branch per resident (most of a
+    # large town is unmarked, but where marks are dense a branch would often be wrong).
+    others = np.empty(len(seen) + 1, dtype=np.int64)
+    marked = 0
+    for i in range(len(seen)):
+        others[marked] = i
+        marked += seen[i]
+    others = others[:marked].copy()
     for j in range(len(others)):
         seen[others[j]] = False
         position[others[j]] = j

@@ -268,17 +268,23 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
     left = np.zeros(len(owner), dtype=np.float32)  # what each tie's carer has left
     by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
     offer = np.empty(len(owner), dtype=np.float32)
+    # The ties that offer care, by kind, in tie order (most offer nothing: children, the
+    # frail, the unwilling, neighbours of little norm).
+    offering = np.zeros(4, dtype=np.int64)  # cumulative count by kind
     for t in range(len(owner)):
         offer[t] = offers[kind[t], carer[t]]
+        if offer[t] > 0:
+            offering[kind[t] + 1] += 1
     for code in range(3):
-        # Most ties offer nothing (children, the frail, the unwilling).
-        of_kind = np.empty(len(owner), dtype=np.int64)
-        count = 0
-        for t in range(len(owner)):
-            if kind[t] == code and offer[t] > 0:
-                of_kind[count] = t
-                count += 1
-        of_kind = of_kind[:count]
+        offering[code + 1] += offering[code]
+    by_kind = np.empty(offering[3], dtype=np.int64)
+    filled = offering[:3].copy()
+    for t in range(len(owner)):
+        if offer[t] > 0:
+            by_kind[filled[kind[t]]] = t
+            filled[kind[t]] += 1
+    for code in range(3):
+        of_kind = by_kind[offering[code]:offering[code + 1]]
         rounds = [of_kind]
         if code == 0:  # family: the primary carer, then the rest
             primary = primary_ties(owner[of_kind], offer[of_kind])

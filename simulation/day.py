@@ -148,8 +148,8 @@ class Town:
 
     def recent_discharge(self) -> np.ndarray:
         """Residents at home within 30 days of their latest discharge (day 0 to 30)."""
-        s = self.state
-        return (s.discharged_day >= self.day - RECOVERY_DAYS) & ~s.in_hospital
+        return _recent(self.state.discharged_day, self.state.in_hospital,
+                       self.day - RECOVERY_DAYS)
 
     def burnt_out(self) -> np.ndarray:
         """Carers resting after burnout."""
@@ -360,7 +360,7 @@ class Town:
         """Phase 9: morale moves toward its target; some staff leave; posts are filled."""
         morale_rules.move_morale(self.state, self._patch_outcomes, self.params)
         tally.staff_attrition = morale_rules.staff_turnover(self.state, self.day, self.params,
-                                                            self.streams["morale"])
+                                                            self.streams.held("morale"))
         self._set_capacity()
 
     def _set_capacity(self) -> None:
@@ -412,12 +412,11 @@ def _moving_means(emas: tuple[np.ndarray, ...], where: np.ndarray,
 @njit(cache=True)
 def _carers(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
     """Adults whose moving mean of unpaid care is an hour a week or more, in index order."""
-    carers = np.empty(len(given_ema), dtype=np.int64)
+    carers = np.empty(len(given_ema) + 1, dtype=np.int64)
     count = 0
-    for i in range(len(given_ema)):
-        if adult[i] and given_ema[i] * np.float32(7.0) >= CARER_MIN_HOURS_WEEK:
-            carers[count] = i
-            count += 1
+    for i in range(len(given_ema)):  # without a branch: this loop runs town-wide
+        carers[count] = i
+        count += adult[i] & (given_ema[i] * np.float32(7.0) >= CARER_MIN_HOURS_WEEK)
     return carers[:count].copy()
 
 
@@ -475,10 +474,10 @@ def _record_care(needy, remaining, received_unpaid, peer, peer_givers, carers, g
     unpaid_given = np.empty(len(carers), dtype=np.float32)
     for c in range(len(carers)):
         unpaid_given[c] = f32(0.0) + given[0, c] + given[1, c] + given[2, c]
-    women = (numpy_sum(unpaid_given, np.flatnonzero(female[carers]))
-             + numpy_sum(peer, np.flatnonzero(female[peer_givers])))
-    minorities = (numpy_sum(unpaid_given, np.flatnonzero(minority[carers]))
-                  + numpy_sum(peer, np.flatnonzero(minority[peer_givers])))
+    women = (numpy_sum(unpaid_given, _positions(female, carers))
+             + numpy_sum(peer, _positions(female, peer_givers)))
+    minorities = (numpy_sum(unpaid_given, _positions(minority, carers))
+                  + numpy_sum(peer, _positions(minority, peer_givers)))
     for i in gave_before:  # only yesterday's carers need clearing
         given_today[i] = 0.0
     for c in range(len(carers)):
@@ -498,3 +497,23 @@ def _record_care(needy, remaining, received_unpaid, peer, peer_givers, carers, g
         wellbeing = numpy_sum(met) / f32(len(needy))  # np.mean of float32, in float32
     return (hours, numpy_sum(need), numpy_sum(capacity), numpy_sum(hours_used), women,
             minorities, wellbeing, _carers(given_ema, adult))
+
+
+@njit(cache=True)
+def _positions(flags: np.ndarray, who: np.ndarray) -> np.ndarray:
+    """Positions ``k`` in ``who`` with ``flags[who[k]]`` set, in order (branch-free)."""
+    at = np.empty(len(who) + 1, dtype=np.int64)
+    count = 0
+    for k in range(len(who)):
+        at[count] = k
+        count += flags[who[k]]
+    return at[:count]
+
+
+@njit(cache=True)
+def _recent(discharged_day: np.ndarray, in_hospital: np.ndarray, since: int) -> np.ndarray:
+    """At home and discharged on day ``since`` or later (one pass, no temporaries)."""
+    recent = np.empty(len(discharged_day), dtype=np.bool_)
+    for i in range(len(recent)):
+        recent[i] = (discharged_day[i] >= since) & ~in_hospital[i]
+    return recent

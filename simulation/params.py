@@ -9,7 +9,8 @@ the parameter and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,6 +329,22 @@ SPECS: dict[str, ParamSpec] = {
     f.name: ParamSpec(name=f.name, type=_TYPES[f.type], default=f.default, **f.metadata)
     for f in dataclasses.fields(Params)
 }
+
+
+def terms_of_params[Terms](terms: Callable[[Params], Terms]) -> Callable[[Params], Terms]:
+    """Decorate a function of the parameters alone so it runs once per ``Params``.
+
+    The daily phases hand their compiled kernels parameters converted to the types the
+    arithmetic needs (float32 and the like); building those tuples every day cost more
+    than some of the kernels. ``Params`` never changes, so the result is kept on it.
+    """
+    @functools.wraps(terms)
+    def once(p: Params) -> Terms:
+        kept = p.__dict__.setdefault("_terms", {})  # frozen: not a field, not compared
+        if terms not in kept:
+            kept[terms] = terms(p)
+        return kept[terms]
+    return once
 
 
 def coerce(name: str, value: Any, from_text: bool = False) -> int | float | bool:

@@ -7,6 +7,7 @@ to reach its edge cases.
 
 import copy
 import pickle
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from simulation.metrics import _staff_morale, gini
 from simulation.network import Ties
 from simulation.params import Params
 from simulation.rng import Streams, generator
-from simulation.rules import health, hospital
+from simulation.rules import health, hospital, morale
 from simulation.state import NEVER, RECOVERY_DAYS
 from simulation.sums import numpy_sum
 
@@ -224,3 +225,38 @@ def test_stays_are_numpys_geometric_draws():
                                                p.stay_days_younger)).astype(np.int16)
     assert np.array_equal(hospital.draw_stay(older, p, mine), expected)
     assert mine.random() == theirs.random()  # the stream goes on identically
+
+
+def test_staff_turnover_draws_as_numpy_did():
+    p = Params.from_overrides({"attrition_rate": 2.0, "vacancy_days": 30.0})
+    g = np.random.default_rng(6)
+    posts, day = 2_000, 50
+    state = SimpleNamespace(morale=g.random(posts, dtype=np.float32),
+                            vacant_until=np.where(g.random(posts) < 0.2,
+                                                  day + g.integers(-3, 4, posts), NEVER)
+                            .astype(np.int32))
+    before = SimpleNamespace(morale=state.morale.copy(),
+                             vacant_until=state.vacant_until.copy())
+    mine, theirs = np.random.default_rng(3), np.random.default_rng(3)
+    left = morale.staff_turnover(state, day, p, mine)
+    # the numpy it replaced: every post draws a chance and a wait, every day
+    draws, waits = theirs.random(posts), theirs.exponential(p.vacancy_days, posts)
+    leaving = (before.vacant_until == NEVER) & (draws < morale.leaving_probability(
+        before.morale, p))
+    expected = np.where(leaving, day + np.ceil(waits).astype(np.int32), before.vacant_until)
+    refilled = (expected != NEVER) & (expected <= day)
+    assert left == leaving.sum() > 0 and refilled.any()
+    assert np.array_equal(state.vacant_until, np.where(refilled, NEVER, expected))
+    assert np.array_equal(state.morale, np.where(refilled, np.float32(p.morale_initial),
+                                                 before.morale))
+    assert mine.random() == theirs.random()
+
+
+def test_parameter_terms_are_worked_out_once_per_params():
+    a = Params()
+    b = Params.from_overrides({"need_threshold": a.need_threshold / 2})
+    assert health.need_terms(a) is health.need_terms(a)  # kept
+    assert health.need_terms(b)[0] == np.float32(a.need_threshold / 2) \
+        != health.need_terms(a)[0]
+    # the kept terms are not a parameter: equality, hashing and the parameter table ignore them
+    assert a == Params() and hash(a) == hash(Params()) and "_terms" not in a.as_dict()

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from simulation.network import Ties, ties_around
-from simulation.params import Params
+from simulation.params import Params, terms_of_params
 from simulation.population import Population
 from simulation.state import State
 
@@ -52,6 +52,7 @@ def unpaid_offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
                    frailty, willingness, female, minority, norm, balance, *_offer_terms(p))
 
 
+@terms_of_params
 def _offer_terms(p: Params) -> tuple:
     """The parameters of :func:`_offers`, typed as its arithmetic needs them."""
     f32 = np.float32

@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from numba.typed import List
 
-from simulation.params import Params
+from simulation.params import Params, terms_of_params
 from simulation.rng import generator
 from simulation.state import GAP_HOME_SAFE, NEVER, State
 
@@ -73,6 +73,7 @@ def raise_decisions(residents: np.ndarray, pending: np.ndarray, raised_day: np.n
             raised_day[i] = day
 
 
+@terms_of_params
 def _step_in_terms(p: Params) -> tuple[np.float32, np.float32]:
     """The parameters of :func:`_step_in`, in float32 like morale."""
     return np.float32(0.5 + p.staff_participation), np.float32(p.devolved_authority)

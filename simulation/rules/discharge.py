@@ -6,7 +6,7 @@ import numpy as np
 from numba import njit
 from numba.typed import List
 
-from simulation.params import Params
+from simulation.params import Params, terms_of_params
 from simulation.rng import generator
 from simulation.rules.decisions import raise_decisions
 from simulation.state import ALL_GAPS, GAP_HOME_SAFE, NEVER, VISIT_CLOSABLE, State
@@ -46,6 +46,7 @@ def notification_day(today: int, lead: np.ndarray, p: Params,
                                    rng)
 
 
+@terms_of_params
 def notify_terms(p: Params) -> tuple[float, float, float]:
     """The parameters of :func:`notification_day_kernel`, in its order."""
     return float(p.notify_prob), float(p.notify_delay_days), float(p.lead_delay_factor)

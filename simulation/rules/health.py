@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulation.params import Params
+from simulation.params import Params, terms_of_params
 from simulation.rules.discharge import open_gap_count
 from simulation.rules.loneliness import LONELY_ABOVE
 from simulation.state import ACTIVE, RECOVERY_DAYS
@@ -50,6 +50,7 @@ def drift_town(frailty: np.ndarray, level: np.ndarray, unmet_share: np.ndarray,
                 *_drift_terms(p))
 
 
+@terms_of_params
 def _drift_terms(p: Params) -> tuple[np.float32, ...]:
     f32 = np.float32
     return (f32(p.frailty_reversion), f32(p.unmet_frailty_effect),
@@ -109,6 +110,7 @@ def care_need(frailty: np.ndarray, days_since_discharge: np.ndarray, p: Params) 
                       np.asarray(days_since_discharge, dtype=np.int64), *need_terms(p))
 
 
+@terms_of_params
 def need_terms(p: Params) -> tuple[np.float32, np.float32, np.float32, float]:
     """The parameters of :func:`care_need` as its kernels take them."""
     f32 = np.float32
@@ -230,6 +232,7 @@ def _frailty_growth(frailty: np.ndarray, p: Params) -> np.ndarray:
 _UNDER_HAZARD = 1.0 + 1e-6
 
 
+@terms_of_params
 def _hazard_terms(p: Params) -> tuple[np.float32, float, float, float]:
     """The parameters of :func:`_daily_hazard` as it takes them."""
     return (np.float32(p.admission_rate), float(p.post_discharge_risk), float(p.gap_risk),

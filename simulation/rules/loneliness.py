@@ -63,8 +63,24 @@ def _eased(care_contact: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]
     Numpy's float32 exp on purpose: a compiled loop would use the C library's, which can
     differ in the last bit.
     """
-    touched = np.flatnonzero(care_contact > 0)
-    return touched, np.exp(-care_contact[touched] / np.float32(p.contact_hours))
+    touched, exponents = _exponents(care_contact, np.float32(p.contact_hours))
+    return touched, np.exp(exponents)
+
+
+@njit(cache=True)
+def _exponents(care_contact: np.ndarray,
+               contact_hours: np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Residents with care contact (in order), and ``-contact / contact_hours`` of each."""
+    touched = np.empty(len(care_contact) + 1, dtype=np.int64)
+    count = 0
+    for i in range(len(care_contact)):  # without a branch: this loop runs town-wide
+        touched[count] = i
+        count += care_contact[i] > 0
+    touched = touched[:count]
+    exponents = np.empty(count, dtype=np.float32)
+    for k in range(count):
+        exponents[k] = -care_contact[touched[k]] / contact_hours
+    return touched, exponents
 
 
 @njit(cache=True)

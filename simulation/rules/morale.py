@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.typed import List
 
-from simulation.params import Params
+from simulation.params import Params, terms_of_params
+from simulation.rng import generator
 from simulation.state import NEVER, State
 
 REFERENCE_MORALE = 0.6  # morale at which staff leave at ``attrition_rate``
@@ -68,21 +70,25 @@ def move_morale(state: State, outcomes: dict[str, np.ndarray], p: Params) -> Non
                  _participation(p), float(p.morale_rate))
 
 
-def staff_turnover(state: State, day: int, p: Params, rng: np.random.Generator) -> int:
+def staff_turnover(state: State, day: int, p: Params, rng: np.random.Generator | List) -> int:
     """Staff leave with :func:`leaving_probability`; vacancies wait, then are filled.
 
     A post left today stays vacant for an exponential wait of mean ``vacancy_days``
     (rounded up); a post filled again starts at ``morale_initial``. Both draws are made
     for every post every day, so a lever that changes morale keeps the draws paired.
 
+    Args:
+        state: Today's state; morale and vacancies are updated.
+        day: Today.
+        p: Parameters.
+        rng: The ``morale`` stream, plain or held (``Streams.held``).
+
     Returns:
         The number of staff who left today.
     """
-    posts = len(state.morale)
-    draws, waits = rng.random(posts), rng.exponential(p.vacancy_days, posts)
     return _staff_turnover(state.morale, state.vacant_until,
                            _attrition_growth(state.morale), np.float32(p.attrition_rate),
-                           draws, np.ceil(waits), np.float32(p.morale_initial), day)
+                           float(p.vacancy_days), np.float32(p.morale_initial), day, rng)
 
 
 def set_capacity(state: State, p: Params) -> None:
@@ -95,6 +101,7 @@ def set_capacity(state: State, p: Params) -> None:
                   state.vacant_until, np.float32(p.professional_hours / 7.0))
 
 
+@terms_of_params
 def _participation(p: Params) -> np.float32:
     """The participation term of :func:`_target`, in float32 like the rest of its sum."""
     return np.float32(0.15 * p.staff_participation)
@@ -146,8 +153,11 @@ def _move_morale(morale, vacant_until, step_in, overload, unmet_share, waiting_s
 
 
 @njit(cache=True)
-def _staff_turnover(morale, vacant_until, growth, attrition_rate, draws, wait,
-                    morale_initial, day):
+def _staff_turnover(morale, vacant_until, growth, attrition_rate, vacancy_days,
+                    morale_initial, day, stream):
+    rng = generator(stream)
+    draws = rng.random(len(morale))
+    wait = np.ceil(rng.exponential(vacancy_days, len(morale)))
     left = 0
     for k in range(len(morale)):
         if vacant_until[k] == NEVER and draws[k] < _leaving_chance(growth[k],

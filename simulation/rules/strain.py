@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulation.params import Params
+from simulation.params import Params, terms_of_params
 
 STRAINED_ABOVE = 0.5  # strain above which a carer counts as strained
 BURNOUT_AT = 1.0
@@ -34,6 +34,7 @@ def carer_strain(strain: np.ndarray, hours: np.ndarray, burnout_until: np.ndarra
                   round(p.burnout_days), np.float32(p.burnout_frailty))
 
 
+@terms_of_params
 def _strain_terms(p: Params) -> tuple[np.float32, np.float32, np.float32]:
     f32 = np.float32
     return f32(p.strain_threshold), f32(1.0 - p.strain_recovery), f32(p.strain_scale)

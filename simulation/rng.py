@@ -82,8 +82,8 @@ class Streams:
 
 
 @njit(cache=True)
-def hold(generator: np.random.Generator) -> List:
-    """A one-item typed list holding ``generator``, for compiled kernels to draw from.
+def hold(rng: np.random.Generator) -> List:
+    """A one-item typed list holding ``rng``, for compiled kernels to draw from.
 
     Handing numba a ``Generator`` costs 20-50 microseconds a call (it looks up and casts
     the bit generator's function pointers every time), which adds up over a few calls a
@@ -91,7 +91,7 @@ def hold(generator: np.random.Generator) -> List:
     either continue the one stream. Kernels take either form through :func:`generator`.
     """
     held = List()
-    held.append(generator)
+    held.append(rng)
     return held
 
 

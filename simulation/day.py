@@ -122,7 +122,7 @@ class Town:
         self.adults = int(self.pop.adult.sum())
         self.adult_women = int((self.pop.adult & self.pop.female).sum())
         self.adult_minority = int((self.pop.adult & self.pop.minority).sum())
-        self.older = np.flatnonzero(self.pop.older)
+        self.older_people = int(self.pop.older.sum())  # aged 65+
         self.carers = np.empty(0, dtype=np.int64)  # adults giving an hour a week or more
         self.day = -params.warmup_days  # reporting starts at day 1
         self.pressure = 0.0  # yesterday's professional utilisation

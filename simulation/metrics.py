@@ -228,7 +228,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("decisions_waiting", "decisions", "mean", "Decisions waiting for a manager.",
            lambda town, t: t.decisions_waiting),
     Metric("lonely_share", "share", "mean", "Share of residents aged 65+ who are often lonely.",
-           lambda town, t: _ratio(t.lonely_older, len(town.older))),
+           lambda town, t: _ratio(t.lonely_older, town.older_people)),
     Metric("client_wellbeing", "score 0-1", "mean",
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),

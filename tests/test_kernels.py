@@ -111,24 +111,33 @@ def test_admissions_match_the_admission_probability(seed, hazard):
     assert readmissions == int(recent[expected].sum()) > 0
 
 
-def test_moving_means_and_carers_match_numpy():
-    g = np.random.default_rng(3)
-    n = 1_000
-    emas = tuple(g.random(n, dtype=np.float32) for _ in range(3))
-    where = np.sort(g.choice(n, 300, replace=False))
-    todays = tuple(g.random(300, dtype=np.float32) * 3 for _ in range(3))
+def _moving_means_in_numpy(emas: tuple, where: np.ndarray, todays: tuple) -> tuple:
+    """Weekly moving means as numpy made them: decay everywhere, move toward today at ``where``."""
     weight = np.float32(1 / 7)
     expected = []
     for ema, today in zip(emas, todays, strict=True):
         out = ema * (np.float32(1.0) - weight)
         out[where] = ema[where] + weight * (today - ema[where])
         expected.append(out)
+    return tuple(expected)
+
+
+def _carers_in_numpy(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
+    return np.flatnonzero((given_ema * np.float32(7.0) >= 1.0) & adult)
+
+
+def test_moving_means_and_carers_match_numpy():
+    g = np.random.default_rng(3)
+    n = 1_000
+    emas = tuple(g.random(n, dtype=np.float32) for _ in range(3))
+    where = np.sort(g.choice(n, 300, replace=False))
+    todays = tuple(g.random(300, dtype=np.float32) * 3 for _ in range(3))
+    expected = _moving_means_in_numpy(emas, where, todays)
     _moving_means(emas, where, todays)
     for got, want in zip(emas, expected, strict=True):
         assert np.array_equal(got, want)
     adult = g.random(n) < 0.8
-    assert np.array_equal(_carers(emas[0], adult),
-                          np.flatnonzero((emas[0] * np.float32(7.0) >= 1.0) & adult))
+    assert np.array_equal(_carers(emas[0], adult), _carers_in_numpy(emas[0], adult))
 
 
 def _care_bookkeeping_in_numpy(a: dict) -> tuple:
@@ -145,14 +154,14 @@ def _care_bookkeeping_in_numpy(a: dict) -> tuple:
     given_today[a["gave_before"]] = 0.0
     given_today[carers] = unpaid_given
     unmet_share = a["remaining"] / a["need"][a["needy"]]
-    emas = tuple(a[name].copy() for name in ("given_ema", "family_ema", "neighbour_ema",
-                                              "contact_ema", "unmet_ema"))
-    _moving_means(emas[:3], carers, (unpaid_given, a["given"][0], a["given"][2]))
-    _moving_means(emas[3:], a["needy"], (received_unpaid, unmet_share))
+    emas = (_moving_means_in_numpy((a["given_ema"], a["family_ema"], a["neighbour_ema"]),
+                                   carers, (unpaid_given, a["given"][0], a["given"][2]))
+            + _moving_means_in_numpy((a["contact_ema"], a["unmet_ema"]), a["needy"],
+                                     (received_unpaid, unmet_share)))
     wellbeing = np.mean((1.0 - unmet_share) * (1.0 - a["loneliness"][a["needy"]]))
     return (hours, a["need"].sum(), np.maximum(a["hours_available"], 0.0).sum(),
             a["hours_used"].sum(), women, minorities, wellbeing,
-            _carers(emas[0], a["adult"])), received_unpaid, given_today, emas
+            _carers_in_numpy(emas[0], a["adult"])), received_unpaid, given_today, emas
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -16,14 +16,18 @@ from simulation.state import ACTIVE
 SOURCES = ("peer", "family", "kin", "neighbour", "paid", "professional", "unmet")
 
 
+def _assert_hours_conserved(tally) -> None:
+    """Need = each source + unmet (to float32 rounding), and no source is negative."""
+    assert sum(tally.hours[k] for k in SOURCES) == pytest.approx(tally.need_hours, rel=1e-4)
+    assert all(tally.hours[k] >= 0 for k in SOURCES)
+
+
 def test_hours_are_conserved_and_nothing_goes_negative_every_day(town: Town) -> None:
     s = town.state
     for _ in range(60):
         tally = town.advance()
         metrics = report_day(town, tally)
-        # need = each source + unmet, to float32 rounding
-        assert sum(tally.hours[k] for k in SOURCES) == pytest.approx(tally.need_hours, rel=1e-4)
-        assert all(tally.hours[k] >= 0 for k in SOURCES)
+        _assert_hours_conserved(tally)
         assert all(v >= 0 for k, v in metrics.items() if k != "day"), metrics
         assert np.all((s.frailty >= 0) & (s.frailty <= 1))
         assert np.all(s.strain >= 0) and np.all(s.need >= 0)
@@ -53,9 +57,7 @@ def test_hours_are_conserved_in_every_scenario_and_carers_give_what_is_received(
     town, unpaid = model.town, ("family", "kin", "neighbour")
     for _ in range(25):
         tally = town.advance()
-        assert sum(tally.hours[k] for k in SOURCES) == pytest.approx(tally.need_hours,
-                                                                     rel=1e-4)
-        assert all(tally.hours[k] >= 0 for k in SOURCES)
+        _assert_hours_conserved(tally)
         assert float(town.given_today.sum(dtype=np.float64)) == pytest.approx(
             sum(tally.hours[k] for k in unpaid), rel=1e-4, abs=1e-3)
         if not model.params.peer_scheme:

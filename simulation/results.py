@@ -33,11 +33,11 @@ class RunResult:
 
     def write_table(self, path: str | Path) -> None:
         """Write the daily metrics as ``.csv`` or ``.parquet`` (by the file's suffix)."""
-        atomic_write(Path(path), self._table_writer(Path(path)))
+        self.write(table=path)
 
     def write_summary(self, path: str | Path) -> None:
         """Write the summary, with the run's scenario, seed, days and changed parameters."""
-        atomic_write(Path(path), self._summary_writer())
+        self.write(summary=path)
 
     def write(self, table: str | Path | None = None, summary: str | Path | None = None) -> None:
         """Write the daily table and the summary, both or neither.
@@ -61,11 +61,7 @@ class RunResult:
         document = {"scenario": self.scenario, "seed": self.seed, "days": self.days,
                     "residents": self.params.residents, "changed": self.params.changed(),
                     "summary": self.summary}
-
-        def write(tmp: Path) -> None:
-            tmp.write_text(json.dumps(document, indent=2))
-
-        return write
+        return lambda tmp: tmp.write_text(json.dumps(document, indent=2))
 
 
 def temporary_beside(path: Path) -> Path:

@@ -43,7 +43,7 @@ class Drawn:
     a first draw or an export.
 
     Args:
-        figure: The figure, or a function that makes it.
+        figure: A function that makes the figure.
         series: The figure's title and points, for a chart of daily series.
         plain: The figure's traces and changing layout as plain, unchecked plotly data
             (``{"data": [...], "layout": {...}}``), compared with the figure shown.
@@ -52,11 +52,11 @@ class Drawn:
 
     __slots__ = ("_build", "_fig", "kind", "plain", "series")
 
-    def __init__(self, figure: go.Figure | Callable[[], go.Figure], *,
+    def __init__(self, figure: Callable[[], go.Figure], *,
                  series: Series | None = None, plain: dict[str, Any] | None = None,
                  kind: Hashable = None) -> None:
-        self._fig = figure if isinstance(figure, go.Figure) else None
-        self._build = None if self._fig is not None else figure
+        self._build = figure
+        self._fig: go.Figure | None = None
         self.series = series
         self.plain = plain
         self.kind = kind

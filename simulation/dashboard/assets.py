@@ -51,11 +51,16 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(sys.prefix) / "share" / "solara" / "cdn"
 
 
+def _package_folder(name: str) -> Path:
+    """The folder of an installed Python package."""
+    spec = find_spec(name)
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent
+
+
 def required_packages() -> list[str]:
     """``name@version`` of every npm package the installed Solara's pages load."""
-    spec = find_spec("solara")
-    assert spec is not None and spec.origin is not None
-    server = Path(spec.origin).parent / "server"
+    server = _package_folder("solara") / "server"
     found = {match for path in (server / "templates").iterdir() if path.is_file()
              for match in _TEMPLATE_REFERENCE.findall(path.read_text(encoding="utf-8"))}
     found.update(_FONTAWESOME_DEFAULT.findall((server / "settings.py").read_text("utf-8")))
@@ -67,9 +72,7 @@ def required_packages() -> list[str]:
 
 def plotly_js() -> Path:
     """plotly.min.js as the Python ``plotly`` package ships it (so no download is needed)."""
-    spec = find_spec("plotly")
-    assert spec is not None and spec.origin is not None
-    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+    return _package_folder("plotly") / "package_data" / "plotly.min.js"
 
 
 def static_locations() -> list[Path]:

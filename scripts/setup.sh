@@ -58,6 +58,7 @@ uv sync --locked --compile-bytecode ${python:+--python "$python"}
 uv run python -m simulation.dashboard.assets
 
 if [ -z "$uv_on_path" ]; then
-  echo "setup: uv is in $(dirname "$(command -v uv)"), which is not on your PATH;" \
-    "add it (for example: export PATH=\"$(dirname "$(command -v uv)"):\$PATH\")" >&2
+  uv_dir=$(dirname "$(command -v uv)")
+  echo "setup: uv is in $uv_dir, which is not on your PATH;" \
+    "add it (for example: export PATH=\"$uv_dir:\$PATH\")" >&2
 fi

@@ -2,7 +2,7 @@
 
 Commands that belong to one feature (``dashboard``, ``lesson``, ``validate``) are
 defined here and implemented beside their feature, as ``command(args, console) -> exit
-code``; they raise ``CliError`` for bad input.
+code``; they raise ``InputError`` for bad input.
 
 Bad input of any kind gets one line naming the file or flag, the field and what is
 allowed, and exit code 2; output files are checked before the run and written
@@ -12,7 +12,6 @@ atomically, so nothing partial is left behind.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -24,26 +23,23 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from simulation import inputs
+from simulation.inputs import InputError
 from simulation.metrics import METRICS
-from simulation.params import GROUPS, SPECS, ParamError, Params, coerce
-from simulation.results import TABLE_SUFFIXES, temporary_beside
+from simulation.params import GROUPS, SPECS, ParamError, Params
+from simulation.results import TABLE_SUFFIXES
 from simulation.runner import DEFAULT_DAYS, run
 from simulation.scenarios import ScenarioError, load_scenario, shipped
 
 USAGE_ERROR = 2
-MAX_DAYS = 36_500
 PROGRESS_AFTER_SECONDS = 2.0
-
-
-class CliError(Exception):
-    """Bad input: the message names the flag or file, the field and what is allowed."""
 
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        raise CliError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise InputError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args, console)
-    except CliError as error:
+    except InputError as error:
         print(f"carecap: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
@@ -144,17 +140,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, console: Console) -> int:
     overrides = _overrides(args)
-    days = _whole_number("--days", args.days, 1, MAX_DAYS)
-    seed = _whole_number("--seed", args.seed, 0, 2**63 - 1)
-    out = _output_path("--out", args.out, TABLE_SUFFIXES)
-    summary_path = _output_path("--summary", args.summary, (".json",))
+    days = inputs.days("--days", args.days)
+    seed = inputs.seed("--seed", args.seed)
+    out = inputs.output_path("--out", args.out, TABLE_SUFFIXES)
+    summary_path = inputs.output_path("--summary", args.summary, (".json",))
     try:
         scenario = load_scenario(args.scenario)
         params = Params.from_overrides(overrides, base=scenario.params)
     except ScenarioError as error:
-        raise CliError(str(error)) from None
+        raise InputError(str(error)) from None
     except ParamError as error:
-        raise CliError(f"--set {error}") from None
+        raise InputError(f"--set {error}") from None
 
     with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents") \
             as progress:
@@ -168,7 +164,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         result.write(table=out, summary=summary_path)
     except OSError as error:
         files = ", ".join(f"{flag} {path}" for flag, _, path in targets)
-        raise CliError(f"cannot write output ({files}): {error.strerror or error}; "
+        raise InputError(f"cannot write output ({files}): {error.strerror or error}; "
                        "nothing was written") from None
     for _, what, path in targets:
         console.print(f"{what} written to {path}")
@@ -181,52 +177,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise CliError(f"--set {item!r}: expected NAME=VALUE (see `carecap params`)")
-        try:
-            overrides[name.strip()] = coerce(name.strip(), value, from_text=True)
-        except ParamError as error:
-            raise CliError(f"--set {error}") from None
+            raise InputError(f"--set {item!r}: expected NAME=VALUE (see `carecap params`)")
+        overrides[name.strip()] = inputs.parameter("--set", name.strip(), value)
     if args.residents is not None:
-        try:
-            overrides["residents"] = coerce("residents", args.residents, from_text=True)
-        except ParamError as error:
-            raise CliError(f"--residents: {str(error).removeprefix('residents: ')}") from None
+        overrides["residents"] = inputs.residents("--residents", args.residents)
     return overrides
-
-
-def _whole_number(flag: str, text: str, low: int, high: int) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value.is_integer() or not low <= value <= high:
-        raise CliError(f"{flag}: {text!r} is not allowed (allowed: a whole number from "
-                       f"{low} to {high})")
-    return int(value)
-
-
-def _output_path(flag: str, text: str | None, suffixes: tuple[str, ...]) -> Path | None:
-    """Check an output path before the run, so no work is lost to a bad path."""
-    if text is None:
-        return None
-    path = Path(text)
-    if path.suffix.lower() not in suffixes:
-        raise CliError(f"{flag} {text}: unsupported file type (allowed: "
-                       f"{', '.join(suffixes)})")
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise CliError(f"{flag} {text}: is a directory (allowed: a file path)")
-    if not parent.is_dir():
-        raise CliError(f"{flag} {text}: folder {parent} does not exist")
-    # Create and remove a file there: permission checks alone pass for root and say
-    # nothing of read-only or virtual file systems (/proc) or a full disk's quota.
-    try:
-        temporary_beside(path).unlink()
-    except OSError as error:
-        raise CliError(f"{flag} {text}: cannot create a file in {parent} "
-                       f"({error.strerror or error}); allowed: a file in a folder you can "
-                       "write to") from None
-    return path
 
 
 class _LazyProgress:
@@ -301,12 +256,12 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     from simulation.sweep.precision import sweep_to_precision
     from simulation.sweep.store import StoreError, SweepStore
 
-    workers = _whole_number("--workers", args.workers, 1, 1024)
+    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
     sizes = _sizes(args)
     try:
         experiment = load_experiment(args.experiment).resized(**sizes)
     except ExperimentError as error:
-        raise CliError(str(error)) from None
+        raise InputError(str(error)) from None
     precision = experiment.precision
     if args.precision:
         targets: dict[str, object] = {}
@@ -316,15 +271,15 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                 targets[outcome.strip()] = float(width) if sep else None
             except ValueError:
                 targets[outcome.strip()] = width
-        half_widths = parse_half_widths(targets, "--precision", CliError)
+        half_widths = parse_half_widths(targets, "--precision", InputError)
         defaults = precision or Precision({})  # the file's maximum and batch, if it has them
         precision = Precision(half_widths, defaults.max_replicates, defaults.batch)
     if args.max_replicates is not None:
         if precision is None:
-            raise CliError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "
+            raise InputError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "
                            "or a [precision] table in the experiment file)")
         precision = Precision(precision.half_widths,
-                              _whole_number("--max-replicates", args.max_replicates, 2,
+                              inputs.whole_number("--max-replicates", args.max_replicates, 2,
                                             100_000), precision.batch)
     store = SweepStore(args.out or Path("out") / experiment.name)
 
@@ -357,7 +312,7 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                           f"stopped at the maximum of {precision.max_replicates} replicates "
                           "before every target was reached")
     except StoreError as error:
-        raise CliError(str(error)) from None
+        raise InputError(str(error)) from None
     failed = store.failed()
     console.print(f"{len(store.finished())} runs finished, {len(failed)} failed"
                   + (f" (see {store.runs_folder}/*.error.json)" if failed else ""))
@@ -366,10 +321,14 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
 
 def _sizes(args: argparse.Namespace) -> dict[str, int]:
     """The ``--replicates``, ``--residents`` and ``--days`` given, checked."""
-    return {flag: _whole_number(f"--{flag}", value, low, high) for flag, value, low, high in (
-        ("replicates", args.replicates, 1, 100_000), ("residents", args.residents, 50,
-                                                       5_000_000),
-        ("days", args.days, 1, MAX_DAYS)) if value is not None}
+    sizes = {}
+    if args.replicates is not None:
+        sizes["replicates"] = inputs.whole_number("--replicates", args.replicates, 1, 100_000)
+    if args.residents is not None:
+        sizes["residents"] = inputs.residents("--residents", args.residents)
+    if args.days is not None:
+        sizes["days"] = inputs.days("--days", args.days)
+    return sizes
 
 
 # -- report --------------------------------------------------------------------------
@@ -381,18 +340,18 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
     folder = Path(args.folder)
     if not folder.is_dir():
-        raise CliError(f"report {args.folder}: not a folder (allowed: a sweep folder made by "
+        raise InputError(f"report {args.folder}: not a folder (allowed: a sweep folder made by "
                        "`carecap sweep`)")
-    out = _output_path("--out", args.out or str(folder / "report.html"), (".html",))
-    csv = _output_path("--csv", args.csv, (".csv",))
+    out = inputs.output_path("--out", args.out or str(folder / "report.html"), (".html",))
+    csv = inputs.output_path("--csv", args.csv, (".csv",))
     started = time.monotonic()
     try:
         with _LazyProgress(console, "report") as progress:
             sweep = write_report(folder, out, csv, progress=progress)
     except SweepFolderError as error:
-        raise CliError(str(error)) from None
+        raise InputError(str(error)) from None
     except OSError as error:
-        raise CliError(f"cannot write output: {error.strerror or error}") from None
+        raise InputError(f"cannot write output: {error.strerror or error}") from None
     console.print(f"report of {sweep.runs_finished} runs written to {out} "
                   f"in {time.monotonic() - started:.1f} s"
                   + (f"; run summaries written to {csv}" if csv else ""))
@@ -405,20 +364,20 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 def _calibrate(args: argparse.Namespace, console: Console) -> int:
     from simulation.calibrate import CalibrationError, calibrate, load_calibration
 
-    workers = _whole_number("--workers", args.workers, 1, 1024)
+    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
     try:
         calibration = load_calibration(args.calibration).resized(**_sizes(args))
     except CalibrationError as error:
-        raise CliError(str(error)) from None
+        raise InputError(str(error)) from None
     if args.out is None:
         try:
             Path("out").mkdir(exist_ok=True)
         except OSError as error:
-            raise CliError(f"--out: cannot make the default folder out/ "
+            raise InputError(f"--out: cannot make the default folder out/ "
                            f"({error.strerror or error}); give --out FILE.toml") from None
-    out = _output_path("--out", args.out or str(Path("out") / f"{calibration.name}.fitted.toml"),
-                       (".toml",))
-    json_path = _output_path("--json", args.json, (".json",))
+    default_out = Path("out") / f"{calibration.name}.fitted.toml"
+    out = inputs.output_path("--out", args.out or str(default_out), (".toml",))
+    json_path = inputs.output_path("--json", args.json, (".json",))
     console.print(f"{calibration.title}: fitting {', '.join(calibration.bounds)} to "
                   f"{', '.join(calibration.targets)} over {calibration.replicates} replicates "
                   f"of {calibration.residents:,} residents, {calibration.days} days, "
@@ -441,7 +400,7 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
             fit.write_json(json_path)
             console.print(f"fit written to {json_path}")
     except OSError as error:
-        raise CliError(f"cannot write output: {error.strerror or error}") from None
+        raise InputError(f"cannot write output: {error.strerror or error}") from None
     return 0
 
 
@@ -477,7 +436,7 @@ def _scenarios(args: argparse.Namespace, console: Console) -> int:
         try:
             scenario = load_scenario(name)
         except ScenarioError as error:
-            raise CliError(str(error)) from None
+            raise InputError(str(error)) from None
         table.add_row(name, f"{scenario.title}\n{' '.join(scenario.description.split())}")
     console.print(table)
     return 0

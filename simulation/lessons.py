@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from simulation.inputs import InputError
 from simulation.scenarios import read_toml
 
 if TYPE_CHECKING:
@@ -102,15 +103,14 @@ def lesson(args: argparse.Namespace, console: Console) -> int:
     """The ``carecap lesson NUMBER [--port P] [--host H]`` command.
 
     Raises:
-        simulation.cli.CliError: On an unknown lesson number or bad server flags.
+        simulation.inputs.InputError: On an unknown lesson number or bad server flags.
     """
-    from simulation.cli import CliError
     from simulation.dashboard.command import serve, server_address
 
     lessons = _lessons_or_error()
     text = str(args.number).strip()
     if not text.isdigit() or int(text) not in lessons:
-        raise CliError(f"lesson: {args.number!r} is not a lesson "
+        raise InputError(f"lesson: {args.number!r} is not a lesson "
                        f"(allowed: {', '.join(str(n) for n in sorted(lessons))})")
     chosen = lessons[int(text)]
     host, port = server_address(args)
@@ -120,9 +120,8 @@ def lesson(args: argparse.Namespace, console: Console) -> int:
 
 
 def _lessons_or_error() -> dict[int, Lesson]:
-    from simulation.cli import CliError
 
     try:
         return load_lessons()
     except LessonError as error:
-        raise CliError(str(error)) from None
+        raise InputError(str(error)) from None

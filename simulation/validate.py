@@ -28,7 +28,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from simulation.params import ParamError, Params, coerce
+from simulation import inputs
+from simulation.inputs import InputError
+from simulation.params import Params
 from simulation.runner import DEFAULT_DAYS, run
 from simulation.sweep.analysis import t_half_width
 
@@ -274,17 +276,10 @@ def write_markdown(path: Path, block: str) -> None:
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int | None, int]:
     """Checked replicates, residents and days from the command's flags."""
-    from simulation.cli import MAX_DAYS, CliError, _whole_number
-
-    replicates = _whole_number("--replicates", str(args.replicates), 2, MAX_REPLICATES)
-    days = _whole_number("--days", str(args.days), 1, MAX_DAYS) if args.days is not None \
-        else DEFAULT_DAYS
-    residents = None
-    if args.residents is not None:
-        try:
-            residents = int(coerce("residents", str(args.residents), from_text=True))
-        except ParamError as error:
-            raise CliError(f"--residents: {str(error).removeprefix('residents: ')}") from None
+    replicates = inputs.whole_number("--replicates", str(args.replicates), 2, MAX_REPLICATES)
+    days = inputs.days("--days", str(args.days)) if args.days is not None else DEFAULT_DAYS
+    residents = (inputs.residents("--residents", str(args.residents))
+                 if args.residents is not None else None)
     return replicates, residents, days
 
 
@@ -299,8 +294,6 @@ def validate(args: argparse.Namespace, console: Console,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m simulation.validate``: the command, and optionally the docs table."""
-    from simulation.cli import CliError
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", default=str(DEFAULT_REPLICATES))
     parser.add_argument("--residents")
@@ -311,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console()
     try:
         replicates, residents, days = _sizes(args)
-    except CliError as error:
+    except InputError as error:
         print(f"validate: error: {error}", file=sys.stderr)
         return 2
     rows = check(TARGETS, replicates, residents, days, console)

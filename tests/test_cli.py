@@ -120,7 +120,7 @@ def test_unwritable_output_folder_is_refused_before_the_run(
     def denied(path: Path) -> Path:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("simulation.cli.temporary_beside", denied)
+    monkeypatch.setattr("simulation.inputs.temporary_beside", denied)
     monkeypatch.setattr("simulation.cli.run", lambda **kwargs: pytest.fail("ran anyway"))
     summary = tmp_path / "s.json"
     _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--summary", str(summary)],

@@ -26,12 +26,12 @@ import solara
 from plotly.io.json import to_json_plotly
 from solara.components.file_download import FileDownloadWidget
 
-from simulation.cli import CliError
 from simulation.dashboard import app, assets, figures
 from simulation.dashboard.command import serve, server_address, url
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session
 from simulation.dashboard.setting import Setting, SettingError
 from simulation.dashboard.widgets import Drawn, PlotlyView, slider_step
+from simulation.inputs import InputError
 from simulation.params import SPECS
 
 TINY = 300  # residents: a town that builds in a fraction of a second
@@ -83,9 +83,9 @@ def test_port_and_host_flags_are_checked():
     assert server_address(argparse.Namespace(port="8765", host="127.0.0.1")) == \
         ("127.0.0.1", 8765)
     for port in ("0", "70000", "http", "-1"):
-        with pytest.raises(CliError, match="--port"):
+        with pytest.raises(InputError, match="--port"):
             server_address(argparse.Namespace(port=port, host="127.0.0.1"))
-    with pytest.raises(CliError, match="--host"):
+    with pytest.raises(InputError, match="--host"):
         server_address(argparse.Namespace(port="8765", host=" "))
 
 
@@ -98,7 +98,7 @@ def test_url_carries_the_setting():
 def test_serve_refuses_a_port_in_use():
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        with pytest.raises(CliError, match=f"--port: cannot listen on 127.0.0.1:{port}"):
+        with pytest.raises(InputError, match=f"--port: cannot listen on 127.0.0.1:{port}"):
             serve("127.0.0.1", port)
 
 

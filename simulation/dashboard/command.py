@@ -16,6 +16,7 @@ from rich.console import Console
 
 from simulation.dashboard.assets import missing_assets, static_locations
 from simulation.dashboard.setting import Setting
+from simulation.inputs import InputError
 
 APP = "simulation.dashboard.app"
 
@@ -24,7 +25,7 @@ def dashboard(args: argparse.Namespace, console: Console) -> int:
     """Run ``carecap dashboard [--port P] [--host H]``; returns the exit code.
 
     Raises:
-        simulation.cli.CliError: On a bad ``--port`` or ``--host``, or a port in use.
+        simulation.inputs.InputError: On a bad ``--port`` or ``--host``, or a port in use.
     """
     host, port = server_address(args)
     return serve(host, port, console=console)
@@ -34,17 +35,15 @@ def server_address(args: argparse.Namespace) -> tuple[str, int]:
     """The ``--host`` and ``--port`` flags, checked.
 
     Raises:
-        simulation.cli.CliError: If the port is not a number from 1 to 65535 or the host
+        simulation.inputs.InputError: If the port is not a number from 1 to 65535 or the host
             is empty.
     """
-    from simulation.cli import CliError
-
     text = str(args.port).strip()
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise CliError(f"--port: {args.port!r} is not a port "
+        raise InputError(f"--port: {args.port!r} is not a port "
                        "(allowed: a whole number from 1 to 65535)")
     if not str(args.host).strip():
-        raise CliError("--host: empty (allowed: an address such as 127.0.0.1 or 0.0.0.0)")
+        raise InputError("--host: empty (allowed: an address such as 127.0.0.1 or 0.0.0.0)")
     return str(args.host).strip(), int(text)
 
 
@@ -70,16 +69,14 @@ def serve(host: str, port: int, setting: Setting | None = None,
         The exit code (0 after Ctrl-C).
 
     Raises:
-        simulation.cli.CliError: If the port is already in use on that interface.
+        simulation.inputs.InputError: If the port is already in use on that interface.
     """
-    from simulation.cli import CliError
-
     console = console or Console()
     try:
         with socket.create_server((host, port), family=_family(host)):
             pass
     except OSError as error:
-        raise CliError(f"--port: cannot listen on {host}:{port} ({error.strerror}) "
+        raise InputError(f"--port: cannot listen on {host}:{port} ({error.strerror}) "
                        f"(allowed: a free port, e.g. --port {port + 1 if port < 65535 else 8765})"
                        ) from None
     os.environ["SOLARA_APP"] = APP

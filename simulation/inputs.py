@@ -1,0 +1,116 @@
+"""Checking what a user typed: one-line errors that name the flag and what is allowed.
+
+The command line, validation, lessons and the dashboard's server flags all check their
+input here, below every module that uses it, so none of them imports another's
+command. Each check raises :class:`InputError`, whose message names the flag or file,
+the value and what is allowed; the command line prints it as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulation.params import ParamError, coerce
+from simulation.results import temporary_beside
+
+MAX_DAYS = 36_500  # a hundred years: far past any policy question
+MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any non-negative integer; this fits int64
+
+
+class InputError(Exception):
+    """Bad input: the message names the flag or file, the field and what is allowed."""
+
+
+def whole_number(flag: str, text: str, low: int, high: int) -> int:
+    """Parse ``text`` as a whole number from ``low`` to ``high``, exactly.
+
+    Digits are read as an integer (never through a float, which would round numbers
+    above 2**53); ``1e3`` and ``10.0`` are read as the whole numbers they write.
+
+    Raises:
+        InputError: If the text is not a whole number in range.
+    """
+    value = _exact_whole(str(text).strip())
+    if value is None or not low <= value <= high:
+        raise InputError(f"{flag}: {text!r} is not allowed (allowed: a whole number from "
+                         f"{low} to {high})")
+    return value
+
+
+def _exact_whole(text: str) -> int | None:
+    """The whole number ``text`` writes, or ``None``."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not value.is_integer() or abs(value) > 2**53:  # beyond 2**53 a float has rounded
+        return None
+    return int(value)
+
+
+def days(flag: str, text: str) -> int:
+    """Days to report: a whole number from 1 to :data:`MAX_DAYS`."""
+    return whole_number(flag, text, 1, MAX_DAYS)
+
+
+def seed(flag: str, text: str) -> int:
+    """A seed: a whole number from 0 to :data:`MAX_SEED`, read exactly."""
+    return whole_number(flag, text, 0, MAX_SEED)
+
+
+def residents(flag: str, text: str) -> int:
+    """A town's size, checked against the ``residents`` parameter's declaration."""
+    return int(parameter(flag, "residents", text))
+
+
+def parameter(flag: str, name: str, text: str) -> int | float | bool:
+    """A parameter value typed on a command line, checked against its declaration.
+
+    The message starts with ``flag``; a flag that sets one parameter (``--residents``)
+    does not repeat its name.
+
+    Raises:
+        InputError: On an unknown name, a wrong type or an out-of-range value.
+    """
+    try:
+        return coerce(name, text, from_text=True)
+    except ParamError as error:
+        if flag == f"--{name}":
+            raise InputError(f"{flag}: {str(error).removeprefix(f'{name}: ')}") from None
+        raise InputError(f"{flag} {error}") from None
+
+
+def output_path(flag: str, text: str | None, suffixes: tuple[str, ...]) -> Path | None:
+    """Check an output file's path before any work, so none is lost to a bad path.
+
+    Returns:
+        The path, or ``None`` when the flag was not given.
+
+    Raises:
+        InputError: If the suffix is not one of ``suffixes``, the path is a folder, its
+            folder is missing, or no file can be made there.
+    """
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"{flag} {text}: unsupported file type (allowed: "
+                         f"{', '.join(suffixes)})")
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(f"{flag} {text}: is a directory (allowed: a file path)")
+    if not parent.is_dir():
+        raise InputError(f"{flag} {text}: folder {parent} does not exist")
+    # Create and remove a file there: permission checks alone pass for root and say
+    # nothing of read-only or virtual file systems (/proc) or a full disk's quota.
+    try:
+        temporary_beside(path).unlink()
+    except OSError as error:
+        raise InputError(f"{flag} {text}: cannot create a file in {parent} "
+                         f"({error.strerror or error}); allowed: a file in a folder you can "
+                         "write to") from None
+    return path

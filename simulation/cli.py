@@ -25,7 +25,7 @@ from rich.table import Table
 
 from simulation import inputs
 from simulation.inputs import InputError
-from simulation.metrics import METRICS
+from simulation.metrics import DAILY
 from simulation.params import GROUPS, SPECS, ParamError, Params
 from simulation.results import TABLE_SUFFIXES
 from simulation.runner import DEFAULT_DAYS, run
@@ -232,7 +232,7 @@ def _print_summary(console: Console, title: str, summary: dict[str, float], seed
     table.add_column("value", justify="right")
     table.add_column("unit")
     table.add_column("over the run")
-    for metric in METRICS:
+    for metric in DAILY:
         if metric.name == "day":
             continue
         how = {"sum": "total", "mean": "daily mean", "last": "last day"}.get(

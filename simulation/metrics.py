@@ -1,10 +1,16 @@
-"""Every outcome, declared once: name, unit, how a run summarises it, and its reporter.
+"""Every outcome, declared once: name, label, unit, how a run summarises it, its reporter.
 
 A reporter is a pure function of the town and today's tally. The daily table has one
 column per metric (in declaration order); a run's summary reduces each column as
 declared: ``sum`` for flows (counts and hours), ``mean`` for stocks and shares, and
 ``ratio`` (sum of one column over the sum of another) for rates, so that a rate over the
 run weights every day by its denominator.
+
+Daily values of rates are noisy (a trailing 30-day readmission rate in a small town
+swings from 0 to 50%), so each headline outcome also has a "to date" column: its
+summary over the run from day 1 to today. On the last day it is the run's summary
+(to the rounding of a running sum), which is what a user asking "what happened over
+the year?" wants to see.
 """
 
 from __future__ import annotations
@@ -28,17 +34,21 @@ class Metric:
 
     Attributes:
         name: Column name.
-        unit: Unit of the daily value.
+        label: What people read on a chart or a table ("30-day readmission rate").
+        unit: Unit of the daily value (``share`` is a fraction, shown as a percentage).
         summary: ``"sum"``, ``"mean"``, ``"last"`` or ``"ratio:numerator/denominator"``.
         help: What it measures.
-        report: ``(town, tally) -> value`` for the day.
+        report: ``(town, tally) -> value`` for the day; ``None`` for a to-date metric.
+        of: For a to-date metric, the metric it summarises from day 1 to today.
     """
 
     name: str
+    label: str
     unit: str
     summary: str
     help: str
-    report: Callable[[Town, Tally], float]
+    report: Callable[[Town, Tally], float] | None
+    of: str = ""
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -112,146 +122,225 @@ def _costs(town: Town, t: Tally) -> dict[str, float]:
     }
 
 
-METRICS: tuple[Metric, ...] = (
-    Metric("day", "day", "last", "Model day (1 = first reported day).",
+DAILY: tuple[Metric, ...] = (
+    Metric("day", "Day", "day", "last", "Model day (1 = first reported day).",
            lambda town, t: town.day),
-    Metric("admissions", "admissions", "sum", "Emergency admissions today.",
+    Metric("admissions", "Emergency admissions", "admissions", "sum", "Emergency admissions today.",
            lambda town, t: t.admissions),
-    Metric("readmissions_30d", "admissions", "sum",
+    Metric("readmissions_30d", "30-day readmissions", "admissions", "sum",
            "Admissions today within 30 days of the patient's last discharge.",
            lambda town, t: t.readmissions),
-    Metric("discharges", "patients", "sum", "Patients discharged home today.",
+    Metric("discharges", "Discharges", "patients", "sum", "Patients discharged home today.",
            lambda town, t: t.discharges),
-    Metric("readmission_rate_30d", "share", "ratio:readmissions_30d/discharges",
+    Metric("readmission_rate_30d", "30-day readmission rate", "share",
+           "ratio:readmissions_30d/discharges",
            "Readmissions within 30 days over discharges, both over the last 30 days.",
            lambda town, t: _ratio(town.trailing(town.readmission_history),
                                   town.trailing(town.discharge_history))),
-    Metric("bed_days", "bed days", "sum", "Hospital beds occupied today.",
+    Metric("bed_days", "Bed days", "bed days", "sum", "Hospital beds occupied today.",
            lambda town, t: t.bed_days),
-    Metric("delayed_bed_days", "bed days", "sum",
+    Metric("delayed_bed_days", "Delayed bed days", "bed days", "sum",
            "Beds occupied today by medically fit patients waiting to go home.",
            lambda town, t: t.delayed_bed_days),
-    Metric("older_discharges", "patients", "sum", "Patients aged 65+ discharged home today.",
+    Metric("older_discharges", "Discharges aged 65+", "patients", "sum",
+           "Patients aged 65+ discharged home today.",
            lambda town, t: len(t.older_stays)),
-    Metric("older_stay_days", "days", "sum",
+    Metric("older_stay_days", "Hospital days of discharges aged 65+", "days", "sum",
            "Days in hospital (discharge day minus admission day) of today's discharges "
            "aged 65+.",
            lambda town, t: float(t.older_stays.sum())),
-    Metric("older_length_of_stay", "days", "ratio:older_stay_days/older_discharges",
+    Metric("older_length_of_stay", "Length of stay aged 65+", "days",
+           "ratio:older_stay_days/older_discharges",
            "Mean length of stay of patients aged 65+ discharged today (0 when none were).",
            lambda town, t: _mean(t.older_stays)),
-    Metric("need_hours", "hours", "sum", "Care needed today by residents at home.",
+    Metric("need_hours", "Care needed", "hours", "sum", "Care needed today by residents at home.",
            lambda town, t: t.need_hours),
-    Metric("family_hours", "hours", "sum", "Care given today by household members.",
+    Metric("family_hours", "Family care", "hours", "sum", "Care given today by household members.",
            lambda town, t: t.hours["family"]),
-    Metric("kin_hours", "hours", "sum", "Care given today by kin in other households.",
+    Metric("kin_hours", "Care by kin", "hours", "sum",
+           "Care given today by kin in other households.",
            lambda town, t: t.hours["kin"]),
-    Metric("neighbour_hours", "hours", "sum", "Care given today by neighbours (mutual aid).",
+    Metric("neighbour_hours", "Neighbour care", "hours", "sum",
+           "Care given today by neighbours (mutual aid).",
            lambda town, t: t.hours["neighbour"]),
-    Metric("peer_hours", "hours", "sum", "Hours of peer visits today.",
+    Metric("peer_hours", "Peer visit hours", "hours", "sum", "Hours of peer visits today.",
            lambda town, t: t.hours["peer"]),
-    Metric("paid_hours", "hours", "sum", "Paid care bought with personal budgets today.",
+    Metric("paid_hours", "Paid care", "hours", "sum",
+           "Paid care bought with personal budgets today.",
            lambda town, t: t.hours["paid"]),
-    Metric("professional_hours", "hours", "sum",
+    Metric("professional_hours", "Professional care", "hours", "sum",
            "Care given today by professionals (part of meeting need).",
            lambda town, t: t.hours["professional"]),
-    Metric("unmet_hours", "hours", "sum", "Care needed today that no one gave.",
+    Metric("unmet_hours", "Unmet care", "hours", "sum", "Care needed today that no one gave.",
            lambda town, t: t.hours["unmet"]),
-    Metric("unpaid_hours", "hours", "sum", "Unpaid care today: family, kin, neighbour, peer.",
+    Metric("unpaid_hours", "Unpaid care", "hours", "sum",
+           "Unpaid care today: family, kin, neighbour, peer.",
            lambda town, t: _unpaid(t)),
-    Metric("professional_time", "hours", "sum",
+    Metric("professional_time", "Professional time used", "hours", "sum",
            "Professional time used today: care, follow-up and vetoed visits.",
            lambda town, t: t.professional_time),
-    Metric("professional_capacity", "hours", "sum",
+    Metric("professional_capacity", "Professional time available", "hours", "sum",
            "Professional hours available today (filled posts, after decision time).",
            lambda town, t: t.professional_capacity),
-    Metric("professional_utilisation", "share", "ratio:professional_time/professional_capacity",
+    Metric("professional_utilisation", "Professional utilisation", "share",
+           "ratio:professional_time/professional_capacity",
            "Professional time used over hours available.",
            lambda town, t: _ratio(t.professional_time, t.professional_capacity)),
-    Metric("unpaid_hours_women", "hours", "sum", "Unpaid care given today by women.",
+    Metric("unpaid_hours_women", "Unpaid care by women", "hours", "sum",
+           "Unpaid care given today by women.",
            lambda town, t: t.unpaid_hours_women),
-    Metric("unpaid_hours_minority", "hours", "sum",
+    Metric("unpaid_hours_minority", "Unpaid care by minority residents", "hours", "sum",
            "Unpaid care given today by ethnic-minority residents.",
            lambda town, t: t.unpaid_hours_minority),
-    Metric("unpaid_share_women", "share", "ratio:unpaid_hours_women/unpaid_hours",
+    Metric("unpaid_share_women", "Women's share of unpaid care", "share",
+           "ratio:unpaid_hours_women/unpaid_hours",
            "Share of today's unpaid hours carried by women.",
            lambda town, t: _ratio(t.unpaid_hours_women, _unpaid(t))),
-    Metric("unpaid_share_minority", "share", "ratio:unpaid_hours_minority/unpaid_hours",
+    Metric("unpaid_share_minority", "Minority residents' share of unpaid care", "share",
+           "ratio:unpaid_hours_minority/unpaid_hours",
            "Share of today's unpaid hours carried by ethnic-minority residents.",
            lambda town, t: _ratio(t.unpaid_hours_minority, _unpaid(t))),
-    Metric("population_share_women", "share", "mean", "Women's share of adults.",
+    Metric("population_share_women", "Women's share of adults", "share", "mean",
+           "Women's share of adults.",
            lambda town, t: _ratio(town.adult_women, town.adults)),
-    Metric("population_share_minority", "share", "mean",
+    Metric("population_share_minority", "Minority share of adults", "share", "mean",
            "Ethnic-minority residents' share of adults.",
            lambda town, t: _ratio(town.adult_minority, town.adults)),
-    Metric("unpaid_gini", "index 0-1", "mean",
+    Metric("unpaid_gini", "Inequality of unpaid care (Gini)", "index 0-1", "mean",
            "Gini coefficient of weekly unpaid hours among carers.",
            lambda town, t: gini(town.state.given_ema[town.carers])),
-    Metric("carers", "people", "mean", "Adults giving at least an hour of unpaid care a week.",
+    Metric("carers", "Carers", "people", "mean",
+           "Adults giving at least an hour of unpaid care a week.",
            lambda town, t: len(town.carers)),
-    Metric("carer_prevalence", "share", "mean", "Share of adults who are carers.",
+    Metric("carer_prevalence", "Adults who care", "share", "mean",
+           "Share of adults who are carers.",
            lambda town, t: _ratio(len(town.carers), town.adults)),
-    Metric("carer_prevalence_women", "share", "mean", "Share of adult women who are carers.",
+    Metric("carer_prevalence_women", "Women who care", "share", "mean",
+           "Share of adult women who are carers.",
            lambda town, t: _carer_prevalence(_count(town.pop.female, town.carers),
                                              town.adult_women)),
-    Metric("carer_prevalence_men", "share", "mean", "Share of adult men who are carers.",
+    Metric("carer_prevalence_men", "Men who care", "share", "mean",
+           "Share of adult men who are carers.",
            lambda town, t: _carer_prevalence(
                len(town.carers) - _count(town.pop.female, town.carers),
                town.adults - town.adult_women)),
-    Metric("carers_50h_share", "share", "mean", "Share of carers giving 50+ hours a week.",
+    Metric("carers_50h_share", "Carers giving 50+ hours a week", "share", "mean",
+           "Share of carers giving 50+ hours a week.",
            lambda town, t: _ratio(float(_heavy_carers(town.state.given_ema, town.carers)),
                                   float(len(town.carers)))),
-    Metric("carers_strained", "people", "mean", "Carers under strain (not burnt out).",
+    Metric("carers_strained", "Carers under strain", "people", "mean",
+           "Carers under strain (not burnt out).",
            lambda town, t: t.carers_strained),
-    Metric("carers_burnt_out", "people", "mean", "Carers resting after burnout.",
+    Metric("carers_burnt_out", "Carers burnt out", "people", "mean",
+           "Carers resting after burnout.",
            lambda town, t: t.carers_burnt_out),
-    Metric("volunteers", "people", "mean", "Active peer volunteers.",
+    Metric("volunteers", "Peer volunteers", "people", "mean", "Active peer volunteers.",
            lambda town, t: t.volunteers),
-    Metric("peer_visits", "visits", "sum", "Peer visits made today.",
+    Metric("peer_visits", "Peer visits", "visits", "sum", "Peer visits made today.",
            lambda town, t: t.peer_visits),
-    Metric("peer_vetoes", "visits", "sum",
+    Metric("peer_vetoes", "Peer visits vetoed", "visits", "sum",
            "Peer visits vetoed today (a professional went instead).",
            lambda town, t: t.vetoes),
-    Metric("staff_morale", "score 0-1", "mean", "Mean morale of staff in post.",
+    Metric("staff_morale", "Staff morale", "score 0-1", "mean", "Mean morale of staff in post.",
            lambda town, t: _staff_morale(town.state.morale, town.state.vacant_until)),
-    Metric("staff_attrition", "people", "sum", "Professionals who left today.",
+    Metric("staff_attrition", "Staff leaving", "people", "sum", "Professionals who left today.",
            lambda town, t: t.staff_attrition),
-    Metric("staff_vacancies", "posts", "mean", "Professional posts vacant today.",
+    Metric("staff_vacancies", "Vacant posts", "posts", "mean", "Professional posts vacant today.",
            lambda town, t: int(np.count_nonzero(town.state.vacant_until != NEVER))),
-    Metric("decisions", "decisions", "sum", "Care decisions taken today.",
+    Metric("decisions", "Care decisions taken", "decisions", "sum", "Care decisions taken today.",
            lambda town, t: t.decisions),
-    Metric("decision_wait_days", "days", "sum", "Days waited by decisions taken today.",
+    Metric("decision_wait_days", "Days waited by decisions", "days", "sum",
+           "Days waited by decisions taken today.",
            lambda town, t: t.decision_wait_days),
-    Metric("decision_delay_days", "days", "ratio:decision_wait_days/decisions",
+    Metric("decision_delay_days", "Decision wait", "days", "ratio:decision_wait_days/decisions",
            "Mean wait of the decisions taken today (0 when none were taken).",
            lambda town, t: _ratio(t.decision_wait_days, t.decisions)),
-    Metric("decisions_waiting", "decisions", "mean", "Decisions waiting for a manager.",
+    Metric("decisions_waiting", "Decisions waiting", "decisions", "mean",
+           "Decisions waiting for a manager.",
            lambda town, t: t.decisions_waiting),
-    Metric("lonely_share", "share", "mean", "Share of residents aged 65+ who are often lonely.",
+    Metric("lonely_share", "People 65+ often lonely", "share", "mean",
+           "Share of residents aged 65+ who are often lonely.",
            lambda town, t: _ratio(t.lonely_older, town.older_people)),
-    Metric("client_wellbeing", "score 0-1", "mean",
+    Metric("client_wellbeing", "Client wellbeing", "score 0-1", "mean",
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),
-    Metric("cost_bed_days", "GBP", "sum", "Cost of today's bed days.",
+    Metric("cost_bed_days", "Cost of bed days", "GBP", "sum", "Cost of today's bed days.",
            lambda town, t: _costs(town, t)["bed"]),
-    Metric("cost_professional", "GBP", "sum", "Cost of today's professional time.",
+    Metric("cost_professional", "Cost of professional time", "GBP", "sum",
+           "Cost of today's professional time.",
            lambda town, t: _costs(town, t)["professional"]),
-    Metric("cost_paid_care", "GBP", "sum", "Cost of today's paid care.",
+    Metric("cost_paid_care", "Cost of paid care", "GBP", "sum", "Cost of today's paid care.",
            lambda town, t: _costs(town, t)["paid"]),
-    Metric("cost_total", "GBP", "sum", "Bed days, professional time and paid care today.",
+    Metric("cost_total", "Cost of formal care", "GBP", "sum",
+           "Bed days, professional time and paid care today.",
            lambda town, t: sum(_costs(town, t).values())),
-    Metric("unpaid_value", "GBP", "sum",
+    Metric("unpaid_value", "Value of unpaid care", "GBP", "sum",
            "Today's unpaid hours valued at the replacement wage.",
            lambda town, t: _unpaid(t) * town.params.unpaid_hour_value),
 )
 
+_DAILY_BY_NAME = {m.name: m for m in DAILY}
+
+# The outcomes a user reads first; each gets a to-date column (see the module's doc).
+HEADLINE = ("readmission_rate_30d", "delayed_bed_days", "unmet_hours", "unpaid_hours",
+            "unpaid_share_women", "unpaid_share_minority", "professional_utilisation",
+            "volunteers", "peer_visits", "staff_morale", "lonely_share", "cost_total",
+            "unpaid_value")
+_HOW = {"sum": "total to date", "mean": "mean to date"}
+
+
+def _to_date(base: Metric) -> Metric:
+    how = _HOW.get(base.summary, "over the run to date")
+    return Metric(f"{base.name}_to_date", f"{base.label}, {how}", base.unit, "last",
+                  f"{base.label} from day 1 to today ({how}: the run's summary so far).",
+                  None, of=base.name)
+
+
+TO_DATE: tuple[Metric, ...] = tuple(_to_date(_DAILY_BY_NAME[name]) for name in HEADLINE)
+METRICS: tuple[Metric, ...] = DAILY + TO_DATE
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
 
 
-def report_day(town: Town, tally: Tally) -> dict[str, float]:
-    """Every metric's value for the day just run."""
-    return {m.name: m.report(town, tally) for m in METRICS}
+def _parts(summary: str) -> tuple[str, str]:
+    """The numerator and denominator columns of a ``ratio:`` summary."""
+    numerator, denominator = summary.removeprefix("ratio:").split("/")
+    return numerator, denominator
+
+
+class DailyReport:
+    """Reports each day's metrics, to-date columns included, for one run.
+
+    Keeps running totals of the columns the to-date metrics need, so a day costs the
+    same on day 10 as on day 10,000.
+    """
+
+    def __init__(self) -> None:
+        self.days = 0
+        needed = set()
+        for m in TO_DATE:
+            base = BY_NAME[m.of]
+            needed.update(_parts(base.summary) if base.summary.startswith("ratio:")
+                          else (base.name,))
+        self.totals = dict.fromkeys(sorted(needed), 0.0)
+
+    def __call__(self, town: Town, tally: Tally) -> dict[str, float]:
+        """Every metric's value for the day just run, in declaration order."""
+        row = {m.name: m.report(town, tally) for m in DAILY}
+        self.days += 1
+        for name in self.totals:
+            self.totals[name] += row[name]
+        for m in TO_DATE:
+            row[m.name] = self._so_far(BY_NAME[m.of])
+        return row
+
+    def _so_far(self, base: Metric) -> float:
+        if base.summary == "sum":
+            return self.totals[base.name]
+        if base.summary == "mean":
+            return self.totals[base.name] / self.days
+        numerator, denominator = _parts(base.summary)
+        return _ratio(self.totals[numerator], self.totals[denominator])
 
 
 def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -268,7 +357,7 @@ def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:
         elif m.summary == "last":
             summary[m.name] = float(values[-1])
         else:
-            numerator, denominator = m.summary.removeprefix("ratio:").split("/")
+            numerator, denominator = _parts(m.summary)
             summary[m.name] = _ratio(float(np.sum(columns[numerator])),
                                      float(np.sum(columns[denominator])))
     return summary

@@ -10,7 +10,7 @@ import numpy as np
 
 from simulation.agents import Professional, Resident
 from simulation.day import CARER_MIN_HOURS_WEEK, Town
-from simulation.metrics import NAMES, report_day
+from simulation.metrics import NAMES, DailyReport
 from simulation.params import Params
 from simulation.rng import resolve_seed
 from simulation.runner import evaluate
@@ -57,6 +57,7 @@ class CareModel(mesa.Model):
         self._all_made = False
         self.posts = [Professional(self, p) for p in range(self.town.posts)]
         self.latest: dict[str, float] = {}
+        self.report = DailyReport()
         # ``seed`` is reported too, so batch_run rows record the seed each run used.
         reporters = {name: (lambda m, name=name: m.latest[name]) for name in NAMES}
         self.datacollector = mesa.DataCollector(
@@ -72,7 +73,7 @@ class CareModel(mesa.Model):
     def step(self) -> None:
         """Simulate one day and record its metrics."""
         tally = self.town.advance()
-        self.latest = report_day(self.town, tally)
+        self.latest = self.report(self.town, tally)
         self.datacollector.collect(self)
         if self.days is not None and self.town.day >= self.days:
             self.running = False

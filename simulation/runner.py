@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.day import Town
-from simulation.metrics import NAMES, report_day, summarise
+from simulation.metrics import NAMES, DailyReport, summarise
 from simulation.params import Params
 from simulation.results import RunResult
 from simulation.scenarios import resolve_params
@@ -38,8 +38,9 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
     resolved, name = resolve_params(scenario, params, overrides)
     town = Town(resolved, seed)
     rows = np.empty((days, len(NAMES)), dtype=np.float64)
+    report = DailyReport()
     for day in range(days):
-        rows[day] = list(report_day(town, town.advance()).values())
+        rows[day] = list(report(town, town.advance()).values())
         if progress is not None:
             progress(day + 1, days)
     daily = pd.DataFrame(rows, columns=list(NAMES))

@@ -9,7 +9,7 @@ import pytest
 
 from simulation import CareModel, Params, evaluate, run
 from simulation.day import Town
-from simulation.metrics import NAMES, report_day
+from simulation.metrics import NAMES, DailyReport
 from simulation.network import EDGE_KINDS
 from simulation.state import ACTIVE
 
@@ -24,9 +24,10 @@ def _assert_hours_conserved(tally) -> None:
 
 def test_hours_are_conserved_and_nothing_goes_negative_every_day(town: Town) -> None:
     s = town.state
+    report = DailyReport()
     for _ in range(60):
         tally = town.advance()
-        metrics = report_day(town, tally)
+        metrics = report(town, tally)
         _assert_hours_conserved(tally)
         assert all(v >= 0 for k, v in metrics.items() if k != "day"), metrics
         assert np.all((s.frailty >= 0) & (s.frailty <= 1))

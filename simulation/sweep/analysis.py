@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.metrics import METRICS
+from simulation.metrics import DAILY, METRICS
 
 CONFIDENCE = 0.95
 SENSITIVITY_SEED = 0  # SALib's bootstrap for the confidence bounds
@@ -113,7 +113,7 @@ class Sweep:
     @property
     def outcomes(self) -> list[str]:
         """The experiment's headline outcomes (those the runs on disk have)."""
-        wanted = self.manifest.get("outcomes") or [m.name for m in METRICS[1:]]
+        wanted = self.manifest.get("outcomes") or [m.name for m in DAILY if m.name != "day"]
         return [o for o in wanted if o in self.present]
 
     @property

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.metrics import NAMES
+from simulation.metrics import DAILY, NAMES
 from simulation.params import Params
 from simulation.scenarios import (
     ScenarioError,
@@ -175,7 +175,7 @@ def load_experiment(path: str | Path) -> Experiment:
             load_scenario(name)
         except ScenarioError as error:
             raise fail(f"scenarios: {error}") from None
-    outcomes = data.get("outcomes", [n for n in NAMES if n != "day"])
+    outcomes = data.get("outcomes", [m.name for m in DAILY if m.name != "day"])
     if not isinstance(outcomes, list) or not all(o in NAMES for o in outcomes):
         bad = [o for o in outcomes if o not in NAMES] if isinstance(outcomes, list) else outcomes
         raise fail(f"field 'outcomes' has unknown metric {bad!r} "

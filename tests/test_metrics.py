@@ -1,0 +1,28 @@
+"""Metric declarations: labels, and the to-date columns of the headline outcomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation import run
+from simulation.metrics import BY_NAME, HEADLINE, METRICS, TO_DATE, summarise
+
+
+def test_every_metric_has_a_label_people_can_read() -> None:
+    for m in METRICS:
+        assert m.label and m.label != m.name and "_" not in m.label, m.name
+
+
+def test_to_date_columns_hold_the_runs_summary_so_far_on_every_day() -> None:
+    daily = run("peer_visits", seed=4, days=60, residents=1_500).daily
+    for day in (1, 17, 60):
+        head = daily.iloc[:day]
+        expected = summarise({name: head[name].to_numpy() for name in daily.columns})
+        for m in TO_DATE:
+            assert daily[m.name].iloc[day - 1] == pytest.approx(expected[m.of], rel=1e-9,
+                                                               abs=1e-12), (m.name, day)
+
+
+def test_each_headline_outcome_has_one_to_date_column() -> None:
+    assert sorted(m.of for m in TO_DATE) == sorted(HEADLINE)
+    assert all(BY_NAME[m.of].report is not None for m in TO_DATE)

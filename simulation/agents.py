@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from simulation.population import AGE_BANDS
-from simulation.state import ACTIVE, NEVER, VETTING
+from simulation.state import ACTIVE, DAYS_PER_WEEK, NEVER, VETTING
 
 if TYPE_CHECKING:
     from simulation.model import CareModel
@@ -85,7 +85,7 @@ class Resident(mesa.Agent):
     @property
     def unpaid_hours_week(self) -> float:
         """Unpaid care given, hours per week (moving mean)."""
-        return float(self._town.state.given_ema[self.index] * 7.0)
+        return float(self._town.state.given_ema[self.index] * DAYS_PER_WEEK)
 
     @property
     def volunteer_status(self) -> str:
@@ -137,4 +137,4 @@ class Professional(mesa.Agent):
     def caseload(self) -> int:
         """Residents on the post's caseload today."""
         town = self.model.town
-        return int((town.pop.patch[town.caseload] == self.post).sum())
+        return int((town.pop.patch[town.state.caseload] == self.post).sum())

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from simulation.day import Tally, Town
-from simulation.state import NEVER
+from simulation.day import Tally
+from simulation.state import DAYS_PER_WEEK, NEVER
 from simulation.sums import numpy_sum
+from simulation.town import Town
 
 HEAVY_CARER_HOURS_WEEK = 50.0
 
@@ -78,7 +79,7 @@ def _heavy_carers(given_ema: np.ndarray, carers: np.ndarray) -> int:
     """Carers whose moving mean is ``HEAVY_CARER_HOURS_WEEK`` a week or more."""
     count = 0
     for i in carers:
-        count += given_ema[i] * np.float32(7.0) >= HEAVY_CARER_HOURS_WEEK
+        count += given_ema[i] * np.float32(DAYS_PER_WEEK) >= HEAVY_CARER_HOURS_WEEK
     return count
 
 
@@ -135,8 +136,8 @@ DAILY: tuple[Metric, ...] = (
     Metric("readmission_rate_30d", "30-day readmission rate", "share",
            "ratio:readmissions_30d/discharges",
            "Readmissions within 30 days over discharges, both over the last 30 days.",
-           lambda town, t: _ratio(town.trailing(town.readmission_history),
-                                  town.trailing(town.discharge_history))),
+           lambda town, t: _ratio(town.trailing(town.readmissions_by_day),
+                                  town.trailing(town.discharges_by_day))),
     Metric("bed_days", "Bed days", "bed days", "sum", "Hospital beds occupied today.",
            lambda town, t: t.bed_days),
     Metric("delayed_bed_days", "Delayed bed days", "bed days", "sum",
@@ -202,32 +203,32 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: _ratio(t.unpaid_hours_minority, _unpaid(t))),
     Metric("population_share_women", "Women's share of adults", "share", "mean",
            "Women's share of adults.",
-           lambda town, t: _ratio(town.adult_women, town.adults)),
+           lambda town, t: _ratio(town.pop.adult_women, town.pop.adults)),
     Metric("population_share_minority", "Minority share of adults", "share", "mean",
            "Ethnic-minority residents' share of adults.",
-           lambda town, t: _ratio(town.adult_minority, town.adults)),
+           lambda town, t: _ratio(town.pop.adult_minority, town.pop.adults)),
     Metric("unpaid_gini", "Inequality of unpaid care (Gini)", "index 0-1", "mean",
            "Gini coefficient of weekly unpaid hours among carers.",
-           lambda town, t: gini(town.state.given_ema[town.carers])),
+           lambda town, t: gini(town.state.given_ema[town.state.carers])),
     Metric("carers", "Carers", "people", "mean",
            "Adults giving at least an hour of unpaid care a week.",
-           lambda town, t: len(town.carers)),
+           lambda town, t: len(town.state.carers)),
     Metric("carer_prevalence", "Adults who care", "share", "mean",
            "Share of adults who are carers.",
-           lambda town, t: _ratio(len(town.carers), town.adults)),
+           lambda town, t: _ratio(len(town.state.carers), town.pop.adults)),
     Metric("carer_prevalence_women", "Women who care", "share", "mean",
            "Share of adult women who are carers.",
-           lambda town, t: _carer_prevalence(_count(town.pop.female, town.carers),
-                                             town.adult_women)),
+           lambda town, t: _carer_prevalence(_count(town.pop.female, town.state.carers),
+                                             town.pop.adult_women)),
     Metric("carer_prevalence_men", "Men who care", "share", "mean",
            "Share of adult men who are carers.",
            lambda town, t: _carer_prevalence(
-               len(town.carers) - _count(town.pop.female, town.carers),
-               town.adults - town.adult_women)),
+               len(town.state.carers) - _count(town.pop.female, town.state.carers),
+               town.pop.adults - town.pop.adult_women)),
     Metric("carers_50h_share", "Carers giving 50+ hours a week", "share", "mean",
            "Share of carers giving 50+ hours a week.",
-           lambda town, t: _ratio(float(_heavy_carers(town.state.given_ema, town.carers)),
-                                  float(len(town.carers)))),
+           lambda town, t: _ratio(float(_heavy_carers(town.state.given_ema, town.state.carers)),
+                                  float(len(town.state.carers)))),
     Metric("carers_strained", "Carers under strain", "people", "mean",
            "Carers under strain (not burnt out).",
            lambda town, t: t.carers_strained),
@@ -260,7 +261,7 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: t.decisions_waiting),
     Metric("lonely_share", "People 65+ often lonely", "share", "mean",
            "Share of residents aged 65+ who are often lonely.",
-           lambda town, t: _ratio(t.lonely_older, town.older_people)),
+           lambda town, t: _ratio(t.lonely_older, town.pop.older_people)),
     Metric("client_wellbeing", "Client wellbeing", "score 0-1", "mean",
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),

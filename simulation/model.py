@@ -9,13 +9,14 @@ import mesa
 import numpy as np
 
 from simulation.agents import Professional, Resident
-from simulation.day import CARER_MIN_HOURS_WEEK, Town
+from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport
 from simulation.params import Params
 from simulation.rng import resolve_seed
+from simulation.rules.care import CARER_MIN_HOURS_WEEK
 from simulation.runner import evaluate
 from simulation.scenarios import resolve_params
-from simulation.state import ACTIVE, NEVER
+from simulation.state import ACTIVE, DAYS_PER_WEEK, NEVER
 
 NEIGHBOUR_HELPER_MIN_HOURS_WEEK = 0.25
 
@@ -24,7 +25,7 @@ class CareModel(mesa.Model):
     """Community care capacity on a social network, one step per simulated day.
 
     Works with Mesa's tools (``mesa.batch_run``, ``DataCollector``, AgentSets); the
-    rules themselves are vectorised over the state arrays in :class:`~simulation.day.Town`.
+    rules themselves are vectorised over the state arrays of a :class:`~simulation.town.Town`.
 
     Args:
         params: Parameters to start from (default: the declared defaults).
@@ -47,7 +48,7 @@ class CareModel(mesa.Model):
                  **overrides: Any) -> None:
         self.params, self.scenario_name = resolve_params(scenario, params, overrides)
         seed = resolve_seed(seed)
-        self.town = Town(self.params, seed)
+        self.town = start(self.params, seed)
         super().__init__(rng=self.town.streams["mesa"])
         self.seed = seed
         self.days = days
@@ -72,7 +73,7 @@ class CareModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one day and record its metrics."""
-        tally = self.town.advance()
+        tally = advance(self.town)
         self.latest = self.report(self.town, tally)
         self.datacollector.collect(self)
         if self.days is not None and self.town.day >= self.days:
@@ -90,8 +91,8 @@ class CareModel(mesa.Model):
         town, s = self.town, self.town.state
         return {
             "patient": s.in_hospital | town.recent_discharge() | (s.need > 0),
-            "family_carer": s.family_ema * 7.0 >= CARER_MIN_HOURS_WEEK,
-            "neighbour": s.neighbour_ema * 7.0 >= NEIGHBOUR_HELPER_MIN_HOURS_WEEK,
+            "family_carer": s.family_ema * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK,
+            "neighbour": s.neighbour_ema * DAYS_PER_WEEK >= NEIGHBOUR_HELPER_MIN_HOURS_WEEK,
             "peer_volunteer": s.volunteer == ACTIVE,
         }
 
@@ -159,7 +160,7 @@ class CareModel(mesa.Model):
 
         if self._graph is None or self._graph[0] != self.town.day:
             town = self.town
-            caseload = (town.pop.patch[town.caseload], town.caseload)
+            caseload = (town.pop.patch[town.state.caseload], town.state.caseload)
             self._graph = (town.day, build_graph(town.pop, town.network,
                                                  caseload=caseload, peer=town.peer_pairs()))
         return self._graph[1]

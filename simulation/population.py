@@ -93,6 +93,26 @@ class Population:
         """Residents aged 65 or over."""
         return self.age_band >= OLDER_FROM_BAND
 
+    @cached_property
+    def adults(self) -> int:
+        """Number of residents aged 18 or over."""
+        return int(self.adult.sum())
+
+    @cached_property
+    def adult_women(self) -> int:
+        """Number of women aged 18 or over."""
+        return int((self.adult & self.female).sum())
+
+    @cached_property
+    def adult_minority(self) -> int:
+        """Number of ethnic-minority residents aged 18 or over."""
+        return int((self.adult & self.minority).sum())
+
+    @cached_property
+    def older_people(self) -> int:
+        """Number of residents aged 65 or over."""
+        return int(self.older.sum())
+
 
 def professional_posts(params: Params) -> int:
     """Number of professional posts (and patches) for the town's size."""

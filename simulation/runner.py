@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.day import Town
+from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport, summarise
 from simulation.params import Params
 from simulation.results import RunResult
@@ -36,11 +36,11 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
     if scenario is not None and params is not None:
         scenario = None  # explicit params win; the scenario name is kept off the result
     resolved, name = resolve_params(scenario, params, overrides)
-    town = Town(resolved, seed)
+    town = start(resolved, seed)
     rows = np.empty((days, len(NAMES)), dtype=np.float64)
     report = DailyReport()
     for day in range(days):
-        rows[day] = list(report(town, town.advance()).values())
+        rows[day] = list(report(town, advance(town)).values())
         if progress is not None:
             progress(day + 1, days)
     daily = pd.DataFrame(rows, columns=list(NAMES))

@@ -1,8 +1,11 @@
 """The model's changing state: one numpy array per attribute, indexed by resident or post.
 
 Fixed traits live in :class:`~simulation.population.Population`; everything the daily
-rules change lives here. Agents, metrics and the dashboard read these arrays; only the
-phases in :mod:`simulation.day` write them.
+phases change lives in :class:`State`, grouped by the phase that writes it. The phase
+table (:data:`simulation.day.PHASES`) lists exactly which fields each phase reads and
+writes, and a test holds every phase to it.
+
+Codes and units shared by every process are named here once.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ import numpy as np
 from simulation.params import Params
 from simulation.population import Population
 
+DAYS_PER_YEAR = 365.0  # rates given per year are divided by this for a day
+DAYS_PER_WEEK = 7.0  # hours given per week are divided by this for a day
+NEVER = -1_000_000  # "no such day" in day-valued arrays; far below any warm-up day
+RECOVERY_DAYS = 30  # the post-discharge window of the readmission indicator
+
 # The four "basics" a discharged patient may lack, as bits of ``State.gaps``.
 GAP_MEDICINES = 1
 GAP_FOOD = 2
@@ -23,103 +31,153 @@ ALL_GAPS = (GAP_MEDICINES, GAP_FOOD, GAP_FOLLOW_UP, GAP_HOME_SAFE)
 # Gaps a visitor can close on the spot; a home made safe needs a decision (equipment).
 VISIT_CLOSABLE = GAP_MEDICINES | GAP_FOOD | GAP_FOLLOW_UP
 
-NEVER = -1_000_000  # "no such day" in day-valued arrays; far below any warm-up day
-RECOVERY_DAYS = 30  # the post-discharge window of the readmission indicator
-
-# Volunteer states.
+# Volunteer states (``State.volunteer``).
 NOT_VOLUNTEER = 0
 VETTING = 1
 ACTIVE = 2
+
+# Peer-visit stage of the latest discharge (``State.peer_stage``).
+PEER_NONE = 0
+PEER_WAITING = 1
+PEER_VISITED = 2
+PEER_VETOED = 3
+
+_EMPTY_INDEX = np.empty(0, dtype=np.int64)
 
 
 def _zeros(n: int, dtype: type = np.float32) -> np.ndarray:
     return np.zeros(n, dtype=dtype)
 
 
+def _never(n: int) -> np.ndarray:
+    return np.full(n, NEVER, np.int32)
+
+
+def _index() -> np.ndarray:
+    return _EMPTY_INDEX.copy()
+
+
 @dataclass
 class State:
-    """Per-resident and per-post arrays changed by the daily rules.
+    """Per-resident and per-post arrays changed by the daily phases.
 
     Units: hours are hours per day unless named ``*_week``; ``*_day`` arrays hold the
-    model day of an event or :data:`NEVER`.
+    model day of an event or :data:`NEVER`. Index arrays (``in_need``, ``carers``...)
+    list residents in index order. Each group below is written by the phase it is
+    named after; where another phase also writes a field, the comment says so.
     """
 
     n: int
     posts: int
-    # health and hospital
+    # -- health: frailty (also raised by strain, at burnout) and today's admissions ----
     frailty: np.ndarray = field(init=False)
+    admitted_today: np.ndarray = field(init=False, default_factory=_index)
+    # -- hospital: stays, discharges and what a discharged patient goes home to --------
     in_hospital: np.ndarray = field(init=False)
     stay_left: np.ndarray = field(init=False)  # days until medically fit
     admitted_day: np.ndarray = field(init=False)
     discharged_day: np.ndarray = field(init=False)
-    # discharge and co-production
-    notified: np.ndarray = field(init=False)  # community knows of the latest discharge
+    gaps: np.ndarray = field(init=False)  # bitmask of missing basics (closed by visits too)
     notify_day: np.ndarray = field(init=False)  # day the community will hear
-    gaps: np.ndarray = field(init=False)  # bitmask of missing basics
-    former_patient: np.ndarray = field(init=False)
+    # -- discharge: the community hears; follow-up ------------------------------------
+    notified: np.ndarray = field(init=False)  # community knows of the latest discharge
+    peer_stage: np.ndarray = field(init=False)  # PEER_* (co-production moves it on)
+    # -- co-production: the peer volunteers and today's visits -------------------------
     volunteer: np.ndarray = field(init=False)  # NOT_VOLUNTEER, VETTING or ACTIVE
     vetted_day: np.ndarray = field(init=False)  # day vetting ends
     visit_tokens: np.ndarray = field(init=False)  # visits a volunteer can make now
-    # care
+    visit_volunteers: np.ndarray = field(init=False, default_factory=_index)  # today's
+    visit_patients: np.ndarray = field(init=False, default_factory=_index)  # visits, paired
+    # -- care: need, who gave and received, mutual aid, per-post caseload outcomes -----
     need: np.ndarray = field(init=False)  # hours per day, set each day
-    norm: np.ndarray = field(init=False)  # mutual-aid norm, 0-1
-    balance: np.ndarray = field(init=False)  # neighbour hours given minus received
+    in_need: np.ndarray = field(init=False, default_factory=_index)  # residents, today
+    caseload: np.ndarray = field(init=False, default_factory=_index)  # residents, today
+    given_today: np.ndarray = field(init=False)  # unpaid hours each resident gave
+    givers_today: np.ndarray = field(init=False, default_factory=_index)  # who gave today
+    carers: np.ndarray = field(init=False, default_factory=_index)  # 1+ hour a week lately
     given_ema: np.ndarray = field(init=False)  # unpaid hours given, weekly moving mean
     family_ema: np.ndarray = field(init=False)
     neighbour_ema: np.ndarray = field(init=False)
     contact_ema: np.ndarray = field(init=False)  # unpaid contact received, moving mean
     unmet_ema: np.ndarray = field(init=False)  # share of need unmet, moving mean
-    strain: np.ndarray = field(init=False)
-    burnout_until: np.ndarray = field(init=False)  # day a burnt-out carer resumes
-    loneliness: np.ndarray = field(init=False)
-    # subsidiarity
+    norm: np.ndarray = field(init=False)  # mutual-aid norm, 0-1
+    balance: np.ndarray = field(init=False)  # neighbour hours given minus received
+    pressure: float = field(init=False, default=0.0)  # professional utilisation today
+    overload: np.ndarray = field(init=False)  # per post: demand over capacity, less 1
+    unmet_share: np.ndarray = field(init=False)  # per post: caseload need unmet
+    cases: np.ndarray = field(init=False)  # per post: residents on the caseload
+    # -- loneliness --------------------------------------------------------------------
+    quiet: np.ndarray = field(init=False)  # loneliness with no care contact (set at start)
+    loneliness: np.ndarray = field(init=False)  # (a peer visit also eases it)
+    # -- decisions (raised by hospital, discharge and co-production too) --------------
     decision_pending: np.ndarray = field(init=False)
     decision_raised_day: np.ndarray = field(init=False)
-    # professionals (one per post)
+    step_in: np.ndarray = field(init=False)  # per post: chance of deciding at once
+    waiting_share: np.ndarray = field(init=False)  # per post: caseload left waiting
+    decision_time: np.ndarray = field(init=False)  # per post: hours owed for decisions
+    # -- morale: staff in post and tomorrow's capacity (hours_used: every visit) ------
     morale: np.ndarray = field(init=False)
     vacant_until: np.ndarray = field(init=False)  # day a vacant post is filled; NEVER if filled
-    hours_used: np.ndarray = field(init=False)  # today
     hours_available: np.ndarray = field(init=False)  # today
-    decision_time: np.ndarray = field(init=False)  # hours owed for devolved decisions
+    hours_used: np.ndarray = field(init=False)  # today: care, follow-ups, vetoed visits
+    # -- strain ------------------------------------------------------------------------
+    strain: np.ndarray = field(init=False)
+    burnout_until: np.ndarray = field(init=False)  # day a burnt-out carer resumes
 
     def __post_init__(self) -> None:
         n, posts = self.n, self.posts
         self.frailty = _zeros(n)
         self.in_hospital = _zeros(n, bool)
         self.stay_left = _zeros(n, np.int16)
-        self.admitted_day = np.full(n, NEVER, np.int32)
-        self.discharged_day = np.full(n, NEVER, np.int32)
-        self.notified = _zeros(n, bool)
-        self.notify_day = np.full(n, NEVER, np.int32)
+        self.admitted_day = _never(n)
+        self.discharged_day = _never(n)
         self.gaps = _zeros(n, np.uint8)
-        self.former_patient = _zeros(n, bool)
+        self.notify_day = _never(n)
+        self.notified = _zeros(n, bool)
+        self.peer_stage = _zeros(n, np.int8)
         self.volunteer = _zeros(n, np.int8)
-        self.vetted_day = np.full(n, NEVER, np.int32)
+        self.vetted_day = _never(n)
         self.visit_tokens = _zeros(n)
         self.need = _zeros(n)
-        self.norm = _zeros(n)
-        self.balance = _zeros(n)
+        self.given_today = _zeros(n)
         self.given_ema = _zeros(n)
         self.family_ema = _zeros(n)
         self.neighbour_ema = _zeros(n)
         self.contact_ema = _zeros(n)
         self.unmet_ema = _zeros(n)
-        self.strain = _zeros(n)
-        self.burnout_until = np.full(n, NEVER, np.int32)
+        self.norm = _zeros(n)
+        self.balance = _zeros(n)
+        self.overload = _zeros(posts, np.float64)
+        self.unmet_share = _zeros(posts, np.float64)
+        self.cases = _zeros(posts, np.int64)
+        self.quiet = _zeros(n)
         self.loneliness = _zeros(n)
         self.decision_pending = _zeros(n, bool)
-        self.decision_raised_day = np.full(n, NEVER, np.int32)
-        self.morale = _zeros(posts)
-        self.vacant_until = np.full(posts, NEVER, np.int32)
-        self.hours_used = _zeros(posts)
-        self.hours_available = _zeros(posts)
+        self.decision_raised_day = _never(n)
+        self.step_in = _zeros(posts)
+        self.waiting_share = _zeros(posts, np.float64)
         self.decision_time = _zeros(posts)
+        self.morale = _zeros(posts)
+        self.vacant_until = _never(posts)
+        self.hours_available = _zeros(posts)
+        self.hours_used = _zeros(posts)
+        self.strain = _zeros(n)
+        self.burnout_until = _never(n)
 
 
-def initial_state(pop: Population, params: Params, posts: int) -> State:
-    """Start every resident at home, at their age-typical frailty, with no history."""
+def initial_state(pop: Population, params: Params, posts: int, quiet: np.ndarray) -> State:
+    """Start every resident at home, at their age-typical frailty, with no history.
+
+    Args:
+        pop: The population.
+        params: Parameters.
+        posts: Number of professional posts.
+        quiet: Each resident's loneliness with no care contact
+            (:func:`simulation.rules.loneliness.quiet_level`).
+    """
     state = State(n=pop.size, posts=posts)
     state.frailty[:] = pop.frailty_level
+    state.quiet[:] = quiet
     state.loneliness[:] = pop.isolation
     state.norm[:] = np.clip(params.reciprocity_norm * (0.5 + pop.norm_draw), 0.0, 1.0)
     state.morale[:] = params.morale_initial
@@ -128,6 +186,5 @@ def initial_state(pop: Population, params: Params, posts: int) -> State:
         seed_pool = ((pop.volunteer_draw < params.initial_volunteers_per_1000 / 1000)
                      & pop.adult & (pop.frailty_level < 0.5))
         state.volunteer[seed_pool] = ACTIVE
-        state.former_patient[seed_pool] = True
         state.visit_tokens[seed_pool] = 1.0
     return state

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.day import Town
+from simulation.day import start
+from simulation.town import Town
 from simulation.params import Params
 
 SMALL = 2_000
@@ -19,4 +20,4 @@ def small_params() -> Params:
 @pytest.fixture
 def town(small_params: Params) -> Town:
     """A small town after its warm-up, with the peer scheme on so every phase runs."""
-    return Town(Params.from_overrides({"peer_scheme": True}, base=small_params), seed=3)
+    return start(Params.from_overrides({"peer_scheme": True}, base=small_params), seed=3)

@@ -1,475 +1,239 @@
-"""Process 6 (care allocation): unpaid offers and sharing hours along ties.
+"""Process 6 (care allocation), with process 7's rule that a budget cannot buy company.
 
-A day's need is met in a fixed order: peer visit hours, family (household), kin,
-neighbours (mutual aid), paid care bought with a personal budget, professionals; what
-is left is unmet. Every step takes ``min(remaining need, what is offered)``, so hours
-are conserved by construction: need = sum of sources + unmet.
+The day calls :func:`care`. A day's need is met in a fixed order: peer visit hours,
+family (household), kin, neighbours (:mod:`~simulation.rules.unpaid_care`), paid care
+bought with a personal budget, professionals (:mod:`~simulation.rules.formal_care`);
+what is left is unmet. Every step takes ``min(remaining need, what is offered)``, so
+hours are conserved by construction: need = sum of sources + unmet. Then who gave and
+who received is recorded: hours by source, the equity tallies, each resident's hours
+given today and the weekly moving means the other phases read.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, NamedTuple
+
 import numpy as np
 from numba import njit
 
-from simulation.network import Ties, ties_around
-from simulation.params import Params, terms_of_params
-from simulation.population import Population
-from simulation.state import State
+from simulation.network import SOCIAL_KINDS
+from simulation.rules.formal_care import formal_care
+from simulation.rules.health import set_needs
+from simulation.rules.unpaid_care import mutual_aid, spread_norm, unpaid_care
+from simulation.state import DAYS_PER_WEEK
+from simulation.sums import numpy_sum
 
-# A neighbour who has received more than given feels obliged: the offer grows by up to
-# this factor, reached when the debt is OBLIGATION_HOURS.
-OBLIGATION_FACTOR = 1.0
-OBLIGATION_HOURS = 20.0
-# Nobody helps in minutes: offers under an hour a week are not made.
-MIN_OFFER_HOURS = 1.0 / 7.0
+if TYPE_CHECKING:
+    from simulation.town import Town
+
+EMA_WEIGHT = 1.0 / DAYS_PER_WEEK  # weekly moving means
+CARER_MIN_HOURS_WEEK = 1.0  # unpaid hours a week that make someone a carer
+# Sources of care in the order need is met (the keys of ``CareCounts.hours``), then unmet.
+HOUR_SOURCES = ("peer", *SOCIAL_KINDS, "paid", "professional", "unmet")
+_NEIGHBOUR = SOCIAL_KINDS.index("neighbour")
 
 
-def unpaid_offers(adult: np.ndarray, at_home: np.ndarray, burnt_out: np.ndarray,
-                  frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
-                  minority: np.ndarray, norm: np.ndarray, balance: np.ndarray,
-                  p: Params) -> np.ndarray:
-    """Hours a day each person offers on a family, kin and neighbour tie.
+class CareCounts(NamedTuple):
+    """What phase 6 counts today.
 
-    Readiness: adults at home and not burnt out can care; frailty reduces what they can
-    give; men's willingness is scaled by ``men_care_propensity``. Then by kind:
-
-    * family (a co-resident adult): ``family_hours`` times readiness; minority
-      households are expected to offer ``minority_family_expectation`` times as much,
-      capped at a whole day;
-    * kin (a relative in another household): ``kin_hours`` times readiness;
-    * neighbour: ``neighbour_hours`` times readiness times their mutual-aid norm, raised
-      by up to ``OBLIGATION_FACTOR`` when they have received more help than they have
-      given (reciprocity; fully at a debt of ``OBLIGATION_HOURS``).
-
-    Offers under an hour a week are not made (nobody helps in minutes).
-
-    Returns:
-        Array of shape (3, people): rows family, kin, neighbour (``SOCIAL_KINDS``).
+    Attributes:
+        hours: Hours by source (:data:`HOUR_SOURCES`), unmet included.
+        need_hours: Care needed by residents at home.
+        professional_capacity: Professional hours available (after decision time).
+        professional_time: Professional hours used: care, follow-ups, vetoed visits.
+        unpaid_hours_women: Unpaid hours given by women.
+        unpaid_hours_minority: Unpaid hours given by ethnic-minority residents.
+        wellbeing: Mean over residents in need of (need met) x (not lonely).
     """
-    # Burnt out is "resting until after day 0" here, so one kernel serves both callers.
-    everyone = np.arange(len(adult))
-    return _offers(everyone, adult, ~np.asarray(at_home), np.asarray(burnt_out, np.int64), 0,
-                   frailty, willingness, female, minority, norm, balance, *_offer_terms(p))
+
+    hours: dict[str, float]
+    need_hours: float
+    professional_capacity: float
+    professional_time: float
+    unpaid_hours_women: float
+    unpaid_hours_minority: float
+    wellbeing: float
 
 
-@terms_of_params
-def _offer_terms(p: Params) -> tuple:
-    """The parameters of :func:`_offers`, typed as its arithmetic needs them."""
-    f32 = np.float32
-    return (float(p.men_care_propensity), f32(p.family_hours),
-            float(p.minority_family_expectation), f32(p.kin_hours), f32(p.neighbour_hours))
+def care(town: Town) -> CareCounts:
+    """Phase 6: meet today's need from each source in order; the rest is unmet.
+
+    Also keeps the moving means of hours given and contact received, the mutual-aid
+    balance and (weekly) the spreading reciprocity norm; per post, the caseload's
+    overload, unmet share and size for morale; and the day's professional utilisation
+    (the pressure that can hold a discharge back tomorrow). Work is done only for
+    residents in need and the carers tied to them, never for the whole town.
+    """
+    s, pop = town.state, town.pop
+    recent = town.recent_discharge()
+    s.in_need = needy = set_needs(town, recent)
+    remaining = s.need[needy].copy()
+    received_unpaid = np.zeros(len(needy), dtype=np.float32)
+
+    # Peer visit hours count as care on the day of the visit.
+    visit = np.full(len(s.visit_patients), town.params.visit_hours, np.float32)
+    peer, visited = _peer_care(needy, s.visit_patients, visit, remaining, received_unpaid)
+    peer_givers = s.visit_volunteers[visited]
+
+    carers, given, received = unpaid_care(town, needy, remaining)
+    paid, professional, cases, s.overload, s.unmet_share, s.cases = formal_care(
+        town, needy, remaining, recent)
+    s.caseload = needy[cases]
+
+    hours = _hours_by_source(peer, received, paid, professional, remaining, received_unpaid)
+    unpaid_given = _unpaid_given(given)
+    women = _given_by(pop.female, unpaid_given, carers, peer, peer_givers)
+    minorities = _given_by(pop.minority, unpaid_given, carers, peer, peer_givers)
+    wellbeing = _remember(needy, remaining, received_unpaid, carers, given, unpaid_given,
+                          s.need, s.loneliness, s.given_today, s.givers_today, s.given_ema,
+                          s.family_ema, s.neighbour_ema, s.contact_ema, s.unmet_ema)
+    s.givers_today = carers
+    s.carers = _carers(s.given_ema, pop.adult)
+    capacity = numpy_sum(_clipped(s.hours_available))
+    time = numpy_sum(s.hours_used)
+    s.pressure = time / max(capacity, 1e-9)
+
+    # Mutual aid: the give/receive balance, and the norm of those helped rises.
+    mutual_aid(s.balance, s.norm, carers, given[_NEIGHBOUR], needy, received[_NEIGHBOUR],
+               np.float32(town.params.norm_gain_when_helped))
+    spread_norm(town.network.neighbour, s.norm, town.day, town.params)
+    return CareCounts(dict(zip(HOUR_SOURCES, hours, strict=True)), numpy_sum(s.need),
+                      capacity, time, women, minorities, wellbeing)
 
 
 @njit(cache=True)
-def _offers(who: np.ndarray, adult: np.ndarray, in_hospital: np.ndarray,
-            burnout_until: np.ndarray, day: int,
-            frailty: np.ndarray, willingness: np.ndarray, female: np.ndarray,
-            minority: np.ndarray, norm: np.ndarray, balance: np.ndarray,
-            men_care_propensity: float, family_hours: np.float32,
-            minority_expectation: float, kin_hours: np.float32,
-            neighbour_hours: np.float32) -> np.ndarray:
-    """:func:`unpaid_offers` of the people ``who`` (float32 where the state is)."""
-    f32 = np.float32
-    smallest = f32(MIN_OFFER_HOURS)
-    offers = np.zeros((3, len(who)), dtype=np.float32)
-    for k in range(len(who)):
-        i = who[k]
-        if not adult[i] or in_hospital[i] or burnout_until[i] > day:
-            continue
-        gender = 1.0 if female[i] else men_care_propensity
-        ready = f32(np.float64(willingness[i] * (f32(1.0) - frailty[i])) * gender)
-        family = min(np.float64(family_hours * ready)
-                     * (minority_expectation if minority[i] else 1.0), 24.0)
-        if family >= MIN_OFFER_HOURS:
-            offers[0, k] = family
-        kin = kin_hours * ready
-        if kin >= smallest:
-            offers[1, k] = kin
-        owed = min(max(-balance[i] / f32(OBLIGATION_HOURS), f32(0.0)), f32(1.0))
-        neighbour = neighbour_hours * ready * norm[i] * (f32(1.0) + f32(OBLIGATION_FACTOR)
-                                                         * owed)
-        if neighbour >= smallest:
-            offers[2, k] = neighbour
-    return offers
+def _peer_care(needy: np.ndarray, patients: np.ndarray, visit: np.ndarray,
+               remaining: np.ndarray,
+               received: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Peer visits meet need first, in place; return the hours and which visits counted.
 
-
-def share_along_ties(owner: np.ndarray, carer: np.ndarray, remaining: np.ndarray,
-                     offer: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Meet remaining need from carers' offers along ties.
-
-    Each carer splits their offer equally among the recipients they are tied to who
-    still need care; a recipient takes what is offered up to their remaining need, and
-    each carer gives in proportion.
-
-    Args:
-        owner: For each tie, the recipient's position in ``remaining``.
-        carer: For each tie, the carer's id (compact ids keep the count array small).
-        remaining: Remaining need of each recipient (hours).
-        offer: For each tie, the hours its carer offers in all (the same for every tie of
-            one carer).
-
-    Returns:
-        Hours received by each recipient, and ``(carer id, hours given)`` per live tie.
+    Only visited patients in need today (``needy``, sorted) count: each takes its visit's
+    hours up to its need.
     """
-    received = np.zeros(len(remaining), dtype=np.float32)
-    gave = np.zeros(len(owner), dtype=np.float32)
-    scratch = _share_scratch(carer.max() + 1 if len(carer) else 0, len(remaining))
-    live = _share_round(np.arange(len(owner)), owner, carer, offer, remaining, received,
-                        gave, *scratch)
-    return received, (carer[live], gave[live])
-
-
-@njit(cache=True)
-def _share_scratch(carers: int, recipients: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zeroed work arrays for :func:`_share_round`.
-
-    Live ties per carer; per recipient, the hours available and the share taken.
-    """
-    return (np.zeros(carers, dtype=np.int64), np.zeros(recipients, dtype=np.float64),
-            np.zeros(recipients, dtype=np.float64))
-
-
-@njit(cache=True)
-def _share_round(ties: np.ndarray, owner: np.ndarray, carer: np.ndarray, offer: np.ndarray,
-                 remaining: np.ndarray, received: np.ndarray, gave: np.ndarray,
-                 needy_ties: np.ndarray, available: np.ndarray,
-                 taken: np.ndarray) -> np.ndarray:
-    """One round of :func:`share_along_ties` over the tie ids ``ties``, in their order.
-
-    Writes each recipient's hours into ``received`` and each live tie's into ``gave``
-    (both indexed as ``remaining`` and the tie arrays); other entries are left alone.
-    The scratch arrays (see :func:`_share_scratch`) are zero on entry and on return. Sums are
-    in float64 in tie order, as ``np.bincount`` would make them.
-
-    Returns:
-        The live ties: those whose recipient still needs care and whose offer is not
-        zero, in order.
-    """
-    live = np.empty(len(ties), dtype=np.int64)
+    peer = np.empty(len(patients), dtype=np.float32)
+    counted = np.zeros(len(patients), dtype=np.bool_)
     count = 0
-    for t in ties:
-        if remaining[owner[t]] > 0 and offer[t] > 0:
-            live[count] = t
+    for v in range(len(patients)):
+        k = np.searchsorted(needy, patients[v])
+        if k < len(needy) and needy[k] == patients[v]:
+            counted[v] = True
+            peer[count] = min(remaining[k], visit[v])
+            remaining[k] -= peer[count]
+            received[k] += peer[count]
             count += 1
-            needy_ties[carer[t]] += 1
-    live = live[:count]
-    per_tie = np.empty(count, dtype=np.float64)
-    for k in range(count):
-        t = live[k]
-        per_tie[k] = offer[t] / needy_ties[carer[t]]
-        available[owner[t]] += per_tie[k]
-    for t in live:
-        j = owner[t]
-        if taken[j] == 0.0 and available[j] > 0:
-            got = min(np.float64(remaining[j]), available[j])
-            received[j] = got
-            taken[j] = got / available[j]
-    for k in range(count):
-        t = live[k]
-        gave[t] = per_tie[k] * taken[owner[t]]
-    for t in live:
-        needy_ties[carer[t]] = 0
-        available[owner[t]] = 0.0
-        taken[owner[t]] = 0.0
-    return live
+    return peer[:count], counted
 
 
 @njit(cache=True)
-def primary_ties(owner: np.ndarray, offer: np.ndarray) -> np.ndarray:
-    """Mark, for each recipient, the one tie with the largest offer: the primary carer.
+def _hours_by_source(peer, received, paid, professional, remaining, received_unpaid):
+    """Today's hours by source (:data:`HOUR_SOURCES`), with numpy's sums.
 
-    Care in a household is rarely shared evenly: one person carries most of it, and the
-    others top up. Of equal offers the first tie is primary; ties with nothing to offer
-    are never primary.
+    Adds the unpaid hours by kind into ``received_unpaid`` (each recipient's contact).
     """
-    primary = np.zeros(len(owner), dtype=np.bool_)
-    if len(owner) == 0:
-        return primary
-    best = np.full(owner.max() + 1, -1, dtype=np.int64)  # each recipient's primary tie
-    for i in range(len(owner)):
-        if offer[i] > 0 and (best[owner[i]] < 0 or offer[i] > offer[best[owner[i]]]):
-            best[owner[i]] = i
-    for i in best:
-        if i >= 0:
-            primary[i] = True
-    return primary
-
-
-def unpaid_care(social: Ties, needy: np.ndarray, remaining: np.ndarray, pop: Population,
-                state: State, day: int, p: Params, seen: np.ndarray,
-                position: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unpaid care along the ties of the residents in need: family, then kin, neighbours.
-
-    Gathers the ties of ``needy`` (:func:`~simulation.network.ties_around`), works out
-    each carer's offers (:func:`unpaid_offers`) and shares them out
-    (:func:`allocate_unpaid`), in one compiled pass.
-
-    Args:
-        social: Every social tie, with its kind.
-        needy: Residents in need today, sorted.
-        remaining: Their remaining need (hours), reduced in place.
-        pop: The population.
-        state: Today's state.
-        day: Today (burnout is read against it).
-        p: Parameters.
-        seen: Town-sized bool scratch buffer, all False.
-        position: Town-sized int64 scratch buffer.
-
-    Returns:
-        The carers (residents at the other end of a tie, sorted), the hours each gave by
-        kind ``(3, carers)`` and the hours each recipient received by kind
-        ``(3, recipients)``.
-    """
-    return _unpaid_care(social.indptr, social.indices, social.kind, needy, seen, position,
-                        pop.adult, state.in_hospital, state.burnout_until, day,
-                        state.frailty, pop.willingness, pop.female, pop.minority, state.norm,
-                        state.balance, *_offer_terms(p), remaining)
-
-
-@njit(cache=True)
-def _unpaid_care(indptr, indices, kind, needy, seen, position, adult, in_hospital,
-                 burnout_until, day, frailty, willingness, female, minority, norm, balance,
-                 men_care_propensity, family_hours, minority_expectation, kin_hours,
-                 neighbour_hours, remaining):
-    """:func:`unpaid_care` on the arrays themselves (compiled as one function)."""
-    owner, tie_kind, carers, local = ties_around(indptr, indices, kind, needy, seen, position)
-    offers = _offers(carers, adult, in_hospital, burnout_until, day, frailty, willingness,
-                     female, minority, norm, balance, men_care_propensity, family_hours,
-                     minority_expectation, kin_hours, neighbour_hours)
-    given, received = allocate_unpaid(owner, local, tie_kind, offers, remaining)
-    return carers, given, received
-
-
-@njit(cache=True)
-def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
-                    offers: np.ndarray, remaining: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Meet need from family, then kin, then neighbours, along the ties that offer care.
-
-    Household care falls on a primary carer first (the largest offer); then every
-    household tie tops up with what its carer has left. Kin and neighbours share in one
-    round each. ``remaining`` is reduced in place.
-
-    Args:
-        owner: For each tie, the recipient's position in ``remaining``.
-        carer: For each tie, the carer's compact id (0 to carers - 1).
-        kind: For each tie, its index in ``SOCIAL_KINDS`` (family, kin, neighbour).
-        offers: Hours a day each carer offers on a tie of each kind, shape (3, carers).
-        remaining: Remaining need of each recipient (hours), reduced in place.
-
-    Returns:
-        Hours given by each carer and received by each recipient, by kind:
-        arrays of shape ``(3, carers)`` and ``(3, recipients)``.
-    """
-    carers, recipients = offers.shape[1], len(remaining)
-    given = np.zeros((3, carers), dtype=np.float32)
-    received = np.zeros((3, recipients), dtype=np.float32)
-    needy_ties, available, taken = _share_scratch(carers, recipients)
-    got = np.zeros(recipients, dtype=np.float32)  # one round's hours per recipient
-    gave = np.zeros(len(owner), dtype=np.float32)  # one round's hours per tie
-    left = np.zeros(len(owner), dtype=np.float32)  # what each tie's carer has left
-    by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
-    offer = np.empty(len(owner), dtype=np.float32)
-    # The ties that offer care, by kind, in tie order (most offer nothing: children, the
-    # frail, the unwilling, neighbours of little norm).
-    offering = np.zeros(4, dtype=np.int64)  # cumulative count by kind
-    for t in range(len(owner)):
-        offer[t] = offers[kind[t], carer[t]]
-        if offer[t] > 0:
-            offering[kind[t] + 1] += 1
+    by_kind = (numpy_sum(received[0]), numpy_sum(received[1]), numpy_sum(received[2]))
     for code in range(3):
-        offering[code + 1] += offering[code]
-    by_kind = np.empty(offering[3], dtype=np.int64)
-    filled = offering[:3].copy()
-    for t in range(len(owner)):
-        if offer[t] > 0:
-            by_kind[filled[kind[t]]] = t
-            filled[kind[t]] += 1
-    for code in range(3):
-        of_kind = by_kind[offering[code]:offering[code + 1]]
-        rounds = [of_kind]
-        if code == 0:  # family: the primary carer, then the rest
-            primary = primary_ties(owner[of_kind], offer[of_kind])
-            rounds = [of_kind[primary], of_kind]
-        for ties in rounds:
-            for t in ties:
-                left[t] = max(offer[t] - given[code, carer[t]], np.float32(0.0))
-            live = _share_round(ties, owner, carer, left, remaining, got, gave, needy_ties,
-                                available, taken)
-            for t in live:
-                by_carer[carer[t]] += gave[t]
-            # Apply the round once per recipient and per carer, then clear the buffers.
-            for t in live:
-                j, c = owner[t], carer[t]
-                if got[j] != 0.0:
-                    remaining[j] -= got[j]
-                    received[code, j] += got[j]
-                    got[j] = 0.0
-                if by_carer[c] != 0.0:
-                    given[code, c] += np.float32(by_carer[c])
-                    by_carer[c] = 0.0
-    return given, received
-
-
-def mutual_aid(balance: np.ndarray, norm: np.ndarray, carers: np.ndarray,
-               given: np.ndarray, needy: np.ndarray, received: np.ndarray,
-               p: Params) -> None:
-    """Neighbour care keeps a give/receive balance, and helped residents' norm rises.
-
-    In place: each carer's balance rises by the neighbour hours they gave; each
-    recipient's falls by what they received, and their mutual-aid norm rises by
-    ``norm_gain_when_helped`` per hour (capped at 1). The next :func:`unpaid_offers` read
-    the debt as obligation (reciprocity).
-
-    Args:
-        balance: Neighbour hours given minus received, per resident.
-        norm: Mutual-aid norm (0-1), per resident.
-        carers: Carers, and ``given`` the neighbour hours each gave today.
-        given: See ``carers``.
-        needy: Residents in need, and ``received`` the neighbour hours each received.
-        received: See ``needy``.
-        p: Parameters.
-    """
-    _mutual_aid(balance, norm, carers, given, needy, received,
-                np.float32(p.norm_gain_when_helped))
+        for k in range(len(received_unpaid)):
+            received_unpaid[k] += received[code, k]
+    return (numpy_sum(peer), *by_kind, numpy_sum(paid), numpy_sum(professional),
+            numpy_sum(remaining))
 
 
 @njit(cache=True)
-def _mutual_aid(balance, norm, carers, given, needy, received, gain):
-    for k in range(len(carers)):
-        balance[carers[k]] += given[k]
-    for k in range(len(needy)):  # after the carers', as someone can be both
-        balance[needy[k]] -= received[k]
-        norm[needy[k]] = min(norm[needy[k]] + gain * received[k], np.float32(1.0))
-
-
-def paid_hours(remaining: np.ndarray, budget: np.ndarray, p: Params) -> np.ndarray:
-    """Hours of paid care bought with a personal budget.
-
-    Process 7: a budget buys hours, never companionship, so these hours do not ease
-    loneliness.
-    """
-    cap = np.float32(p.budget_hours / 7.0)
-    return np.array([_paid(r, b, cap) for r, b in zip(remaining, budget, strict=True)],
-                    dtype=np.float32)
-
-
-def professional_hours(remaining: np.ndarray, patch: np.ndarray,
-                       capacity: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Share each patch's professional capacity among its cases.
-
-    A case asks for at most ``professional_hours_per_case``; when a patch's demand
-    exceeds its capacity every case gets the same share of its request.
-
-    Args:
-        remaining: Remaining need of each case on a caseload (hours).
-        patch: Patch of each case.
-        capacity: Professional hours available in each patch today.
-        p: Parameters.
-
-    Returns:
-        Hours given to each case, and demand (hours asked) per patch.
-    """
-    return _professional_share(np.asarray(remaining, dtype=np.float64), patch,
-                               np.asarray(capacity, dtype=np.float32),
-                               float(p.professional_hours_per_case))
-
-
-def paid_and_professional(needy: np.ndarray, remaining: np.ndarray, state: State,
-                          pop: Population, recent: np.ndarray, waiting_support: float,
-                          p: Params) -> tuple[np.ndarray, ...]:
-    """Process 6's paid and professional care for the residents in need, in place.
-
-    Eligible residents (need of ``eligibility_hours`` a week or more) with a personal
-    budget buy :func:`paid_hours`; eligible residents and those recently discharged and
-    known to the community are on a caseload and share their post's capacity
-    (:func:`professional_hours`). While a decision about their care waits, both give
-    only ``waiting_support`` of what they would. ``remaining`` and the posts' hours used
-    are reduced and raised in place.
-
-    Returns:
-        Paid hours per resident in need; professional hours per case; the cases'
-        positions among the residents in need; and per post the overload (demand over
-        capacity, less one, floored at 0), the share of the caseload's need left unmet,
-        and the number of cases.
-    """
-    s = state
-    return _paid_and_professional(
-        needy, remaining, s.need, s.decision_pending, pop.budget_draw, recent, s.notified,
-        pop.patch, s.hours_available, s.hours_used, waiting_support,
-        np.float32(p.eligibility_hours), np.float32(p.budget_share),
-        np.float32(p.budget_hours / 7.0), float(p.professional_hours_per_case))
-
-
-@njit(inline="always")
-def _paid(remaining: np.float32, budget: bool, cap: np.float32) -> np.float32:
-    return min(remaining, cap) if budget else np.float32(0.0)
+def _unpaid_given(given: np.ndarray) -> np.ndarray:
+    """Each carer's unpaid hours today, the kinds' rows added in order as numpy does."""
+    total = np.empty(given.shape[1], dtype=np.float32)
+    for c in range(len(total)):
+        total[c] = np.float32(0.0) + given[0, c] + given[1, c] + given[2, c]
+    return total
 
 
 @njit(cache=True)
-def _professional_share(requests: np.ndarray, patch: np.ndarray, capacity: np.ndarray,
-                        per_case: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`professional_hours`; sums in float64 in case order, as ``np.bincount``."""
-    asked = np.minimum(requests, per_case)
-    demand = np.zeros(len(capacity), dtype=np.float64)
-    for k in range(len(asked)):
-        demand[patch[k]] += asked[k]
-    scale = np.ones(len(capacity), dtype=np.float64)
+def _given_by(flags, unpaid_given, carers, peer, peer_givers) -> float:
+    """Unpaid hours given today by the residents ``flags`` marks (women, minorities).
+
+    Care along ties and peer visit hours, each summed as numpy sums, in float32.
+    """
+    return (numpy_sum(unpaid_given, _positions(flags, carers))
+            + numpy_sum(peer, _positions(flags, peer_givers)))
+
+
+@njit(cache=True)
+def _clipped(hours_available: np.ndarray) -> np.ndarray:
+    """Hours available per post, floored at zero (decision time can exceed a day's)."""
+    capacity = np.empty(len(hours_available), dtype=np.float32)
     for post in range(len(capacity)):
-        if demand[post] > 0:
-            scale[post] = min(capacity[post] / demand[post], 1.0)
-    given = np.empty(len(asked), dtype=np.float32)
-    for k in range(len(asked)):
-        given[k] = asked[k] * scale[patch[k]]
-    return given, demand
+        capacity[post] = max(hours_available[post], np.float32(0.0))
+    return capacity
 
 
 @njit(cache=True)
-def _paid_and_professional(needy, remaining, need, pending, budget_draw, recent, notified,
-                           patch, hours_available, hours_used, waiting_support,
-                           eligibility_hours, budget_share, budget_cap, per_case):
-    """:func:`paid_and_professional` on the arrays themselves."""
-    posts = len(hours_used)
-    paid = np.empty(len(needy), dtype=np.float64)
-    cases = np.empty(len(needy), dtype=np.int64)
-    count = 0
+def _remember(needy, remaining, received_unpaid, carers, given, unpaid_given, need,
+              loneliness, given_today, givers_before, given_ema, family_ema, neighbour_ema,
+              contact_ema, unmet_ema) -> float:
+    """Keep today's hours given and the weekly moving means; return client wellbeing.
+
+    ``given_today`` is cleared for yesterday's givers and set for today's carers; the
+    means of hours given (in all, to family, to neighbours) move for carers, and those
+    of contact received and of need unmet for residents in need; elsewhere they decay.
+    Wellbeing is the mean over residents in need of (need met) x (not lonely), 1 when
+    no one is in need.
+    """
+    f32 = np.float32
+    for i in givers_before:  # only yesterday's carers need clearing
+        given_today[i] = 0.0
+    for c in range(len(carers)):
+        given_today[carers[c]] = unpaid_given[c]
+    unmet_share = np.empty(len(needy), dtype=np.float32)
     for k in range(len(needy)):
-        i = needy[k]
-        support = waiting_support if pending[i] else 1.0
-        eligible = need[i] * np.float32(7.0) >= eligibility_hours
-        budget = eligible and budget_draw[i] < budget_share
-        paid[k] = np.float64(_paid(remaining[k], budget, budget_cap)) * support
-        remaining[k] = np.float64(remaining[k]) - paid[k]
-        if eligible or (recent[i] and notified[i]):
-            cases[count] = k
-            count += 1
-    cases = cases[:count]
-    capacity = np.empty(posts, dtype=np.float32)
-    for post in range(posts):
-        capacity[post] = max(hours_available[post] - hours_used[post], np.float32(0.0))
-    requests = np.empty(count, dtype=np.float64)
-    case_patch = np.empty(count, dtype=np.int64)
-    for c in range(count):
-        k = cases[c]
-        requests[c] = np.float64(remaining[k]) * (waiting_support if pending[needy[k]]
-                                                  else 1.0)
-        case_patch[c] = patch[needy[k]]
-    professional, demand = _professional_share(requests, case_patch, capacity, per_case)
-    used = np.zeros(posts, dtype=np.float64)
-    case_need = np.zeros(posts, dtype=np.float64)
-    case_unmet = np.zeros(posts, dtype=np.float64)
-    case_count = np.zeros(posts, dtype=np.int64)
-    for c in range(count):
-        k, post = cases[c], case_patch[c]
-        remaining[k] -= professional[c]
-        used[post] += professional[c]
-        case_need[post] += need[needy[k]]
-        case_unmet[post] += remaining[k]
-        case_count[post] += 1
-    overload = np.zeros(posts, dtype=np.float64)
-    unmet_share = np.zeros(posts, dtype=np.float64)
-    for post in range(posts):  # as numpy's float32 += float64 does it
-        hours_used[post] = np.float32(np.float64(hours_used[post]) + used[post])
-        overload[post] = max(demand[post] / max(capacity[post], np.float32(1e-9)) - 1.0, 0.0)
-        if case_need[post] > 0:
-            unmet_share[post] = case_unmet[post] / case_need[post]
-    return paid, professional, cases, overload, unmet_share, case_count
+        unmet_share[k] = remaining[k] / need[needy[k]]
+    _moving_means((given_ema, family_ema, neighbour_ema), carers,
+                  (unpaid_given, given[0], given[2]))
+    _moving_means((contact_ema, unmet_ema), needy, (received_unpaid, unmet_share))
+    wellbeing = 1.0
+    if len(needy):
+        met = np.empty(len(needy), dtype=np.float32)
+        for k in range(len(needy)):
+            met[k] = (f32(1.0) - unmet_share[k]) * (f32(1.0) - loneliness[needy[k]])
+        wellbeing = numpy_sum(met) / f32(len(needy))  # np.mean of float32, in float32
+    return wellbeing
+
+
+@njit(cache=True)
+def _moving_means(emas: tuple[np.ndarray, ...], where: np.ndarray,
+                  todays: tuple[np.ndarray, ...]) -> None:
+    """Update weekly moving means in place; each of ``todays`` is zero outside ``where``.
+
+    Outside ``where`` a mean decays; inside it is ``ema + w * (today - ema)``. Float32,
+    the state's precision.
+    """
+    weight = np.float32(EMA_WEIGHT)
+    decay = np.float32(1.0) - weight
+    for m in range(len(emas)):
+        ema, today = emas[m], todays[m]
+        before = ema[where]
+        for i in range(len(ema)):
+            ema[i] *= decay
+        for k in range(len(where)):
+            ema[where[k]] = before[k] + weight * (today[k] - before[k])
+
+
+@njit(cache=True)
+def _carers(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
+    """Adults whose moving mean of unpaid care is an hour a week or more, in index order."""
+    carers = np.empty(len(given_ema) + 1, dtype=np.int64)
+    count = 0
+    for i in range(len(given_ema)):  # without a branch: this loop runs town-wide
+        carers[count] = i
+        count += adult[i] & (given_ema[i] * np.float32(DAYS_PER_WEEK) >= CARER_MIN_HOURS_WEEK)
+    return carers[:count].copy()
+
+
+@njit(cache=True)
+def _positions(flags: np.ndarray, who: np.ndarray) -> np.ndarray:
+    """Positions ``k`` in ``who`` with ``flags[who[k]]`` set, in order (branch-free)."""
+    at = np.empty(len(who) + 1, dtype=np.int64)
+    count = 0
+    for k in range(len(who)):
+        at[count] = k
+        count += flags[who[k]]
+    return at[:count]

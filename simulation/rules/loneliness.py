@@ -1,6 +1,12 @@
-"""Process 7 (personalisation and loneliness): only unpaid contact eases loneliness."""
+"""Process 7 (personalisation and loneliness): only unpaid contact eases loneliness.
+
+The day calls :func:`loneliness`; :func:`moved` is the rule for one person, and
+:func:`quiet_level` sets each person's loneliness with no care contact, once.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -8,9 +14,41 @@ from numba import njit
 from simulation.params import Params
 from simulation.state import ACTIVE
 
+if TYPE_CHECKING:
+    from simulation.town import Town
+
 LONELY_ABOVE = 0.5  # loneliness score above which a person counts as often lonely
 TIE_CONTACT_HOURS = 0.05  # everyday contact each kin or neighbour tie gives, hours/day
 VOLUNTEER_ISOLATION_FACTOR = 0.5  # volunteering halves the isolation felt
+
+
+class LonelinessCounts(NamedTuple):
+    """What phase 7 counts, at the end of the day.
+
+    Attributes:
+        volunteers: Active peer volunteers.
+        lonely_older: Residents aged 65+ who are lonely.
+    """
+
+    volunteers: int
+    lonely_older: int
+
+
+def loneliness(town: Town) -> LonelinessCounts:
+    """Phase 7: loneliness moves toward the level the person's contact allows.
+
+    The level is ``quiet * exp(-care_contact / contact_hours)``: unpaid care received
+    and peer visits count as contact (on top of the everyday contact already in
+    ``quiet``); paid care and professional hours do not (a personal budget cannot buy
+    friendship). Volunteering eases isolation. See :func:`moved`.
+    """
+    s, p = town.state, town.params
+    touched, exponents = _exponents(s.contact_ema, np.float32(p.contact_hours))
+    # Numpy's float32 exp on purpose: a compiled loop would use the C library's, which
+    # can differ in the last bit.
+    return LonelinessCounts(*_move_all(s.loneliness, s.quiet, touched, np.exp(exponents),
+                                       s.volunteer, town.pop.older,
+                                       np.float32(p.loneliness_rate)))
 
 
 def quiet_level(isolation: np.ndarray, ties: np.ndarray, p: Params) -> np.ndarray:
@@ -22,49 +60,17 @@ def quiet_level(isolation: np.ndarray, ties: np.ndarray, p: Params) -> np.ndarra
     return (isolation * np.exp(-TIE_CONTACT_HOURS * ties / p.contact_hours)).astype(np.float32)
 
 
-def loneliness_step(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.ndarray,
-                    volunteering: np.ndarray, p: Params) -> np.ndarray:
-    """Move loneliness (0-1) toward the level the person's contact allows.
+@njit(inline="always")
+def moved(loneliness: np.float32, level: np.float32, volunteering: bool,
+          rate: np.float32) -> np.float32:
+    """One person's loneliness tomorrow: a step of ``rate`` toward ``level``.
 
-    The level is ``quiet * exp(-care_contact / contact_hours)``: unpaid care received
-    and peer visits count as contact (on top of the everyday contact already in
-    ``quiet``); paid care and professional hours do not (a personal budget cannot buy
-    friendship). Volunteering eases isolation.
-
-    Args:
-        loneliness: Current loneliness.
-        quiet: Each person's level with no care contact (see :func:`quiet_level`).
-        care_contact: Unpaid care and visits received, hours per day (moving mean).
-        volunteering: Whether the person is an active peer volunteer.
-        p: Parameters.
+    ``level`` is what their contact allows (see :func:`loneliness`); volunteering
+    multiplies it by :data:`VOLUNTEER_ISOLATION_FACTOR`.
     """
-    out = np.empty(len(loneliness), dtype=np.float32)
-    touched, eased = _eased(care_contact, p)
-    _moved(loneliness, quiet, touched, eased, np.where(volunteering, ACTIVE, 0),
-           np.zeros(len(loneliness), dtype=np.bool_), np.float32(p.loneliness_rate), out)
-    return out
-
-
-def step_town(loneliness: np.ndarray, quiet: np.ndarray, care_contact: np.ndarray,
-              volunteer: np.ndarray, older: np.ndarray, p: Params) -> tuple[int, int]:
-    """:func:`loneliness_step` of the whole town, in place; ``volunteer`` as kept.
-
-    Returns:
-        Active volunteers, and residents aged 65+ (``older``) who are lonely.
-    """
-    touched, eased = _eased(care_contact, p)
-    return _moved(loneliness, quiet, touched, eased, volunteer, older,
-                  np.float32(p.loneliness_rate), loneliness)
-
-
-def _eased(care_contact: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Who receives care contact, and ``exp(-contact / contact_hours)`` for them.
-
-    Numpy's float32 exp on purpose: a compiled loop would use the C library's, which can
-    differ in the last bit.
-    """
-    touched, exponents = _exponents(care_contact, np.float32(p.contact_hours))
-    return touched, np.exp(exponents)
+    eased = level * (np.float32(VOLUNTEER_ISOLATION_FACTOR) if volunteering
+                     else np.float32(1.0))
+    return loneliness + rate * (eased - loneliness)
 
 
 @njit(cache=True)
@@ -84,13 +90,8 @@ def _exponents(care_contact: np.ndarray,
 
 
 @njit(cache=True)
-def _moved(loneliness: np.ndarray, quiet: np.ndarray, touched: np.ndarray,
-           eased: np.ndarray, volunteer: np.ndarray, older: np.ndarray, rate: np.float32,
-           out: np.ndarray) -> tuple[int, int]:
-    """Write each person's loneliness tomorrow into ``out`` (which may be ``loneliness``).
-
-    Returns the count of active volunteers and of ``older`` residents left lonely.
-    """
+def _move_all(loneliness, quiet, touched, eased, volunteer, older, rate):
+    """:func:`moved` for every resident, in place; count volunteers and lonely older."""
     level = quiet.copy()
     for k in range(len(touched)):
         level[touched[k]] *= eased[k]
@@ -98,8 +99,6 @@ def _moved(loneliness: np.ndarray, quiet: np.ndarray, touched: np.ndarray,
     for i in range(len(loneliness)):  # counted without branches: this loop runs town-wide
         active = volunteer[i] == ACTIVE
         volunteers += active
-        eased_level = level[i] * (np.float32(VOLUNTEER_ISOLATION_FACTOR) if active
-                                  else np.float32(1.0))
-        out[i] = loneliness[i] + rate * (eased_level - loneliness[i])
-        lonely_older += older[i] & (out[i] > LONELY_ABOVE)
+        loneliness[i] = moved(loneliness[i], level[i], active, rate)
+        lonely_older += older[i] & (loneliness[i] > LONELY_ABOVE)
     return volunteers, lonely_older

@@ -1,92 +1,96 @@
-"""Process 10 (carer strain): strain builds above a threshold; burnout harms the carer."""
+"""Process 10 (carer strain): strain builds above a threshold; burnout harms the carer.
+
+The day calls :func:`strain`; :func:`strained` and :func:`burns_out` are the rule for
+one carer.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from simulation.params import Params, terms_of_params
 
+if TYPE_CHECKING:
+    from simulation.town import Town
+
 STRAINED_ABOVE = 0.5  # strain above which a carer counts as strained
 BURNOUT_AT = 1.0
 
 
-def strain_step(strain: np.ndarray, hours: np.ndarray, p: Params) -> np.ndarray:
-    """Advance strain: hours above ``strain_threshold`` add, and a share is shed daily.
+class StrainCounts(NamedTuple):
+    """What phase 10 counts, at the end of the day.
 
-    At a steady load strain settles at ``excess / (strain_scale * strain_recovery)``.
+    Attributes:
+        carers_strained: Carers under strain, not resting.
+        carers_burnt_out: Carers resting after burnout.
     """
-    return _strain_step(strain, hours, *_strain_terms(p))
+
+    carers_strained: int
+    carers_burnt_out: int
 
 
-def carer_strain(strain: np.ndarray, hours: np.ndarray, burnout_until: np.ndarray,
-                 frailty: np.ndarray, day: int, p: Params) -> tuple[int, int]:
-    """Phase 10 in place: strain moves (:func:`strain_step`); carers burn out.
+def strain(town: Town) -> StrainCounts:
+    """Phase 10: strain moves with today's unpaid hours (:func:`strained`); carers burn out.
 
-    A carer burning out (:func:`burning_out`) rests for ``burnout_days``, comes back at
-    the strained level and is ``burnout_frailty`` frailer (capped at 1).
-
-    Returns:
-        Carers strained (above ``STRAINED_ABOVE``, not resting) and carers resting after
-        burnout, at the end of the day.
+    A carer burning out (:func:`burns_out`) rests for ``burnout_days``, comes back at the
+    strained level and is ``burnout_frailty`` frailer (capped at 1).
     """
-    return _carer_strain(strain, hours, burnout_until, frailty, day, *_strain_terms(p),
-                  round(p.burnout_days), np.float32(p.burnout_frailty))
+    s = town.state
+    return StrainCounts(*_carer_strain(s.strain, s.given_today, s.burnout_until, s.frailty,
+                                       town.day, strain_terms(town.params)))
+
+
+class StrainTerms(NamedTuple):
+    """The parameters of phase 10, in float32 like the state."""
+
+    threshold: np.float32  # hours a day a carer gives before strain builds
+    kept: np.float32  # share of strain kept each day (1 - strain_recovery)
+    scale: np.float32  # excess hours that raise strain by one unit
+    rest_days: int  # days a burnt-out carer rests
+    burnout_frailty: np.float32  # frailty gained on burning out
 
 
 @terms_of_params
-def _strain_terms(p: Params) -> tuple[np.float32, np.float32, np.float32]:
+def strain_terms(p: Params) -> StrainTerms:
+    """:class:`StrainTerms` of the parameters."""
     f32 = np.float32
-    return f32(p.strain_threshold), f32(1.0 - p.strain_recovery), f32(p.strain_scale)
+    return StrainTerms(f32(p.strain_threshold), f32(1.0 - p.strain_recovery),
+                       f32(p.strain_scale), round(p.burnout_days), f32(p.burnout_frailty))
 
 
 @njit(inline="always")
-def _strained(strain: np.float32, hours: np.float32, threshold: np.float32,
-              kept: np.float32, scale: np.float32) -> np.float32:
-    return strain * kept + max(hours - threshold, np.float32(0.0)) / scale
+def strained(strain: np.float32, hours: np.float32, t: StrainTerms) -> np.float32:
+    """One carer's strain after a day of ``hours`` of unpaid care.
+
+    Hours above the threshold add (``excess / scale``) and a share is shed each day; at a
+    steady load strain settles at ``excess / (strain_scale * strain_recovery)``.
+    """
+    return strain * t.kept + max(hours - t.threshold, np.float32(0.0)) / t.scale
 
 
 @njit(inline="always")
-def _burns_out(strain: np.float32, burnout_until: int, day: int) -> bool:
+def burns_out(strain: np.float32, burnout_until: int, day: int) -> bool:
+    """Whether a carer burns out today: strain at :data:`BURNOUT_AT`, not resting."""
     return strain >= BURNOUT_AT and burnout_until <= day
 
 
 @njit(cache=True)
-def _strain_step(strain: np.ndarray, hours: np.ndarray, threshold: np.float32,
-                 kept: np.float32, scale: np.float32) -> np.ndarray:
-    new = np.empty(len(strain), dtype=np.float32)
+def _carer_strain(strain, hours, burnout_until, frailty, day, t):
+    strained_count = resting = 0
     for i in range(len(strain)):
-        new[i] = _strained(strain[i], hours[i], threshold, kept, scale)
-    return new
-
-
-@njit(cache=True)
-def burning_out(strain: np.ndarray, burnout_until: np.ndarray, day: int) -> np.ndarray:
-    """Carers whose strain has reached ``BURNOUT_AT`` and who are not already resting."""
-    burning = np.empty(len(strain), dtype=np.int64)
-    count = 0
-    for i in range(len(strain)):
-        if _burns_out(strain[i], burnout_until[i], day):
-            burning[count] = i
-            count += 1
-    return burning[:count].copy()
-
-
-@njit(cache=True)
-def _carer_strain(strain, hours, burnout_until, frailty, day, threshold, kept, scale,
-                  rest_days, burnout_frailty):
-    strained = resting = 0
-    for i in range(len(strain)):
-        if strain[i] == 0.0 and hours[i] <= threshold:  # most residents: strain stays 0
+        if strain[i] == 0.0 and hours[i] <= t.threshold:  # most residents: strain stays 0
             resting += burnout_until[i] > day
             continue
-        strain[i] = _strained(strain[i], hours[i], threshold, kept, scale)
-        if _burns_out(strain[i], burnout_until[i], day):
-            burnout_until[i] = day + rest_days
+        strain[i] = strained(strain[i], hours[i], t)
+        if burns_out(strain[i], burnout_until[i], day):
+            burnout_until[i] = day + t.rest_days
             strain[i] = STRAINED_ABOVE
-            frailty[i] = min(frailty[i] + burnout_frailty, np.float32(1.0))
+            frailty[i] = min(frailty[i] + t.burnout_frailty, np.float32(1.0))
         if burnout_until[i] > day:
             resting += 1
         elif strain[i] > STRAINED_ABOVE:
-            strained += 1
-    return strained, resting
+            strained_count += 1
+    return strained_count, resting

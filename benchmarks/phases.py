@@ -2,8 +2,8 @@
 
     uv run python benchmarks/phases.py --residents 100000 --days 365
 
-Each phase method of :class:`simulation.day.Town` is wrapped with a CPU-time counter
-(CPU time, so other work on the machine disturbs it less than wall time); "metrics and
+Each phase of :data:`simulation.day.PHASES` is run through a CPU-time counter (CPU time,
+so other work on the machine disturbs it less than wall time); "metrics and
 bookkeeping" is the rest of the run: the daily metric reports, the table and the summary.
 A short run first compiles and loads the kernels, so the figures are for a warm process.
 """
@@ -11,27 +11,23 @@ A short run first compiles and loads the kernels, so the figures are for a warm 
 from __future__ import annotations
 
 import argparse
-import functools
+import dataclasses
 import time
 from collections import defaultdict
 
-from simulation.day import Town
+from simulation import day
 from simulation.params import Params
 from simulation.runner import run
 
-PHASES = ("_health", "_hospital", "_discharge", "_co_production", "_care", "_loneliness",
-          "_decisions", "_morale", "_strain")
 
-
-def _timed(spent: dict[str, float], name: str, method):
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
+def _timed(spent: dict[str, float], phase: day.Phase) -> day.Phase:
+    def timed_run(town):
         started = time.process_time()
         try:
-            return method(*args, **kwargs)
+            return phase.run(town)
         finally:
-            spent[name] += time.process_time() - started
-    return wrapper
+            spent[phase.name] += time.process_time() - started
+    return dataclasses.replace(phase, run=timed_run)
 
 
 def main() -> None:
@@ -43,8 +39,7 @@ def main() -> None:
 
     run("baseline", seed=args.seed, days=2, residents=1_000)  # compile and load kernels
     spent: dict[str, float] = defaultdict(float)
-    for name in PHASES:
-        setattr(Town, name, _timed(spent, name, getattr(Town, name)))
+    day.PHASES = tuple(_timed(spent, phase) for phase in day.PHASES)
     started = time.process_time()
     run("baseline", seed=args.seed, days=args.days, residents=args.residents)
     total = time.process_time() - started
@@ -54,7 +49,7 @@ def main() -> None:
     rows = sorted(spent.items(), key=lambda item: -item[1])
     rows.append(("metrics and bookkeeping", total - sum(spent.values())))
     for name, seconds in rows:
-        print(f"  {name.strip('_'):<24} {1000 * seconds / simulated:8.2f} ms/day "
+        print(f"  {name:<24} {1000 * seconds / simulated:8.2f} ms/day "
               f"{seconds / total:6.1%}")
 
 

@@ -26,7 +26,7 @@ CHILD_FLAG = "--child"
 
 
 def _measure_carecap(residents: int, days: int, seed: int) -> dict[str, float]:
-    from simulation.day import Town
+    from simulation.day import start
     from simulation.params import Params
     from simulation.runner import run
 
@@ -36,7 +36,7 @@ def _measure_carecap(residents: int, days: int, seed: int) -> dict[str, float]:
     run("baseline", seed=seed, days=days, residents=residents)
     wall = time.perf_counter() - started
     started = time.perf_counter()
-    Town(Params.from_overrides({"residents": residents, "warmup_days": 0}), seed)
+    start(Params.from_overrides({"residents": residents, "warmup_days": 0}), seed)
     construction = time.perf_counter() - started
     warmup = Params().warmup_days
     return {"wall_s": wall, "construction_s": construction,

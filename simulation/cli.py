@@ -24,6 +24,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from simulation import inputs
+from simulation.day import PHASES
+from simulation.docblocks import BlockError, write_block
 from simulation.inputs import InputError
 from simulation.metrics import DAILY
 from simulation.params import GROUPS, SPECS, ParamError, Params
@@ -109,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                               help="baseline runs with seeds 0..R-1 (default 10)")
     validate_cmd.add_argument("--residents", metavar="N", help="override the residents")
     validate_cmd.add_argument("--days", metavar="D", help="override the days")
+
+    phases_cmd = commands.add_parser("phases", help="list the phases of a day, in order")
+    phases_cmd.add_argument("--markdown", metavar="FILE.md",
+                            help="write the table into this file's generated block instead")
 
     commands.add_parser("scenarios", help="list the shipped scenarios")
     commands.add_parser("params", help="list parameters with units, ranges and sources")
@@ -442,6 +448,39 @@ def _scenarios(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+PHASES_COMMAND = "uv run carecap phases --markdown docs/ODD.md"
+
+
+def phases_markdown() -> str:
+    """The phases of a day as a Markdown table (the ODD's schedule, section 1.3)."""
+    lines = ["| # | Phase | ODD processes | Rule | Reads | Writes | What happens |",
+             "|---|---|---|---|---|---|---|"]
+    for number, phase in enumerate(PHASES, start=1):
+        rule = f"`{phase.run.__module__.removeprefix('simulation.')}.{phase.run.__name__}`"
+        lines.append(f"| {number} | {phase.name} | {phase.processes} | {rule} | "
+                     f"{', '.join(phase.reads)} | {', '.join(phase.writes)} | "
+                     f"{phase.does} |")
+    return "\n".join(lines)
+
+
+def _phases(args: argparse.Namespace, console: Console) -> int:
+    if args.markdown:
+        try:
+            write_block(Path(args.markdown), "phases", PHASES_COMMAND, phases_markdown())
+        except (OSError, BlockError) as error:
+            raise InputError(f"--markdown {args.markdown}: {error}") from None
+        console.print(f"phase table written to {args.markdown}")
+        return 0
+    table = Table(title="The phases of a day, in order (simulation/day.py: PHASES)")
+    for column in ("#", "phase", "ODD", "what happens", "writes"):
+        table.add_column(column, overflow="fold")
+    for number, phase in enumerate(PHASES, start=1):
+        table.add_row(str(number), phase.name, phase.processes, phase.does,
+                      ", ".join(phase.writes))
+    console.print(table)
+    return 0
+
+
 def _params(args: argparse.Namespace, console: Console) -> int:
     for group in GROUPS:
         table = Table(title=f"Parameters: {group}", title_justify="left")
@@ -464,6 +503,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "dashboard": _dashboard,
     "lesson": _lesson,
     "validate": _validate,
+    "phases": _phases,
     "scenarios": _scenarios,
     "params": _params,
 }

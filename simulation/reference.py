@@ -8,7 +8,10 @@ and ties) from the same seed, then draws its own daily chances from Python's ``r
 so the two engines agree in distribution, not draw for draw.
 
 Formulas are written out for one person, in plain Python; each names the vectorised
-rule it mirrors. Only the warm-up and the metrics the oracle compares are kept.
+rule it mirrors. The order of a day and the named constants are shared with the
+vectorised engine (:data:`simulation.day.PHASES`, one method here per phase); the
+formulas are not, so that this engine stays an independent check. Only the warm-up and
+the metrics the oracle compares are kept.
 """
 
 from __future__ import annotations
@@ -18,31 +21,52 @@ from collections.abc import Iterable
 
 import mesa
 
-from simulation.day import (
-    CARER_MIN_HOURS_WEEK,
-    EMA_WEIGHT,
-    NORM_UPDATE_EVERY,
-    PROFESSIONAL_VISIT_HOURS,
-    VOLUNTEER_MAX_FRAILTY,
-    WAITING_SUPPORT_SHARE,
-)
+from simulation.day import PHASES
 from simulation.network import build_network
 from simulation.params import Params
 from simulation.population import build_population, professional_posts
 from simulation.rng import Streams
-from simulation.rules.care import MIN_OFFER_HOURS, OBLIGATION_FACTOR, OBLIGATION_HOURS
+from simulation.rules.care import CARER_MIN_HOURS_WEEK, EMA_WEIGHT
+from simulation.rules.co_production import VETTING_DAYS_AT_NO_AVERSION, VOLUNTEER_MAX_FRAILTY
+from simulation.rules.decisions import STEP_IN_BASE
+from simulation.rules.discharge import PROFESSIONAL_VISIT_HOURS
+from simulation.rules.formal_care import WAITING_SUPPORT_SHARE
 from simulation.rules.health import NEED_CURVE_EXPONENT
 from simulation.rules.loneliness import (
     LONELY_ABOVE,
     TIE_CONTACT_HOURS,
     VOLUNTEER_ISOLATION_FACTOR,
 )
-from simulation.rules.morale import ATTRITION_SLOPE, EFFECTIVENESS_FLOOR, REFERENCE_MORALE
+from simulation.rules.morale import (
+    ATTRITION_SLOPE,
+    EFFECTIVENESS_FLOOR,
+    MET_NEED_WEIGHT,
+    MORALE_BASE,
+    OVERLOAD_WEIGHT,
+    PARTICIPATION_WEIGHT,
+    REFERENCE_MORALE,
+    STEP_IN_WEIGHT,
+    WAITING_WEIGHT,
+)
 from simulation.rules.strain import BURNOUT_AT, STRAINED_ABOVE
-from simulation.state import ALL_GAPS, GAP_HOME_SAFE, RECOVERY_DAYS, VISIT_CLOSABLE
+from simulation.rules.unpaid_care import (
+    MIN_OFFER_HOURS,
+    NORM_UPDATE_EVERY,
+    OBLIGATION_FACTOR,
+    OBLIGATION_HOURS,
+)
+from simulation.state import (
+    ALL_GAPS,
+    DAYS_PER_WEEK,
+    DAYS_PER_YEAR,
+    FIRST_VOLUNTEERS_MAX_FRAILTY,
+    GAP_HOME_SAFE,
+    NEVER,
+    NORM_DRAW_LOW,
+    RECOVERY_DAYS,
+    VISIT_CLOSABLE,
+)
 
-YEAR = 365.0
-NEVER = None  # no such day (the vectorised engine's arrays need a number instead)
 # The gaps a visit can close on the spot, in the order the visit tries them.
 CLOSABLE = tuple(gap for gap in ALL_GAPS if gap & VISIT_CLOSABLE)
 
@@ -72,38 +96,35 @@ class Person(mesa.Agent):
         self.ties: dict[str, list[Person]] = {}  # filled once every person exists
         self.frailty = self.level
         self.loneliness = self.isolation
-        self.norm = min(1.0, p.reciprocity_norm * (0.5 + float(pop.norm_draw[index])))
+        self.norm = min(1.0, p.reciprocity_norm * (NORM_DRAW_LOW + float(pop.norm_draw[index])))
         self.balance = 0.0
-        self.in_hospital, self.stay_left = False, 0
-        self.discharged_day: int | None = NEVER
-        self.notify_day: int | None = NEVER
+        self.in_hospital, self.stay_left, self.admitted = False, 0, False
+        self.discharged_day = self.notify_day = NEVER
         self.notified, self.gaps, self.peer_stage = False, 0, "none"
         self.volunteer, self.vetted_day, self.tokens = "no", 0, 0.0
-        self.former_patient = False
         self.need = 0.0
         self.given_ema = self.family_ema = self.contact_ema = self.unmet_ema = 0.0
         self.given_today = self.received = self.neighbour_received = 0.0
         self.family_given = self.kin_given = self.neighbour_given = 0.0  # today, by kind
         self.family_today = self.neighbour_today = 0.0
         self.case, self.asked = False, 0.0
-        self.strain, self.burnout_until = 0.0, -(10**9)  # long before any warm-up day
+        self.strain, self.burnout_until = 0.0, NEVER
         self.decision_pending, self.decision_raised = False, 0
-        if (p.peer_scheme and self.adult and self.level < 0.5
+        if (p.peer_scheme and self.adult and self.level < FIRST_VOLUNTEERS_MAX_FRAILTY
                 and float(pop.volunteer_draw[index]) < p.initial_volunteers_per_1000 / 1000):
-            self.volunteer, self.former_patient, self.tokens = "active", True, 1.0
+            self.volunteer, self.tokens = "active", 1.0
 
     # -- small helpers -----------------------------------------------------------------
 
     def recent(self, day: int) -> bool:
         """At home within 30 days of the latest discharge (health.py, day.py)."""
-        return (not self.in_hospital and self.discharged_day is not None
-                and day - self.discharged_day <= RECOVERY_DAYS)
+        return not self.in_hospital and day - self.discharged_day <= RECOVERY_DAYS
 
     def chronic_need(self) -> float:
         """Lasting care need, hours a day (rules/health.py: care_need)."""
         p = self.model.params
         past = (self.frailty - p.need_threshold) / max(1.0 - p.need_threshold, 1e-9)
-        return p.need_max_hours / 7.0 * min(max(past, 0.0), 1.0) ** NEED_CURVE_EXPONENT
+        return p.need_max_hours / DAYS_PER_WEEK * min(max(past, 0.0), 1.0) ** NEED_CURVE_EXPONENT
 
     def ready(self, day: int) -> float:
         """Readiness to give unpaid care (rules/care.py: unpaid_offers)."""
@@ -136,7 +157,7 @@ class Person(mesa.Agent):
         change = (p.frailty_reversion * (target - self.frailty)
                   + p.unmet_frailty_effect * self.unmet_ema + p.lonely_frailty_effect * lonely)
         noise = rnd.gauss(0.0, 1.0)
-        self.frailty += change / YEAR + p.frailty_noise / math.sqrt(YEAR) * noise
+        self.frailty += change / DAYS_PER_YEAR + p.frailty_noise / math.sqrt(DAYS_PER_YEAR) * noise
         self.frailty = min(max(self.frailty, 0.0), 1.0)
         if self.in_hospital:
             return
@@ -148,17 +169,22 @@ class Person(mesa.Agent):
                                                + p.waiting_risk * self.decision_pending)
         elif self.decision_pending:
             hazard *= 1.0 + p.waiting_risk
-        if rnd.random() < 1.0 - math.exp(-hazard / YEAR):
+        if rnd.random() < 1.0 - math.exp(-hazard / DAYS_PER_YEAR):
             self.model.today["admissions"] += 1
             self.model.today["readmissions_30d"] += recent
-            self.in_hospital = True
-            mean = p.stay_days_older if self.older else p.stay_days_younger
-            self.stay_left = _geometric(rnd, 1.0 / mean)
-            self.gaps, self.notified, self.notify_day, self.peer_stage = 0, False, NEVER, "none"
+            self.admitted = True
 
     # -- phase 2: hospital ---------------------------------------------------------------
 
-    def hospital(self, day: int) -> None:
+    def admit(self) -> None:
+        """Into hospital, with a stay drawn; the last episode's follow-up ends."""
+        p, rnd = self.model.params, self.model.random
+        self.admitted, self.in_hospital = False, True
+        mean = p.stay_days_older if self.older else p.stay_days_younger
+        self.stay_left = _geometric(rnd, 1.0 / mean)
+        self.gaps, self.notified, self.notify_day, self.peer_stage = 0, False, NEVER, "none"
+
+    def stay(self, day: int) -> None:
         """A stay runs down; the medically fit go home unless delayed (rules/hospital.py)."""
         p, rnd, today = self.model.params, self.model.random, self.model.today
         today["bed_days"] += 1
@@ -170,7 +196,7 @@ class Person(mesa.Agent):
                 self.model.pressure, 0.0), 1.0):
             return  # a delayed bed day
         today["discharges"] += 1
-        self.in_hospital, self.discharged_day, self.former_patient = False, day, True
+        self.in_hospital, self.discharged_day = False, day
         self.gaps = sum(g for g in ALL_GAPS if rnd.random() < p.gap_prob)
         lead = rnd.random() < p.lead_professional_share
         heard = lead or rnd.random() < p.notify_prob
@@ -215,7 +241,7 @@ class Person(mesa.Agent):
             return
         need = self.chronic_need()
         if self.recent(day) and day - self.discharged_day < RECOVERY_DAYS:
-            need += (self.model.params.recovery_need_hours / 7.0
+            need += (self.model.params.recovery_need_hours / DAYS_PER_WEEK
                      * (1.0 - (day - self.discharged_day) / RECOVERY_DAYS))
         self.need = need
 
@@ -239,7 +265,7 @@ class Post(mesa.Agent):
         super().__init__(model)
         self.post = post
         self.morale = model.params.morale_initial
-        self.vacant_until: int | None = None
+        self.vacant_until = NEVER
         self.hours_available = self.hours_used = self.decision_time = 0.0
         self.demand = self.need = self.unmet = 0.0
         self.cases = self.waiting = 0
@@ -248,8 +274,8 @@ class Post(mesa.Agent):
     def set_capacity(self) -> None:
         p = self.model.params
         effective = EFFECTIVENESS_FLOOR + (1.0 - EFFECTIVENESS_FLOOR) * self.morale
-        self.hours_available = (p.professional_hours / 7.0 * effective
-                                if self.vacant_until is None else 0.0) - self.decision_time
+        self.hours_available = (p.professional_hours / DAYS_PER_WEEK * effective
+                                if self.vacant_until == NEVER else 0.0) - self.decision_time
         self.decision_time = 0.0
 
 
@@ -284,33 +310,43 @@ class ReferenceModel(mesa.Model):
             self.step()
 
     def step(self) -> None:
-        """One day: every phase in the order of :mod:`simulation.day`."""
+        """One day: every phase of :data:`simulation.day.PHASES`, in its order."""
         self.day += 1
-        day, p = self.day, self.params
         self.today = dict.fromkeys(COMPARED, 0.0)
         for post in self.posts:
             post.hours_used = 0.0
+        for phase in PHASES:
+            getattr(self, f"_{phase.name}")(self.day)
+        self._report()
+
+    # -- the phases, one method each -------------------------------------------------------
+
+    def _health(self, day: int) -> None:
         for person in self.people:
             person.health(day)
+
+    def _hospital(self, day: int) -> None:
+        for person in self.people:
+            if person.admitted:
+                person.admit()
         for person in [q for q in self.people if q.in_hospital]:
-            person.hospital(day)
+            person.stay(day)
+
+    def _discharge(self, day: int) -> None:
         for person in self.people:
             if person.notify_day == day and not person.in_hospital:
                 person.hear_of_discharge(day)
-        self.visits = self._co_production(day) if p.peer_scheme else {}
-        self._care(day)
+
+    def _loneliness(self, day: int) -> None:
         for person in self.people:
             person.feel_lonely()
-        self._decisions(day)
-        self._morale(day)
-        self._strain(day)
-        self._report()
 
-    # -- phases 4 and 5 --------------------------------------------------------------------
-
-    def _co_production(self, day: int) -> dict[Person, Person]:
+    def _co_production(self, day: int) -> None:
         """Vetoes, matching visits (own patch first), recruitment, vetting, tiring."""
         p, rnd = self.params, self.random
+        self.visits: dict[Person, Person] = {}
+        if not p.peer_scheme:
+            return
         veto = p.risk_aversion * p.veto_max
         for person in self.people:
             if person.peer_stage == "waiting" and person.notify_day == day \
@@ -320,13 +356,13 @@ class ReferenceModel(mesa.Model):
         volunteers = [v for v in self.people if v.volunteer == "active"]
         most = max(p.visits_per_week, 1.0) if p.visits_per_week > 0 else 0.0
         for v in volunteers:
-            v.tokens = min(v.tokens + p.visits_per_week / 7.0, most)
+            v.tokens = min(v.tokens + p.visits_per_week / DAYS_PER_WEEK, most)
         waiting = [q for q in self.people if q.peer_stage == "waiting" and not q.in_hospital
                    and day - q.notify_day < p.peer_visit_window_days]
         free = [v for v in volunteers if not v.in_hospital and v.tokens >= 1.0]
         rnd.shuffle(waiting)
         rnd.shuffle(free)
-        visits: dict[Person, Person] = {}
+        visits = self.visits
         for patient in waiting:  # a volunteer from the patient's own patch first
             local = next((v for v in free if v.patch == patient.patch), None)
             if local is not None:
@@ -346,8 +382,9 @@ class ReferenceModel(mesa.Model):
             patient.loneliness = max(patient.loneliness - p.peer_loneliness_relief, 0.0)
             patient.peer_stage = "visited"
         self.today["peer_visits"] = len(visits)
-        vetting = round((1.0 - p.risk_aversion) * 7.0 + p.risk_aversion * p.vetting_days_max)
-        tire = 1.0 - math.exp(-p.volunteer_tiring / YEAR)
+        vetting = round((1.0 - p.risk_aversion) * VETTING_DAYS_AT_NO_AVERSION
+                        + p.risk_aversion * p.vetting_days_max)
+        tire = 1.0 - math.exp(-p.volunteer_tiring / DAYS_PER_YEAR)
         for person in self.people:
             if (person.discharged_day == day - RECOVERY_DAYS and person.notified
                     and not person.in_hospital and person.volunteer == "no" and person.adult
@@ -359,7 +396,6 @@ class ReferenceModel(mesa.Model):
                 person.volunteer, person.tokens = "active", 0.0
             if person.volunteer == "active" and rnd.random() < tire:
                 person.volunteer = "no"
-        return visits
 
     # -- phase 6 ---------------------------------------------------------------------------
 
@@ -393,9 +429,9 @@ class ReferenceModel(mesa.Model):
                         {q: list(o) for q, o in offers.items()})
         for person in needy:
             support = WAITING_SUPPORT_SHARE if person.decision_pending else 1.0
-            eligible = person.need * 7.0 >= p.eligibility_hours
+            eligible = person.need * DAYS_PER_WEEK >= p.eligibility_hours
             if eligible and person.has_budget:
-                paid = min(remaining[person], p.budget_hours / 7.0) * support
+                paid = min(remaining[person], p.budget_hours / DAYS_PER_WEEK) * support
                 remaining[person] -= paid
                 today["paid_hours"] += paid
             person.case = eligible or (person.recent(day) and person.notified)
@@ -482,13 +518,13 @@ class ReferenceModel(mesa.Model):
         """Frontline step-in or the manager's queue (rules/decisions.py)."""
         p, rnd = self.params, self.random
         for person in self.people:
-            if person.need > 0 and rnd.random() < p.decisions_per_year / YEAR:
+            if person.need > 0 and rnd.random() < p.decisions_per_year / DAYS_PER_YEAR:
                 person.raise_decision(day)
-        filled = [post for post in self.posts if post.vacant_until is None]
+        filled = [post for post in self.posts if post.vacant_until == NEVER]
         for post in self.posts:
             post.step_in = (p.devolved_authority * min(1.0, post.morale
-                                                       * (0.5 + p.staff_participation))
-                            if post.vacant_until is None else 0.0)
+                                                       * (STEP_IN_BASE + p.staff_participation))
+                            if post.vacant_until == NEVER else 0.0)
         done = []
         for person in self.people:
             if person.decision_pending and person.decision_raised == day:
@@ -517,19 +553,20 @@ class ReferenceModel(mesa.Model):
         """Morale toward its target; leaving, vacancies and refilling (rules/morale.py)."""
         p, rnd = self.params, self.random
         for post in self.posts:
-            if post.vacant_until is None:
+            if post.vacant_until == NEVER:
                 unmet = post.unmet / post.need if post.need > 0 else 0.0
                 waiting = min(post.waiting / post.cases, 1.0) if post.cases else 0.0
-                target = (0.45 + 0.25 * post.step_in + 0.15 * p.staff_participation
-                          + 0.2 * (1.0 - unmet) - 0.3 * min(post.overload, 1.0)
-                          - 0.2 * waiting)
+                target = (MORALE_BASE + STEP_IN_WEIGHT * post.step_in
+                          + PARTICIPATION_WEIGHT * p.staff_participation
+                          + MET_NEED_WEIGHT * (1.0 - unmet)
+                          - OVERLOAD_WEIGHT * min(post.overload, 1.0) - WAITING_WEIGHT * waiting)
                 post.morale += p.morale_rate * (min(max(target, 0.0), 1.0) - post.morale)
                 leave = 1.0 - math.exp(-p.attrition_rate * math.exp(
-                    ATTRITION_SLOPE * (REFERENCE_MORALE - post.morale)) / YEAR)
+                    ATTRITION_SLOPE * (REFERENCE_MORALE - post.morale)) / DAYS_PER_YEAR)
                 if rnd.random() < leave:
                     post.vacant_until = day + math.ceil(rnd.expovariate(1.0 / p.vacancy_days))
             elif post.vacant_until <= day:
-                post.vacant_until, post.morale = None, p.morale_initial
+                post.vacant_until, post.morale = NEVER, p.morale_initial
             post.set_capacity()
 
     def _strain(self, day: int) -> None:
@@ -548,12 +585,12 @@ class ReferenceModel(mesa.Model):
         today = self.today
         people = self.people
         today["carers"] = sum(1 for q in people
-                              if q.adult and q.given_ema * 7.0 >= CARER_MIN_HOURS_WEEK)
+                              if q.adult and q.given_ema * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK)
         today["volunteers"] = sum(1 for q in people if q.volunteer == "active")
         older = [q for q in people if q.older]
         today["lonely_share"] = (sum(q.loneliness > LONELY_ABOVE for q in older)
                                  / len(older)) if older else 0.0
-        filled = [post.morale for post in self.posts if post.vacant_until is None]
+        filled = [post.morale for post in self.posts if post.vacant_until == NEVER]
         today["staff_morale"] = sum(filled) / len(filled) if filled else 0.0
         today["carers_strained"] = sum(1 for q in people if q.strain > STRAINED_ABOVE
                                        and q.burnout_until <= self.day)

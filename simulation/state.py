@@ -36,6 +36,12 @@ NOT_VOLUNTEER = 0
 VETTING = 1
 ACTIVE = 2
 
+# Starting state: norms spread uniformly from NORM_DRAW_LOW to NORM_DRAW_LOW + 1 times
+# ``reciprocity_norm`` (capped at 1); the scheme's first volunteers are adults whose
+# age-typical frailty is below FIRST_VOLUNTEERS_MAX_FRAILTY.
+NORM_DRAW_LOW = 0.5
+FIRST_VOLUNTEERS_MAX_FRAILTY = 0.5
+
 # Peer-visit stage of the latest discharge (``State.peer_stage``).
 PEER_NONE = 0
 PEER_WAITING = 1
@@ -179,12 +185,13 @@ def initial_state(pop: Population, params: Params, posts: int, quiet: np.ndarray
     state.frailty[:] = pop.frailty_level
     state.quiet[:] = quiet
     state.loneliness[:] = pop.isolation
-    state.norm[:] = np.clip(params.reciprocity_norm * (0.5 + pop.norm_draw), 0.0, 1.0)
+    state.norm[:] = np.clip(params.reciprocity_norm * (NORM_DRAW_LOW + pop.norm_draw), 0.0,
+                            1.0)
     state.morale[:] = params.morale_initial
     # The scheme starts with a few former patients already volunteering.
     if params.peer_scheme:
         seed_pool = ((pop.volunteer_draw < params.initial_volunteers_per_1000 / 1000)
-                     & pop.adult & (pop.frailty_level < 0.5))
+                     & pop.adult & (pop.frailty_level < FIRST_VOLUNTEERS_MAX_FRAILTY))
         state.volunteer[seed_pool] = ACTIVE
         state.visit_tokens[seed_pool] = 1.0
     return state

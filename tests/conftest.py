@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from simulation.day import start
-from simulation.town import Town
 from simulation.params import Params
+from simulation.town import Town
 
 SMALL = 2_000
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import math
 import numbers
@@ -113,7 +114,8 @@ def test_odd_parameter_table_matches_the_declarations() -> None:
 
 def test_every_fixed_constant_of_the_rules_is_in_the_odd_with_its_value() -> None:
     table = _table_rows(_section("## Fixed constants"))
-    files = [*sorted((ROOT / "simulation" / "rules").glob("*.py")), ROOT / "simulation" / "day.py"]
+    files = [*sorted((ROOT / "simulation" / "rules").glob("*.py")),
+             ROOT / "simulation" / "day.py", ROOT / "simulation" / "state.py"]
     found = 0
     for path in files:
         for name, value in _numeric_constants(path).items():
@@ -121,9 +123,26 @@ def test_every_fixed_constant_of_the_rules_is_in_the_odd_with_its_value() -> Non
             assert name in table, f"{name} ({path.name}) is missing from ODD 'Fixed constants'"
             documented, _, where = table[name][:3]
             assert where == f"`{path.relative_to(ROOT)}`", (name, where)
-            assert math.isclose(float(Fraction(documented)), value, rel_tol=1e-12), \
+            number = documented.replace(",", "").replace("−", "-")
+            assert math.isclose(float(Fraction(number)), value, rel_tol=1e-12), \
                 (name, documented, value)
-    assert found >= 20  # the scan does find the constants
+    assert found >= 40  # the scan does find the constants
+
+
+def test_odd_schedule_is_the_phase_table_generated_from_the_code() -> None:
+    from simulation.cli import phases_markdown
+    from simulation.docblocks import read_block
+
+    assert read_block(ODD, "phases") == phases_markdown()
+
+
+def test_odd_describes_every_state_field() -> None:
+    from simulation.state import State
+
+    fields = [f.name for f in dataclasses.fields(State) if f.name not in ("n", "posts")]
+    entities = _section("### 1.2 Entities, state variables and scales")
+    missing = [name for name in fields if f"`{name}`" not in entities]
+    assert not missing, f"docs/ODD.md 1.2 does not describe: {missing}"
 
 
 def test_odd_has_the_day_and_loop_diagrams_and_the_analyses() -> None:

@@ -13,12 +13,21 @@ import numpy as np
 import pytest
 from numba import njit
 
-from simulation.day import _carers, _moving_means, _peer_care, _record_care
 from simulation.metrics import _staff_morale, gini
 from simulation.network import Ties
 from simulation.params import Params
 from simulation.rng import Streams, generator
 from simulation.rules import health, hospital, morale
+from simulation.rules.care import (
+    _carers,
+    _clipped,
+    _given_by,
+    _hours_by_source,
+    _moving_means,
+    _peer_care,
+    _remember,
+    _unpaid_given,
+)
 from simulation.state import NEVER, RECOVERY_DAYS
 from simulation.sums import numpy_sum
 
@@ -82,6 +91,16 @@ HAZARDS = ({"admission_rate": 2.0, "frailty_admission_slope": 2.0},
            {"admission_rate": 1e-5, "frailty_admission_slope": 10.0})
 
 
+@njit
+def _chances(growth, recent, open_gaps, waiting, t):
+    """The per-person chance of an admission, for every resident (no shortcut)."""
+    out = np.empty(len(growth), dtype=np.float32)
+    for i in range(len(growth)):
+        out[i] = health.chance_of(health.daily_hazard(growth[i], recent[i], open_gaps[i],
+                                                      waiting[i], t))
+    return out
+
+
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("hazard", HAZARDS)
 def test_admissions_match_the_admission_probability(seed, hazard):
@@ -95,8 +114,10 @@ def test_admissions_match_the_admission_probability(seed, hazard):
     gaps = g.integers(0, 16, n).astype(np.uint8)
     waiting = g.random(n) < 0.1
     recent = (discharged_day >= day - RECOVERY_DAYS) & ~in_hospital
-    chance = health.admission_probability(
-        frailty, recent, np.where(recent, np.bitwise_count(gaps), 0), waiting, p)
+    growth = health._frailty_growth(frailty, p)
+    t = health.hazard_terms(p)
+    chance = _chances(growth, recent, np.where(recent, np.bitwise_count(gaps), 0).astype(
+        np.int64), waiting, t)
     draws = g.random(n)
     # Put a third of the draws exactly on, just under and just over each chance.
     edge = g.integers(0, 3, n)
@@ -105,8 +126,8 @@ def test_admissions_match_the_admission_probability(seed, hazard):
                           [chance, np.nextafter(chance.astype(np.float64), 0.0)],
                           np.nextafter(chance.astype(np.float64), 1.0))[at]
     expected = np.flatnonzero(~in_hospital & (draws < chance))
-    admitted, readmissions = health.admissions(frailty, draws, in_hospital, discharged_day,
-                                               gaps, waiting, day, p)
+    admitted, readmissions = health._admissions(growth, draws, in_hospital, discharged_day,
+                                                gaps, waiting, day, t)
     assert np.array_equal(admitted, expected)
     assert readmissions == int(recent[expected].sum()) > 0
 
@@ -197,7 +218,17 @@ def test_care_bookkeeping_matches_numpy(seed):
     a["peer_givers"] = g.choice(n, len(a["peer"]), replace=False)
 
     expected, received_unpaid, given_today, emas = _care_bookkeeping_in_numpy(a)
-    got = _record_care(**a)
+    hours = _hours_by_source(a["peer"], a["received"], a["paid"], a["professional"],
+                             a["remaining"], a["received_unpaid"])
+    unpaid_given = _unpaid_given(a["given"])
+    equity = [_given_by(a[flags], unpaid_given, carers, a["peer"], a["peer_givers"])
+              for flags in ("female", "minority")]
+    wellbeing = _remember(needy, a["remaining"], a["received_unpaid"], carers, a["given"],
+                          unpaid_given, need, a["loneliness"], a["given_today"],
+                          a["gave_before"], a["given_ema"], a["family_ema"],
+                          a["neighbour_ema"], a["contact_ema"], a["unmet_ema"])
+    got = (hours, numpy_sum(need), numpy_sum(_clipped(a["hours_available"])),
+           numpy_sum(a["hours_used"]), *equity, wellbeing, _carers(a["given_ema"], a["adult"]))
     def as_floats(values):
         return [float(v) for v in values]  # numpy would compare in float32
     assert as_floats(got[0]) == as_floats(expected[0])
@@ -232,7 +263,7 @@ def test_stays_are_numpys_geometric_draws():
     mine, theirs = np.random.default_rng(8), np.random.default_rng(8)
     expected = theirs.geometric(1.0 / np.where(older, p.stay_days_older,
                                                p.stay_days_younger)).astype(np.int16)
-    assert np.array_equal(hospital.draw_stay(older, p, mine), expected)
+    assert np.array_equal(hospital.draw_stay(older, hospital.stay_terms(p), mine), expected)
     assert mine.random() == theirs.random()  # the stream goes on identically
 
 
@@ -247,11 +278,14 @@ def test_staff_turnover_draws_as_numpy_did():
     before = SimpleNamespace(morale=state.morale.copy(),
                              vacant_until=state.vacant_until.copy())
     mine, theirs = np.random.default_rng(3), np.random.default_rng(3)
-    left = morale.staff_turnover(state, day, p, mine)
+    growth = morale._attrition_growth(state.morale)
+    left = morale._staff_turnover(state.morale, state.vacant_until, growth, day,
+                                  morale.morale_terms(p), mine)
     # the numpy it replaced: every post draws a chance and a wait, every day
     draws, waits = theirs.random(posts), theirs.exponential(p.vacancy_days, posts)
-    leaving = (before.vacant_until == NEVER) & (draws < morale.leaving_probability(
-        before.morale, p))
+    chance = np.array([morale.leaving_chance(g, np.float32(p.attrition_rate))
+                       for g in growth])
+    leaving = (before.vacant_until == NEVER) & (draws < chance)
     expected = np.where(leaving, day + np.ceil(waits).astype(np.int32), before.vacant_until)
     refilled = (expected != NEVER) & (expected <= day)
     assert left == leaving.sum() > 0 and refilled.any()
@@ -265,7 +299,7 @@ def test_parameter_terms_are_worked_out_once_per_params():
     a = Params()
     b = Params.from_overrides({"need_threshold": a.need_threshold / 2})
     assert health.need_terms(a) is health.need_terms(a)  # kept
-    assert health.need_terms(b)[0] == np.float32(a.need_threshold / 2) \
-        != health.need_terms(a)[0]
+    assert health.need_terms(b).threshold == np.float32(a.need_threshold / 2) \
+        != health.need_terms(a).threshold
     # the kept terms are not a parameter: equality, hashing and the parameter table ignore them
     assert a == Params() and hash(a) == hash(Params()) and "_terms" not in a.as_dict()

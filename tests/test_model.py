@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from simulation import CareModel, Params, evaluate, run
-from simulation.day import Town
+from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport
 from simulation.network import EDGE_KINDS
-from simulation.state import ACTIVE
+from simulation.state import RECOVERY_DAYS
+from simulation.town import Town
 
 SOURCES = ("peer", "family", "kin", "neighbour", "paid", "professional", "unmet")
 
@@ -26,7 +27,7 @@ def test_hours_are_conserved_and_nothing_goes_negative_every_day(town: Town) -> 
     s = town.state
     report = DailyReport()
     for _ in range(60):
-        tally = town.advance()
+        tally = advance(town)
         metrics = report(town, tally)
         _assert_hours_conserved(tally)
         assert all(v >= 0 for k, v in metrics.items() if k != "day"), metrics
@@ -34,10 +35,9 @@ def test_hours_are_conserved_and_nothing_goes_negative_every_day(town: Town) -> 
         assert np.all(s.strain >= 0) and np.all(s.need >= 0)
         # roles consistent: nobody in hospital needs care at home or gives care today
         assert not np.any(s.need[s.in_hospital] > 0)
-        assert not np.any(town.given_today[s.in_hospital] > 0)
-        # children never give unpaid care; volunteers are former patients
-        assert not np.any(town.given_today[~town.pop.adult] > 0)
-        assert np.all(s.former_patient[s.volunteer == ACTIVE])
+        assert not np.any(s.given_today[s.in_hospital] > 0)
+        # children never give unpaid care
+        assert not np.any(s.given_today[~town.pop.adult] > 0)
         assert metrics["readmissions_30d"] <= metrics["admissions"]
         assert metrics["delayed_bed_days"] <= metrics["bed_days"]
         for share in ("readmission_rate_30d", "unpaid_share_women", "unpaid_share_minority",
@@ -57,9 +57,9 @@ def test_hours_are_conserved_in_every_scenario_and_carers_give_what_is_received(
                       initial_volunteers_per_1000=5.0)
     town, unpaid = model.town, ("family", "kin", "neighbour")
     for _ in range(25):
-        tally = town.advance()
+        tally = advance(town)
         _assert_hours_conserved(tally)
-        assert float(town.given_today.sum(dtype=np.float64)) == pytest.approx(
+        assert float(town.state.given_today.sum(dtype=np.float64)) == pytest.approx(
             sum(tally.hours[k] for k in unpaid), rel=1e-4, abs=1e-3)
         if not model.params.peer_scheme:
             assert tally.peer_visits == 0 and tally.hours["peer"] == 0
@@ -83,7 +83,7 @@ def test_policy_levers_do_not_change_population_or_graph() -> None:
     base = Params.from_overrides({"residents": 1_500, "warmup_days": 0})
     lever = Params.from_overrides({"peer_scheme": True, "devolved_authority": 0.9,
                                    "budget_share": 0.1, "risk_aversion": 0.0}, base=base)
-    a, b = Town(base, seed=5), Town(lever, seed=5)
+    a, b = start(base, seed=5), start(lever, seed=5)
     for field in ("age_band", "female", "minority", "household", "x", "y", "patch",
                   "frailty_level", "isolation", "willingness"):
         assert np.array_equal(getattr(a.pop, field), getattr(b.pop, field)), field
@@ -127,11 +127,13 @@ def test_care_model_is_a_mesa_model_with_agents_roles_and_graph() -> None:
     frame = model.datacollector.get_model_vars_dataframe()
     assert list(frame.columns) == [*NAMES, "seed"] and len(frame) == 5
     assert len(model.agents) == 1_200 + len(model.posts)
-    # role AgentSets agree with the state arrays
-    assert {a.index for a in model.patients} == set(np.flatnonzero(
-        model.role_masks()["patient"]))
-    assert all(a.in_hospital or a.need_hours > 0 or "patient" in a.roles
-               for a in model.patients)
+    # the patients AgentSet is exactly the residents in hospital, in need, or home from
+    # hospital within 30 days, read straight from the state
+    s = model.town.state
+    recent = ~s.in_hospital & (model.day - s.discharged_day <= RECOVERY_DAYS)
+    expected = set(np.flatnonzero(s.in_hospital | (s.need > 0) | recent))
+    assert {a.index for a in model.patients} == expected and expected
+    assert all("patient" in a.roles for a in model.patients)
     assert len(model.professionals) == int((model.town.state.vacant_until < 0).sum())
     assert all(a.unpaid_hours_week >= 1.0 for a in model.family_carers)
     graph = model.graph

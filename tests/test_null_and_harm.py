@@ -50,8 +50,10 @@ def test_professionals_stepping_back_for_a_scheme_without_volunteers_raises_read
 def test_untrained_volunteers_make_no_difference_to_readmission() -> None:
     # Measured at 10,000 residents, 365 days, seeds 0-7: +0.0032 (sd 0.0068), where the
     # default scheme measured -0.0138 (seeds 0-5, as tested: +0.0032). Over 6 seeds the
-    # standard error is about 0.0028: the mean stays within 3 of them of zero, and above
-    # the default scheme's effect.
+    # standard error is about 0.0028: the mean stays within 3 of them of zero.
     diff = _paired_readmission(UNTRAINED_VOLUNTEERS)
     assert abs(diff.mean()) < 3 * 0.0028
-    assert diff.mean() > -0.0138 + 0.0028
+    # and worse than the trained scheme on the same seeds: its gap-closing is the effect
+    trained = [_summary("peer_visits", s)["readmission_rate_30d"]
+               - _summary("baseline", s)["readmission_rate_30d"] for s in SEEDS]
+    assert diff.mean() > np.mean(trained)

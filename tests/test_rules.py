@@ -3,18 +3,19 @@ import math
 import numpy as np
 import pytest
 
+from simulation.day import start
 from simulation.params import Params
 from simulation.rules import (
-    care,
+    co_production,
     decisions,
     discharge,
+    formal_care,
     health,
     hospital,
     loneliness,
     morale,
-    peer_visits,
-    risk,
     strain,
+    unpaid_care,
 )
 from simulation.state import (
     GAP_FOLLOW_UP,
@@ -48,6 +49,32 @@ def ints(*values):
     return np.array(values, dtype=np.int64)
 
 
+def each(rule, *columns, dtype=np.float32):
+    """A per-person rule applied to each row of ``columns`` (the last argument is shared)."""
+    *arrays, shared = columns
+    return np.array([rule(*row, shared) for row in zip(*arrays, strict=True)], dtype=dtype)
+
+
+# The per-person rules over arrays of hand-computed cases.
+
+
+def drift_frailty(frailty, level, unmet_share, lonely, volunteering, noise, p):
+    return each(health.drifted, frailty, level, unmet_share, [bool(x) for x in lonely],
+                [bool(x) for x in volunteering], noise, health.drift_terms(p))
+
+
+def care_need(frailty, since, p):
+    return each(health.need_hours, frailty, [int(d) for d in since], health.need_terms(p))
+
+
+def admission_probability(frailty, recent, open_gaps, waiting, p):
+    growth = np.exp(np.float32(p.frailty_admission_slope) * frailty)
+    t = health.hazard_terms(p)
+    return np.array([health.chance_of(health.daily_hazard(g, bool(r), int(k), bool(w), t))
+                     for g, r, k, w in zip(growth, recent, open_gaps, waiting, strict=True)],
+                    dtype=np.float32)
+
+
 # --- health -----------------------------------------------------------------------------
 
 # Rates chosen so that rate / 365 is a round number: reversion 3.65/yr -> 0.01/day etc.
@@ -57,7 +84,7 @@ DRIFT = dict(frailty_reversion=3.65, unmet_frailty_effect=0.365, lonely_frailty_
 
 def test_drift_frailty_reverts_and_is_pushed_up_by_unmet_need_and_loneliness():
     p = params(**DRIFT)
-    out = health.drift_frailty(
+    out = drift_frailty(
         frailty=floats(0.5, 0.5, 0.5, 0.3),
         level=floats(0.3, 0.3, 0.4, 0.3),
         unmet_share=floats(0.0, 1.0, 0.0, 0.0),
@@ -75,14 +102,14 @@ def test_drift_frailty_reverts_and_is_pushed_up_by_unmet_need_and_loneliness():
 def test_drift_frailty_noise_scales_with_sqrt_of_a_day():
     # noise 0.01*sqrt(365) per sqrt(year) is 0.01 per sqrt(day); z = 2 adds 0.02.
     p = params(**{**DRIFT, "frailty_noise": 0.01 * math.sqrt(365)})
-    out = health.drift_frailty(floats(0.5, 0.5), floats(0.5, 0.5), floats(0, 0),
+    out = drift_frailty(floats(0.5, 0.5), floats(0.5, 0.5), floats(0, 0),
                                bools(False, False), bools(False, False), floats(2.0, -1.0), p)
     assert out == pytest.approx([0.52, 0.49], abs=1e-6)
 
 
 def test_drift_frailty_is_clipped_to_unit_interval():
     p = params(**{**DRIFT, "frailty_noise": 1.0})
-    out = health.drift_frailty(floats(0.999, 0.001), floats(1.0, 0.0), floats(1, 0),
+    out = drift_frailty(floats(0.999, 0.001), floats(1.0, 0.0), floats(1, 0),
                                bools(True, False), bools(False, False), floats(50.0, -50.0), p)
     assert out.tolist() == [1.0, 0.0]
 
@@ -92,7 +119,7 @@ NEED = dict(need_threshold=0.5, need_max_hours=140.0, recovery_need_hours=14.0)
 
 def test_care_need_chronic_part_follows_square_root_past_threshold():
     p = params(**NEED)
-    out = health.care_need(floats(0.4, 0.5, 0.625, 0.75, 1.0), ints(-1, -1, -1, -1, -1), p)
+    out = care_need(floats(0.4, 0.5, 0.625, 0.75, 1.0), ints(-1, -1, -1, -1, -1), p)
     # 140/7 = 20 h/day at frailty 1; past = (f-0.5)/0.5; need = 20*sqrt(past)
     # 0.625 -> sqrt(0.25)*20 = 10;  0.75 -> sqrt(0.5)*20 = 14.142
     assert out == pytest.approx([0.0, 0.0, 10.0, 20 * math.sqrt(0.5), 20.0], rel=1e-6)
@@ -100,19 +127,19 @@ def test_care_need_chronic_part_follows_square_root_past_threshold():
 
 def test_care_need_recovery_fades_over_thirty_days():
     p = params(**NEED)
-    out = health.care_need(floats(0, 0, 0, 0, 0), ints(-1, 0, 15, 29, 30), p)
+    out = care_need(floats(0, 0, 0, 0, 0), ints(-1, 0, 15, 29, 30), p)
     # 14/7 = 2 h/day at discharge, times (1 - d/30); nothing at d<0 or d>=30
     assert out == pytest.approx([0.0, 2.0, 1.0, 2.0 / 30, 0.0], rel=1e-6)
 
 
 def test_care_need_adds_chronic_and_recovery():
-    out = health.care_need(floats(0.625), ints(15), params(**NEED))
+    out = care_need(floats(0.625), ints(15), params(**NEED))
     assert out == pytest.approx([11.0])  # 10 chronic + 1 recovery
 
 
 def test_care_need_with_threshold_one_needs_nothing_but_recovery():
     p = params(need_threshold=1.0, recovery_need_hours=0.0)
-    assert health.care_need(floats(0.0, 0.99, 1.0), ints(-1, -1, -1), p).tolist() == [0, 0, 0]
+    assert care_need(floats(0.0, 0.99, 1.0), ints(-1, -1, -1), p).tolist() == [0, 0, 0]
 
 
 ADMIT = dict(admission_rate=0.365, frailty_admission_slope=0.0, post_discharge_risk=2.0,
@@ -127,7 +154,8 @@ def test_needs_today_sets_need_at_home_clears_yesterday_and_returns_the_needy():
     in_hospital = bools(False, False, True, False, False, False)
     recent = bools(False, True, False, False, True, False)
     discharged = np.array([NEVER, day - 15, NEVER, NEVER, day, NEVER], dtype=np.int32)
-    needy = health.needs_today(need, ints(3), frailty, in_hospital, recent, discharged, day, p)
+    needy = health._needs_today(need, ints(3), frailty, in_hospital, recent, discharged, day,
+                                health.need_terms(p))
     # 0: 10 h/day x sqrt(0.25 / 0.5); 1: no chronic need, recovery 1 h/day half faded;
     # 2: in hospital; 3: below the threshold now, yesterday's need cleared;
     # 4: 10 + 1 (discharged today); 5: exactly at the threshold needs nothing
@@ -137,9 +165,9 @@ def test_needs_today_sets_need_at_home_clears_yesterday_and_returns_the_needy():
 
 def test_admission_probability_multipliers():
     p = params(**ADMIT)
-    out = health.admission_probability(
+    out = admission_probability(
         frailty=floats(0.3, 0.3, 0.3, 0.3),
-        recent_discharge=bools(False, True, True, False),
+        recent=bools(False, True, True, False),
         open_gaps=ints(0, 0, 2, 0),
         waiting=bools(False, False, False, True), p=p)
     # base 0.365/yr = 0.001/day; recent x2; 2 gaps x(1+0.5*2); waiting x(1+1)
@@ -149,7 +177,7 @@ def test_admission_probability_multipliers():
 
 def test_admission_probability_grows_exponentially_with_frailty():
     p = params(**{**ADMIT, "frailty_admission_slope": math.log(4)})
-    out = health.admission_probability(floats(0.0, 0.5, 1.0), bools(False, False, False),
+    out = admission_probability(floats(0.0, 0.5, 1.0), bools(False, False, False),
                                        ints(0, 0, 0), bools(False, False, False), p)
     # exp(ln4 * f) = 1, 2, 4
     assert out == pytest.approx([1 - math.exp(-h) for h in (0.001, 0.002, 0.004)], rel=1e-6)
@@ -157,11 +185,11 @@ def test_admission_probability_grows_exponentially_with_frailty():
 
 def test_admission_probability_is_a_probability_at_extreme_hazard():
     p = params(admission_rate=5.0, frailty_admission_slope=10.0, post_discharge_risk=20.0)
-    out = health.admission_probability(floats(0.0, 1.0), bools(False, True), ints(0, 4),
+    out = admission_probability(floats(0.0, 1.0), bools(False, True), ints(0, 4),
                                        bools(False, True), p)
     assert np.all((out >= 0) & (out <= 1))
     assert out[1] > 0.999
-    zero = health.admission_probability(floats(1.0), bools(True), ints(4), bools(True),
+    zero = admission_probability(floats(1.0), bools(True), ints(4), bools(True),
                                         params(admission_rate=0.0))
     assert zero.tolist() == [0.0]
 
@@ -169,15 +197,20 @@ def test_admission_probability_is_a_probability_at_extreme_hazard():
 # --- hospital ---------------------------------------------------------------------------
 
 
+def discharge_waits(needs, pressure, p, generator):
+    return hospital.discharge_waits(needs, hospital.wait_chance(pressure, p), generator)
+
+
 def test_draw_stay_is_one_day_when_mean_is_one():
     p = params(stay_days_older=1.0, stay_days_younger=1.0)
-    assert hospital.draw_stay(bools(True, False, True), p, rng()).tolist() == [1, 1, 1]
+    stays = hospital.draw_stay(bools(True, False, True), hospital.stay_terms(p), rng())
+    assert stays.tolist() == [1, 1, 1]
 
 
 def test_draw_stay_means_by_age():
     p = params(stay_days_older=11.9, stay_days_younger=5.0)
-    older = hospital.draw_stay(np.ones(N_DRAWS, bool), p, rng(1))
-    younger = hospital.draw_stay(np.zeros(N_DRAWS, bool), p, rng(2))
+    older = hospital.draw_stay(np.ones(N_DRAWS, bool), hospital.stay_terms(p), rng(1))
+    younger = hospital.draw_stay(np.zeros(N_DRAWS, bool), hospital.stay_terms(p), rng(2))
     assert older.min() >= 1 and younger.min() >= 1
     assert older.dtype == np.int16
     # geometric sd = sqrt(1-q)/q with q = 1/mean: 11.39 and 4.47 -> SE 0.081 and 0.032
@@ -187,52 +220,60 @@ def test_draw_stay_means_by_age():
 
 
 def test_draw_stay_is_deterministic_for_a_seed_and_handles_empty():
-    p = Params()
+    t = hospital.stay_terms(Params())
     older = rng(0).random(50) < 0.5
-    assert np.array_equal(hospital.draw_stay(older, p, rng(7)),
-                          hospital.draw_stay(older, p, rng(7)))
-    assert hospital.draw_stay(np.zeros(0, bool), p, rng()).shape == (0,)
+    assert np.array_equal(hospital.draw_stay(older, t, rng(7)),
+                          hospital.draw_stay(older, t, rng(7)))
+    assert hospital.draw_stay(np.zeros(0, bool), t, rng()).shape == (0,)
 
 
 def test_discharge_waits_only_for_patients_needing_care():
     p = params(delayed_discharge_base=0.95)
     needs = np.arange(N_DRAWS) % 2 == 0
-    waits = hospital.discharge_waits(needs, 1.0, p, rng())
+    waits = discharge_waits(needs, 1.0, p, rng())
     assert not waits[~needs].any()
     assert waits[needs].mean() > 0.9  # 0.95 expected; SE 0.002
 
 
 def test_discharge_waits_none_without_pressure_or_base():
     needs = np.ones(1000, bool)
-    assert not hospital.discharge_waits(needs, 0.0, params(delayed_discharge_base=0.95),
+    assert not discharge_waits(needs, 0.0, params(delayed_discharge_base=0.95),
                                         rng()).any()
-    assert not hospital.discharge_waits(needs, 1.0, params(delayed_discharge_base=0.0),
+    assert not discharge_waits(needs, 1.0, params(delayed_discharge_base=0.0),
                                         rng()).any()
 
 
 def test_discharge_waits_rate_and_pressure_clipping():
     p = params(delayed_discharge_base=0.5)
     needs = np.ones(N_DRAWS, bool)
-    share = hospital.discharge_waits(needs, 0.5, p, rng(3)).mean()
+    share = discharge_waits(needs, 0.5, p, rng(3)).mean()
     # chance 0.5*0.5 = 0.25; SE sqrt(0.25*0.75/n) = 0.0031
     assert abs(share - 0.25) < 5 * math.sqrt(0.25 * 0.75 / N_DRAWS)
     # pressure above 1 counts as 1: same draws, same result
-    assert np.array_equal(hospital.discharge_waits(needs, 3.0, p, rng(4)),
-                          hospital.discharge_waits(needs, 1.0, p, rng(4)))
+    assert np.array_equal(discharge_waits(needs, 3.0, p, rng(4)),
+                          discharge_waits(needs, 1.0, p, rng(4)))
 
 
 # --- discharge --------------------------------------------------------------------------
 
 
+def draw_gaps(count, p, generator):
+    return discharge.draw_gaps(count, p.gap_prob, generator)
+
+
+def notification_day(today, lead, p, generator):
+    return discharge.notification_days(today, lead, discharge.going_home_terms(p), generator)
+
+
 def test_draw_gaps_all_or_none():
-    assert discharge.draw_gaps(5, params(gap_prob=0.0), rng()).tolist() == [0] * 5
-    assert discharge.draw_gaps(5, params(gap_prob=1.0), rng()).tolist() == [15] * 5
-    empty = discharge.draw_gaps(0, params(gap_prob=0.5), rng())
+    assert draw_gaps(5, params(gap_prob=0.0), rng()).tolist() == [0] * 5
+    assert draw_gaps(5, params(gap_prob=1.0), rng()).tolist() == [15] * 5
+    empty = draw_gaps(0, params(gap_prob=0.5), rng())
     assert empty.shape == (0,) and empty.dtype == np.uint8
 
 
 def test_draw_gaps_each_bit_with_gap_prob():
-    gaps = discharge.draw_gaps(N_DRAWS, params(gap_prob=0.3), rng(5))
+    gaps = draw_gaps(N_DRAWS, params(gap_prob=0.3), rng(5))
     assert gaps.dtype == np.uint8 and gaps.max() <= 15
     se = math.sqrt(0.3 * 0.7 / N_DRAWS)  # 0.0032
     for bit in (GAP_MEDICINES, GAP_FOOD, GAP_FOLLOW_UP, GAP_HOME_SAFE):
@@ -240,10 +281,10 @@ def test_draw_gaps_each_bit_with_gap_prob():
 
 
 def test_notification_day_never_heard_and_always_heard_today():
-    none = discharge.notification_day(10, bools(False, False, False), params(notify_prob=0.0),
+    none = notification_day(10, bools(False, False, False), params(notify_prob=0.0),
                                       rng())
     assert none.tolist() == [NEVER] * 3
-    now = discharge.notification_day(10, bools(False, True), params(notify_prob=1.0,
+    now = notification_day(10, bools(False, True), params(notify_prob=1.0,
                                                                     notify_delay_days=0.0), rng())
     assert now.tolist() == [10, 10]
 
@@ -251,13 +292,13 @@ def test_notification_day_never_heard_and_always_heard_today():
 def test_notification_day_lead_always_hears_and_sooner():
     # A lead passes the word on even when the community never would; factor 0 means today.
     p = params(notify_prob=0.0, notify_delay_days=5.0, lead_delay_factor=0.0)
-    assert discharge.notification_day(3, bools(True, False), p, rng()).tolist() == [3, NEVER]
+    assert notification_day(3, bools(True, False), p, rng()).tolist() == [3, NEVER]
 
 
 def test_notification_day_mean_delay():
     p = params(notify_prob=1.0, notify_delay_days=3.0, lead_delay_factor=0.5)
     for lead, mean in ((False, 3.0), (True, 1.5)):
-        days = discharge.notification_day(100, np.full(N_DRAWS, lead), p, rng(6))
+        days = notification_day(100, np.full(N_DRAWS, lead), p, rng(6))
         delay = days - 100
         assert delay.min() >= 0
         # E[rint(m*Exp(1))] = sum_k P(m*E >= k - 0.5) = exp(-1/(2m)) / (1 - exp(-1/m))
@@ -267,7 +308,7 @@ def test_notification_day_mean_delay():
 
 
 def test_notification_day_share_heard():
-    days = discharge.notification_day(0, np.zeros(N_DRAWS, bool), params(notify_prob=0.75),
+    days = notification_day(0, np.zeros(N_DRAWS, bool), params(notify_prob=0.75),
                                       rng(7))
     share = (days != NEVER).mean()
     assert abs(share - 0.75) < 5 * math.sqrt(0.75 * 0.25 / N_DRAWS)
@@ -276,8 +317,8 @@ def test_notification_day_share_heard():
 def test_notification_day_deterministic():
     lead = rng(0).random(200) < 0.3
     p = Params()
-    assert np.array_equal(discharge.notification_day(5, lead, p, rng(9)),
-                          discharge.notification_day(5, lead, p, rng(9)))
+    assert np.array_equal(notification_day(5, lead, p, rng(9)),
+                          notification_day(5, lead, p, rng(9)))
 
 
 def test_close_gaps_certain_closes_only_closable_bits():
@@ -315,14 +356,17 @@ def test_open_gap_count():
     (0.3, 100.0, 35),  # 4.9 + 30 = 34.9, rounded
 ])
 def test_vetting_days(aversion, most, days):
-    out = risk.vetting_days(params(risk_aversion=aversion, vetting_days_max=most))
+    out = co_production.vetting_days(params(risk_aversion=aversion, vetting_days_max=most))
     assert out == days and isinstance(out, int)
 
 
 def test_veto_probability():
-    assert risk.veto_probability(params(risk_aversion=0.5, veto_max=0.6)) == pytest.approx(0.3)
-    assert risk.veto_probability(params(risk_aversion=0.0, veto_max=0.6)) == 0.0
-    assert risk.veto_probability(params(risk_aversion=1.0, veto_max=0.6)) == pytest.approx(0.6)
+    def veto(aversion: float) -> float:
+        return co_production.veto_probability(params(risk_aversion=aversion, veto_max=0.6))
+
+    assert veto(0.5) == pytest.approx(0.3)
+    assert veto(0.0) == 0.0
+    assert veto(1.0) == pytest.approx(0.6)
 
 
 # --- peer visits ------------------------------------------------------------------------
@@ -341,7 +385,7 @@ def _check_matching(patient_patch, volunteer_patch, pat, vol):
 
 def test_match_visits_more_patients_than_volunteers():
     patients, volunteers = ints(0, 0, 1, 1, 2), ints(1, 2)
-    pat, vol = peer_visits.match_visits(patients, volunteers, rng())
+    pat, vol = co_production.match_visits(patients, volunteers, rng())
     pairs = dict(zip(vol.tolist(), pat.tolist(), strict=True))
     # volunteer 0 (patch 1) visits patient 2 or 3; volunteer 1 (patch 2) visits patient 4
     assert set(pairs) == {0, 1}
@@ -350,14 +394,14 @@ def test_match_visits_more_patients_than_volunteers():
 
 def test_match_visits_more_volunteers_than_patients():
     patients, volunteers = ints(0, 1), ints(1, 1, 0, 3, 3)
-    pat, vol = peer_visits.match_visits(patients, volunteers, rng())
+    pat, vol = co_production.match_visits(patients, volunteers, rng())
     pairs = dict(zip(pat.tolist(), vol.tolist(), strict=True))
     assert pairs[0] == 2 and pairs[1] in (0, 1)
 
 
 def test_match_visits_leftovers_go_across_town():
     patients, volunteers = ints(0, 0, 0), ints(0, 5, 7)
-    pat, vol = peer_visits.match_visits(patients, volunteers, rng())
+    pat, vol = co_production.match_visits(patients, volunteers, rng())
     assert sorted(vol.tolist()) == [0, 1, 2]
     _check_matching(patients, volunteers, pat, vol)
 
@@ -367,80 +411,91 @@ def test_match_visits_properties_on_random_patches(seed):
     g = rng(seed)
     patients = g.integers(0, 5, g.integers(0, 30))
     volunteers = g.integers(0, 5, g.integers(0, 30))
-    pat, vol = peer_visits.match_visits(patients, volunteers, rng(seed + 100))
+    pat, vol = co_production.match_visits(patients, volunteers, rng(seed + 100))
     _check_matching(patients, volunteers, pat, vol)
 
 
 @pytest.mark.parametrize(("patients", "volunteers"), [
     (ints(), ints()), (ints(), ints(1, 2)), (ints(1, 2), ints())])
 def test_match_visits_empty(patients, volunteers):
-    pat, vol = peer_visits.match_visits(patients, volunteers, rng())
+    pat, vol = co_production.match_visits(patients, volunteers, rng())
     assert len(pat) == len(vol) == 0
 
 
 def test_match_visits_deterministic_and_random_within_patch():
     patients, volunteers = ints(0, 0, 1, 2, 2, 2), ints(2, 0, 1, 1)
-    a = peer_visits.match_visits(patients, volunteers, rng(11))
-    b = peer_visits.match_visits(patients, volunteers, rng(11))
+    a = co_production.match_visits(patients, volunteers, rng(11))
+    b = co_production.match_visits(patients, volunteers, rng(11))
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     # Two patients, one volunteer, same patch: each should be chosen about half the time
     # (Binomial(200, 0.5): sd 7, so 50 is 7 sd below the mean).
-    first = sum(peer_visits.match_visits(ints(0, 0), ints(0), rng(s))[0][0] == 0
+    first = sum(co_production.match_visits(ints(0, 0), ints(0), rng(s))[0][0] == 0
                 for s in range(200))
     assert 50 < first < 150
 
 
 def test_rank_within_runs():
-    assert peer_visits._rank_within(ints(0, 0, 1, 3, 3, 3)).tolist() == [0, 1, 0, 0, 1, 2]
-    assert peer_visits._rank_within(ints()).shape == (0,)
+    assert co_production._rank_within(ints(0, 0, 1, 3, 3, 3)).tolist() == [0, 1, 0, 0, 1, 2]
+    assert co_production._rank_within(ints()).shape == (0,)
 
 
 def test_says_yes_edges_and_reciprocity():
     visited = np.arange(N_DRAWS) % 2 == 0
-    assert not peer_visits.says_yes(visited, params(volunteer_willingness=0.0), rng()).any()
+    assert not co_production.says_yes(visited, params(volunteer_willingness=0.0), rng()).any()
     # 0.6 * 2 capped at 1: every visited person says yes
-    yes = peer_visits.says_yes(visited, params(volunteer_willingness=0.6,
+    yes = co_production.says_yes(visited, params(volunteer_willingness=0.6,
                                                reciprocity_boost=2.0), rng())
     assert yes[visited].all()
     assert abs(yes[~visited].mean() - 0.6) < 5 * math.sqrt(0.24 / (N_DRAWS / 2))
-    yes = peer_visits.says_yes(visited, params(volunteer_willingness=0.15,
+    yes = co_production.says_yes(visited, params(volunteer_willingness=0.15,
                                                reciprocity_boost=2.0), rng(12))
     # 0.15 unvisited vs 0.30 visited; n = 10000 each -> SE 0.0036 and 0.0046
     assert abs(yes[~visited].mean() - 0.15) < 5 * math.sqrt(0.15 * 0.85 / (N_DRAWS / 2))
     assert abs(yes[visited].mean() - 0.30) < 5 * math.sqrt(0.30 * 0.70 / (N_DRAWS / 2))
-    assert peer_visits.says_yes(bools(), Params(), rng()).shape == (0,)
+    assert co_production.says_yes(bools(), Params(), rng()).shape == (0,)
 
 
 def test_refill_tokens_adds_a_day_and_caps_at_a_week():
     p = params(visits_per_week=7.0)  # one a day, at most 7 in hand
-    assert peer_visits.refill_tokens(floats(0.0, 6.5, 7.0), p).tolist() == [1.0, 7.0, 7.0]
+    assert co_production.refill_tokens(floats(0.0, 6.5, 7.0), p).tolist() == [1.0, 7.0, 7.0]
     p = params(visits_per_week=2.0)
-    assert peer_visits.refill_tokens(floats(0.0, 1.9), p) == pytest.approx([2 / 7, 2.0])
-    assert peer_visits.refill_tokens(floats(0.5), params(visits_per_week=0.0)).tolist() == [0]
+    assert co_production.refill_tokens(floats(0.0, 1.9), p) == pytest.approx([2 / 7, 2.0])
+    assert co_production.refill_tokens(floats(0.5), params(visits_per_week=0.0)).tolist() == [0]
 
 
 def test_refill_tokens_below_one_visit_a_week_still_allows_visits():
     p = params(visits_per_week=0.5)  # one visit a fortnight
     tokens = floats(0.0)
     for _ in range(28):
-        tokens = peer_visits.refill_tokens(tokens, p)
+        tokens = co_production.refill_tokens(tokens, p)
     assert tokens[0] >= 1.0
 
 
 def test_tire_probability():
-    assert peer_visits.tire_probability(params(volunteer_tiring=0.0)) == 0.0
+    assert co_production.tire_probability(params(volunteer_tiring=0.0)) == 0.0
     # 3.65/yr = 0.01/day -> 1 - exp(-0.01)
-    assert peer_visits.tire_probability(params(volunteer_tiring=3.65)) == \
+    assert co_production.tire_probability(params(volunteer_tiring=3.65)) == \
         pytest.approx(1 - math.exp(-0.01))
 
 
 # --- care -------------------------------------------------------------------------------
 
 
+def unpaid_offers(adult, at_home, burnt_out, frailty, willingness, female, minority, norm,
+                  balance, p):
+    """Each person's offers by kind, shape (3, people), from the per-person rule."""
+    can_care = [bool(a and h and not b) for a, h, b in zip(adult, at_home, burnt_out,
+                                                           strict=True)]
+    rows = [unpaid_care.offers_of(*row, unpaid_care.offer_terms(p)) for row in zip(
+        can_care, frailty, willingness, [bool(x) for x in female],
+        [bool(x) for x in minority], norm, balance, strict=True)]
+    return np.array(rows, dtype=np.float32).reshape(len(rows), 3).T
+
+
 def offers(ready=None, minority=None, norm=None, balance=None, **overrides):
     # Adult women at home with no frailty, so readiness is their willingness.
     n = len(ready)
-    return care.unpaid_offers(
+    return unpaid_offers(
         adult=np.ones(n, bool), at_home=np.ones(n, bool), burnt_out=np.zeros(n, bool),
         frailty=floats(*[0.0] * n), willingness=ready, female=np.ones(n, bool),
         minority=np.zeros(n, bool) if minority is None else minority,
@@ -448,8 +503,18 @@ def offers(ready=None, minority=None, norm=None, balance=None, **overrides):
         balance=floats(*[0.0] * n) if balance is None else balance, p=params(**overrides))
 
 
+def share_along_ties(owner, carer, remaining, offer):
+    """One round of sharing over every tie: hours received, and (carer, hours) per live tie."""
+    received = np.zeros(len(remaining), dtype=np.float32)
+    gave = np.zeros(len(owner), dtype=np.float32)
+    scratch = unpaid_care.share_scratch(carer.max() + 1 if len(carer) else 0, len(remaining))
+    live = unpaid_care.share_round(np.arange(len(owner)), owner, carer, offer, remaining,
+                                   received, gave, *scratch)
+    return received, (carer[live], gave[live])
+
+
 def test_readiness():
-    out = care.unpaid_offers(
+    out = unpaid_offers(
         adult=bools(True, True, True, False, True),
         at_home=bools(True, True, False, True, True),
         burnt_out=bools(False, False, False, False, True),
@@ -495,7 +560,7 @@ def test_share_along_ties_hand_example():
     carer = ints(10, 10, 10, 11, 11)
     offer = floats(3, 3, 3, 2, 2)
     remaining = floats(1, 4, 0)
-    received, (carers, gave) = care.share_along_ties(owner, carer, remaining, offer)
+    received, (carers, gave) = share_along_ties(owner, carer, remaining, offer)
     # Recipient 2 needs nothing, so 10 splits 3 over recipients 0 and 1: 1.5 each; 11 gives
     # its 2 to recipient 1. Recipient 0 takes 1 of 1.5, recipient 1 takes all 3.5.
     assert received == pytest.approx([1.0, 3.5, 0.0])
@@ -515,7 +580,7 @@ def test_share_along_ties_conserves_hours(seed):
     offer = carer_offer[carer].astype(np.float32)
     remaining = np.where(g.random(n_recipients) < 0.2, 0.0,
                          g.random(n_recipients) * 4).astype(np.float32)
-    received, (carers, gave) = care.share_along_ties(owner, carer, remaining, offer)
+    received, (carers, gave) = share_along_ties(owner, carer, remaining, offer)
     by_carer = np.bincount(carers, weights=gave, minlength=n_carers)
     assert received.sum() == pytest.approx(by_carer.sum(), rel=1e-5)
     assert np.all(received >= 0) and np.all(received <= remaining + 1e-6)
@@ -529,7 +594,7 @@ def test_share_along_ties_nothing_to_share():
             (ints(), ints(), floats(), remaining),  # no ties
             (ints(0, 1), ints(5, 6), floats(0, 0), remaining),  # no offers
             (ints(0, 1), ints(5, 6), floats(1, 1), floats(0, 0))):  # need exactly 0
-        received, (carers, gave) = care.share_along_ties(owner, carer, rem, offer)
+        received, (carers, gave) = share_along_ties(owner, carer, rem, offer)
         assert received.tolist() == [0.0, 0.0]
         assert len(carers) == len(gave) == 0
 
@@ -537,7 +602,7 @@ def test_share_along_ties_nothing_to_share():
 def test_primary_ties_largest_offer_per_recipient():
     owner = ints(0, 0, 0, 1, 1, 2, 2)
     offer = floats(1, 5, 3, 2, 2, 0, 0)
-    primary = care.primary_ties(owner, offer)
+    primary = unpaid_care.primary_ties(owner, offer)
     # recipient 0: the 5; recipient 1: one of the two 2s; recipient 2: nothing offered
     assert primary[[0, 1, 2]].tolist() == [False, True, False]
     assert primary[[3, 4]].sum() == 1
@@ -545,12 +610,12 @@ def test_primary_ties_largest_offer_per_recipient():
 
 
 def test_primary_ties_unsorted_owners():
-    primary = care.primary_ties(ints(2, 0, 2, 0), floats(1, 2, 4, 3))
+    primary = unpaid_care.primary_ties(ints(2, 0, 2, 0), floats(1, 2, 4, 3))
     assert primary.tolist() == [False, False, True, True]
 
 
 def test_primary_ties_empty():
-    assert care.primary_ties(ints(), floats()).shape == (0,)
+    assert unpaid_care.primary_ties(ints(), floats()).shape == (0,)
 
 
 def test_allocate_unpaid_primary_carer_then_top_up_then_kin_then_neighbours():
@@ -565,7 +630,7 @@ def test_allocate_unpaid_primary_carer_then_top_up_then_kin_then_neighbours():
                       dtype=np.float32)
     need = floats(5, 12, 3)
     remaining = need.copy()
-    given, received = care.allocate_unpaid(owner, carer, kind, offers, remaining)
+    given, received = unpaid_care.allocate_unpaid(owner, carer, kind, offers, remaining)
     # The primary carer (largest offer) meets recipient 0 alone, so carer 1 gives nothing
     # (shared in proportion it would be 25/9 and 20/9). Recipient 1: primary carer 2 gives
     # 5, carer 3 tops up 4, the relative 1.5; the neighbour splits 2 over recipients 1
@@ -583,8 +648,9 @@ def test_allocate_unpaid_primary_carer_then_top_up_then_kin_then_neighbours():
 
 
 def test_paid_hours():
-    p = params(budget_hours=14.0)  # 2 hours a day
-    out = care.paid_hours(floats(5, 1, 0, 5), bools(True, True, True, False), p)
+    cap = formal_care.formal_terms(params(budget_hours=14.0)).budget_cap  # 2 hours a day
+    out = np.array([formal_care.paid_hours(r, b, cap) for r, b in zip(
+        floats(5, 1, 0, 5), [True, True, True, False], strict=True)])
     assert out.tolist() == [2.0, 1.0, 0.0, 0.0]
 
 
@@ -593,7 +659,8 @@ def test_professional_hours_shares_scarce_capacity():
     remaining = floats(1.0, 0.2, 1.0, 1.0, 0.0)
     patch = ints(0, 0, 1, 1, 2)
     capacity = floats(2.0, 0.5, 3.0, 1.0)
-    given, demand = care.professional_hours(remaining, patch, capacity, p)
+    given, demand = formal_care.professional_share(remaining.astype(np.float64), patch,
+                                                   capacity, p.professional_hours_per_case)
     # asked 0.5, 0.2 | 0.5, 0.5 | 0. Patch 0: demand 0.7 <= 2, full. Patch 1: demand 1.0 over
     # capacity 0.5: each gets half its request. Patch 3 has no cases.
     assert given == pytest.approx([0.5, 0.2, 0.25, 0.25, 0.0])
@@ -604,23 +671,31 @@ def test_professional_hours_shares_scarce_capacity():
 
 def test_professional_hours_zero_capacity():
     p = params(professional_hours_per_case=0.5)
-    given, demand = care.professional_hours(floats(1.0), ints(0), floats(0.0), p)
+    given, demand = formal_care.professional_share(np.array([1.0]), ints(0), floats(0.0),
+                                                   p.professional_hours_per_case)
     assert given.tolist() == [0.0] and demand.tolist() == [0.5]
 
 
 def test_professional_hours_no_cases():
     p = params(professional_hours_per_case=0.5)
-    given, demand = care.professional_hours(floats(), ints(), floats(1.0, 1.0), p)
+    given, demand = formal_care.professional_share(np.array([], dtype=np.float64), ints(),
+                                                   floats(1.0, 1.0), p.professional_hours_per_case)
     assert given.shape == (0,) and demand.tolist() == [0.0, 0.0]
 
 
 # --- loneliness -------------------------------------------------------------------------
 
 
+def loneliness_step(loneliness_now, quiet, care_contact, volunteering, p):
+    level = quiet * np.exp(-care_contact / np.float32(p.contact_hours))
+    return each(loneliness.moved, loneliness_now, level.astype(np.float32),
+                [bool(v) for v in volunteering], np.float32(p.loneliness_rate))
+
+
 def test_loneliness_step():
     p = params(loneliness_rate=0.5, contact_hours=2.0)
-    out = loneliness.loneliness_step(
-        loneliness=floats(0.2, 0.8, 0.8, 0.4),
+    out = loneliness_step(
+        loneliness_now=floats(0.2, 0.8, 0.8, 0.4),
         quiet=floats(0.8, 0.8, 0.8, 0.0),
         care_contact=floats(0.0, 2 * math.log(2), 0.0, 0.0),
         volunteering=bools(False, False, True, False), p=p)
@@ -638,30 +713,38 @@ def test_quiet_level_is_isolation_eased_by_everyday_ties():
 
 def test_loneliness_step_rate_extremes():
     args = (floats(0.3), floats(0.9), floats(0.0), bools(False))
-    assert loneliness.loneliness_step(*args, params(loneliness_rate=0.0)) == pytest.approx([0.3])
-    assert loneliness.loneliness_step(*args, params(loneliness_rate=1.0)) == pytest.approx([0.9])
+    assert loneliness_step(*args, params(loneliness_rate=0.0)) == pytest.approx([0.3])
+    assert loneliness_step(*args, params(loneliness_rate=1.0)) == pytest.approx([0.9])
 
 
 # --- decisions --------------------------------------------------------------------------
 
 
+def step_in_probability(morale_now, p):
+    return each(decisions.step_in_chance, morale_now, decisions.decision_terms(p))
+
+
+def manager_capacity(filled, p, generator):
+    return decisions.manager_capacity(filled, p.manager_decisions_per_post, generator)
+
+
 def test_step_in_probability():
     p = params(devolved_authority=0.5, staff_participation=0.3)
     # willing = min(1, m * 0.8): 0, 0.4, 0.8; times 0.5
-    assert decisions.step_in_probability(floats(0, 0.5, 1), p) == pytest.approx([0, 0.2, 0.4])
+    assert step_in_probability(floats(0, 0.5, 1), p) == pytest.approx([0, 0.2, 0.4])
     p = params(devolved_authority=0.5, staff_participation=1.0)
-    assert decisions.step_in_probability(floats(1.0), p) == pytest.approx([0.5])  # capped
+    assert step_in_probability(floats(1.0), p) == pytest.approx([0.5])  # capped
     p = params(devolved_authority=0.0)
-    assert decisions.step_in_probability(floats(1.0), p).tolist() == [0.0]
+    assert step_in_probability(floats(1.0), p).tolist() == [0.0]
 
 
 def test_manager_capacity_whole_and_fractional():
     p = params(manager_decisions_per_post=0.5)
-    assert {decisions.manager_capacity(4, p, rng(s)) for s in range(50)} == {2}
-    assert decisions.manager_capacity(0, p, rng()) == 0
+    assert {manager_capacity(4, p, rng(s)) for s in range(50)} == {2}
+    assert manager_capacity(0, p, rng()) == 0
     p = params(manager_decisions_per_post=0.25)
     g = rng(13)
-    draws = np.array([decisions.manager_capacity(3, p, g) for _ in range(N_DRAWS)])
+    draws = np.array([manager_capacity(3, p, g) for _ in range(N_DRAWS)])
     # 0.75 expected: 0 or 1, mean 0.75, SE sqrt(0.75*0.25/n) = 0.0031
     assert set(draws.tolist()) == {0, 1}
     assert abs(draws.mean() - 0.75) < 5 * math.sqrt(0.75 * 0.25 / N_DRAWS)
@@ -682,9 +765,19 @@ def test_oldest_first():
 # --- morale -----------------------------------------------------------------------------
 
 
+def morale_target(step_in, overload, unmet_share, waiting_share, p):
+    return each(morale.morale_target, step_in, overload.astype(np.float64),
+                unmet_share.astype(np.float64), waiting_share.astype(np.float64),
+                morale.morale_terms(p), dtype=np.float64)
+
+
+def morale_step(morale_now, target, p):
+    return each(morale.stepped, morale_now, target.astype(np.float64), p.morale_rate)
+
+
 def test_morale_target():
     p = params(staff_participation=0.4)
-    out = morale.morale_target(floats(0, 1, 0.5), floats(0, 0, 2), floats(0, 1, 0.5),
+    out = morale_target(floats(0, 1, 0.5), floats(0, 0, 2), floats(0, 1, 0.5),
                                floats(0, 0, 0.5), p)
     # base 0.45 + 0.15*0.4 = 0.51
     # 0: 0.51 + 0.2 = 0.71;  1: 0.51 + 0.25 = 0.76
@@ -693,39 +786,49 @@ def test_morale_target():
 
 
 def test_morale_target_is_clipped():
-    high = morale.morale_target(floats(1), floats(0), floats(0), floats(0),
+    high = morale_target(floats(1), floats(0), floats(0), floats(0),
                                 params(staff_participation=1.0))  # 1.05
-    low = morale.morale_target(floats(0), floats(5), floats(1), floats(1),
+    low = morale_target(floats(0), floats(5), floats(1), floats(1),
                                params(staff_participation=0.0))  # -0.05
     assert high.tolist() == [1.0] and low.tolist() == [0.0]
 
 
 def test_morale_step():
     p = params(morale_rate=0.1)
-    assert morale.morale_step(floats(0.5, 0.5), floats(1.0, 0.0), p) == \
+    assert morale_step(floats(0.5, 0.5), floats(1.0, 0.0), p) == \
         pytest.approx([0.55, 0.45])
-    assert morale.morale_step(floats(0.5), floats(1.0), params(morale_rate=1.0)).tolist() == [1]
+    assert morale_step(floats(0.5), floats(1.0), params(morale_rate=1.0)).tolist() == [1]
 
 
 def test_effectiveness():
-    assert morale.effectiveness(floats(0, 0.5, 1)) == pytest.approx([0.7, 0.85, 1.0])
+    assert [morale.effectiveness(m) for m in floats(0, 0.5, 1)] == pytest.approx(
+        [0.7, 0.85, 1.0])
+
+
+def leaving_probability(morale_now, p):
+    return each(morale.leaving_chance, morale._attrition_growth(morale_now),
+                np.float32(p.attrition_rate))
 
 
 def test_leaving_probability():
     p = params(attrition_rate=0.365)
-    out = morale.leaving_probability(floats(0.6, 0.35, 1.0), p)
+    out = leaving_probability(floats(0.6, 0.35, 1.0), p)
     # at the reference 0.6: 0.001/day; 0.25 below: x exp(4*0.25) = e; 0.4 above: x exp(-1.6)
     daily = [0.001, 0.001 * math.e, 0.001 * math.exp(-1.6)]
     assert out == pytest.approx([1 - math.exp(-h) for h in daily], rel=1e-6)
-    assert morale.leaving_probability(floats(0.0), params(attrition_rate=0.0)).tolist() == [0]
+    assert leaving_probability(floats(0.0), params(attrition_rate=0.0)).tolist() == [0]
 
 
 # --- strain -----------------------------------------------------------------------------
 
 
+def strain_step(strain_now, hours, p):
+    return each(strain.strained, strain_now, hours, strain.strain_terms(p))
+
+
 def test_strain_step():
     p = params(strain_threshold=5.0, strain_scale=10.0, strain_recovery=0.1)
-    out = strain.strain_step(floats(0.0, 1.0, 0.5), floats(7.0, 5.0, 3.0), p)
+    out = strain_step(floats(0.0, 1.0, 0.5), floats(7.0, 5.0, 3.0), p)
     # 0 + (7-5)/10 = 0.2; exactly at threshold adds nothing: 0.9; below: 0.45
     assert out == pytest.approx([0.2, 0.9, 0.45])
 
@@ -734,34 +837,31 @@ def test_strain_settles_at_documented_steady_state():
     p = params(strain_threshold=5.0, strain_scale=150.0, strain_recovery=0.05)
     s = floats(0.0, 2.0)
     for _ in range(1000):
-        s = strain.strain_step(s, floats(8.0, 8.0), p)
+        s = strain_step(s, floats(8.0, 8.0), p)
     # excess 3 / (150 * 0.05) = 0.4, from below and above
     assert s == pytest.approx([0.4, 0.4], abs=1e-4)
 
 
 def test_burning_out_at_the_threshold_unless_already_resting():
     day = 10
-    out = strain.burning_out(floats(1.0, 0.99, 1.5, 2.0, 1.2),
-                             np.array([NEVER, NEVER, 0, 12, 10], dtype=np.int32), day)
+    strains, until = floats(1.0, 0.99, 1.5, 2.0, 1.2), ints(NEVER, NEVER, 0, 12, 10)
+    out = [k for k in range(5) if strain.burns_out(strains[k], int(until[k]), day)]
     # 0 at exactly BURNOUT_AT; 1 below it; 2 rested before; 3 resting until day 12;
     # 4's rest ends today, so they can burn out again
-    assert out.tolist() == [0, 2, 4]
+    assert out == [0, 2, 4]
 
 
 def test_burnout_raises_the_carers_own_frailty() -> None:
-    from simulation.day import Tally, Town
-
     p = params(residents=300, warmup_days=0, burnout_frailty=0.08, burnout_days=28,
                strain_recovery=0.05)
-    town = Town(p, seed=1)
+    town = start(p, seed=1)
     s = town.state
     s.strain[:] = 0.0
     s.strain[[5, 6]] = 2.0  # well past burnout after today's recovery (2 x 0.95)
     s.frailty[[5, 6]] = floats(0.3, 0.95)
-    town.given_today[:] = 0.0
+    s.given_today[:] = 0.0
     before = s.frailty.copy()
-    tally = Tally()
-    town._strain(tally)
+    tally = strain.strain(town)
     assert s.frailty[5] == pytest.approx(0.38) and s.frailty[6] == 1.0  # capped at 1
     assert (tally.carers_burnt_out, tally.carers_strained) == (2, 0)  # resting, not strained
     others = np.setdiff1d(np.arange(300), [5, 6])
@@ -773,14 +873,12 @@ def test_burnout_raises_the_carers_own_frailty() -> None:
 def test_no_substitution_draw_when_peer_substitution_is_zero() -> None:
     # docs/ODD.md 2.7: with peer_substitution = 0 the scheme adds no draw to the
     # discharge stream, so an arm with the scheme stays paired with one without.
-    from simulation.day import Tally, Town
-
     def discharge_stream_after(**overrides: object) -> dict:
-        town = Town(params(residents=300, warmup_days=0, **overrides), seed=2)
+        town = start(params(residents=300, warmup_days=0, **overrides), seed=2)
         heard = ints(3, 40, 77)
         town.state.notify_day[heard] = town.day
         town.state.gaps[heard] = GAP_MEDICINES | GAP_FOOD
-        town._discharge(Tally())
+        discharge.discharge(town)
         return town.streams["discharge"].bit_generator.state
 
     without = discharge_stream_after(peer_scheme=False)

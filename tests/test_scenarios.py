@@ -82,6 +82,6 @@ def test_baseline_is_calibrated_to_published_figures() -> None:
     assert 0.125 - 0.015 <= mean["readmission_rate_30d"] <= 0.138 + 0.015  # NHS Digital 3b
     assert 0.08 <= mean["carer_prevalence"] <= 0.12  # Census 2021, of adults
     assert mean["carer_prevalence_women"] > mean["carer_prevalence_men"]
+    # (the band lies inside Census 2021's "about 30% of carers", which validate checks)
     assert abs(mean["carers_50h_share"] - CARERS_50H_MEASURED) <= 4 * CARERS_50H_SE_8
-    assert 0.25 <= mean["carers_50h_share"] <= 0.35  # Census 2021: about 30% of carers
     assert mean["unpaid_share_women"] > mean["population_share_women"]

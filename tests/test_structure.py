@@ -1,11 +1,19 @@
-"""The shape of the code: no import cycles inside ``simulation/``."""
+"""The shape of the code: no import cycles; the day declared once, and kept to."""
 
 from __future__ import annotations
 
 import ast
+import copy
+import dataclasses
+import inspect
 from pathlib import Path
 
+import numpy as np
+
 import simulation
+from simulation.day import PHASES, start
+from simulation.params import Params
+from simulation.state import State
 
 PACKAGE = Path(simulation.__file__).parent
 
@@ -105,3 +113,66 @@ def test_input_checking_sits_below_the_commands_that_use_it() -> None:
                  "simulation.dashboard.command"):
         assert "simulation.inputs" in graph[user], user
         assert "simulation.cli" not in graph[user] or user == "simulation.cli"
+
+
+# -- the day as data --------------------------------------------------------------------
+
+
+def _snapshot(state) -> dict:
+    return {f.name: copy.deepcopy(getattr(state, f.name)) for f in dataclasses.fields(state)}
+
+
+def _changed(before: dict, after: dict) -> set[str]:
+    return {name for name, value in before.items()
+            if not np.array_equal(np.asarray(value), np.asarray(after[name]))}
+
+
+def test_each_phase_writes_only_the_state_it_declares_and_everything_it_declares() -> None:
+    # A town where every process acts: the scheme on, staff leaving, carers burning out.
+    params = Params.from_overrides({
+        "residents": 3_000, "warmup_days": 30, "peer_scheme": True, "attrition_rate": 2.0,
+        "vacancy_days": 10.0, "strain_threshold": 2.0, "strain_scale": 20.0,
+        "devolved_authority": 0.6, "risk_aversion": 0.6, "peer_substitution": 0.5})
+    town = start(params, seed=4)
+    written: dict[str, set[str]] = {phase.name: set() for phase in PHASES}
+    for _ in range(60):
+        town.day += 1
+        town.state.hours_used[:] = 0.0
+        for phase in PHASES:
+            before = _snapshot(town.state)
+            phase.run(town)
+            changed = _changed(before, _snapshot(town.state))
+            assert changed <= set(phase.writes), (phase.name, changed - set(phase.writes))
+            written[phase.name] |= changed
+    for phase in PHASES:
+        assert written[phase.name] == set(phase.writes), (
+            phase.name, set(phase.writes) - written[phase.name])
+
+
+def test_phases_name_state_fields_that_exist_and_count_distinct_things() -> None:
+    fields = {f.name for f in dataclasses.fields(State)}
+    counted: list[str] = []
+    for phase in PHASES:
+        assert set(phase.reads) | set(phase.writes) <= fields, phase.name
+        # the phase returns what it declares (its rule's annotation names the type)
+        assert inspect.signature(phase.run).return_annotation == phase.counts.__name__
+        counted += phase.counts._fields
+    assert len(counted) == len(set(counted))  # no two phases count the same thing
+
+
+def test_the_reference_engine_runs_the_same_phases_in_the_same_order() -> None:
+    from simulation.reference import ReferenceModel
+
+    for phase in PHASES:
+        assert callable(getattr(ReferenceModel, f"_{phase.name}", None)), phase.name
+    source = inspect.getsource(ReferenceModel.step)
+    assert "for phase in PHASES" in source  # the order comes from the declaration
+
+
+def test_every_rule_module_is_a_phase_or_a_helper_of_one() -> None:
+    rules = {path.stem for path in (PACKAGE / "rules").glob("*.py") if path.stem != "__init__"}
+    entries = {phase.run.__module__.rsplit(".", 1)[1] for phase in PHASES}
+    helpers = rules - entries
+    assert helpers == {"unpaid_care", "formal_care"}  # the care phase's two halves
+    graph = import_graph()
+    assert all(f"simulation.rules.{h}" in graph["simulation.rules.care"] for h in helpers)

@@ -1,5 +1,8 @@
-"""The model's rules: one module per process, pure vectorised functions, no Mesa.
+"""The model's rules: one module per process, each with one entry point the day calls.
 
-Each function takes arrays, parameters and (where it draws) a random stream, and
-returns new arrays; :mod:`simulation.day` wires them to the state in a fixed order.
+An entry point takes the :class:`~simulation.town.Town`, changes the state fields its
+phase declares (:data:`simulation.day.PHASES`) and returns what it counts. The rule for
+one person or one post is written once, as a small compiled function that the passes
+over the town call; parameters reach compiled code by name, as a named tuple of terms
+per rule. Nothing here imports Mesa.
 """

@@ -57,54 +57,59 @@ class Phase:
 PHASES: tuple[Phase, ...] = (
     Phase("health", "1", health, HealthCounts,
           reads=("frailty", "unmet_ema", "loneliness", "volunteer", "in_hospital",
-                 "discharged_day", "gaps", "decision_pending"),
+                 "discharged_day", "gaps", "decision_day"),
           writes=("frailty", "admitted_today"),
           does="frailty drifts; residents at home may be admitted (readmissions if within "
                "30 days of discharge)"),
     Phase("hospital", "2, 3", hospital, HospitalCounts,
           reads=("admitted_today", "in_hospital", "stay_left", "frailty", "admitted_day",
-                 "pressure", "decision_pending"),
-          writes=("in_hospital", "admitted_day", "stay_left", "gaps", "notified",
-                  "notify_day", "peer_stage", "discharged_day", "decision_pending",
-                  "decision_raised_day"),
-          does="admissions come in; stays run down; the medically fit go home unless "
-               "delayed, with basics gaps and a day the community will hear"),
+                 "decision_day", "package_hours", "package_wait_day", "burnout_until"),
+          writes=("in_hospital", "admitted_day", "stay_left", "gaps", "notified", "referred",
+                  "notify_day", "peer_stage", "supporter", "followed_up_day", "decision_day",
+                  "discharged_day"),
+          does="admissions come in; stays run down; the medically fit go home, or wait for "
+               "a care package to be decided and to start"),
     Phase("discharge", "3", discharge, DischargeCounts,
-          reads=("notify_day", "in_hospital", "gaps", "decision_pending"),
-          writes=("notified", "peer_stage", "gaps", "decision_pending",
-                  "decision_raised_day", "hours_used"),
-          does="the community hears of discharges; a professional follows up"),
+          reads=("notify_day", "in_hospital"),
+          writes=("notified", "referred", "peer_stage", "decision_day"),
+          does="the community hears of discharges: referrals for a professional follow-up "
+               "and to the peer scheme"),
     Phase("co_production", "4, 5", co_production, CoProductionCounts,
-          reads=("peer_stage", "notify_day", "in_hospital", "volunteer", "visit_tokens",
-                 "gaps", "decision_pending", "loneliness", "discharged_day", "notified",
+          reads=("peer_stage", "discharged_day", "supporter", "volunteer", "in_hospital",
+                 "next_visit_day", "gaps", "decision_day", "loneliness", "notified",
                  "frailty", "vetted_day"),
-          writes=("peer_stage", "gaps", "decision_pending", "decision_raised_day",
-                  "hours_used", "visit_tokens", "loneliness", "volunteer", "vetted_day",
-                  "visit_volunteers", "visit_patients"),
-          does="peer visits under risk management: vetoes, matching, recruitment by "
-               "reciprocity, vetting, tiring"),
+          writes=("peer_stage", "supporter", "next_visit_day", "gaps", "decision_day",
+                  "loneliness", "volunteer", "vetted_day", "visit_volunteers",
+                  "visit_patients"),
+          does="approved patients are matched with volunteers, who visit weekly; the "
+               "recovered are asked to volunteer; checks; tiring"),
     Phase("care", "6, 7", care, CareCounts,
           reads=("discharged_day", "in_hospital", "frailty", "need", "in_need",
-                 "visit_volunteers", "visit_patients", "burnout_until", "norm", "balance",
-                 "decision_pending", "notified", "hours_available", "hours_used",
+                 "visit_volunteers", "visit_patients", "package_hours", "package_wait_day",
+                 "burnout_until", "norm", "balance", "contact_ema", "referred", "notify_day",
+                 "followed_up_day", "gaps", "decision_day", "hours_available", "hours_used",
                  "loneliness", "givers_today", "given_ema", "family_ema", "neighbour_ema",
-                 "contact_ema", "unmet_ema"),
-          writes=("need", "in_need", "overload", "unmet_share", "cases", "caseload",
-                  "given_today", "givers_today", "given_ema", "family_ema", "neighbour_ema",
-                  "contact_ema", "unmet_ema", "carers", "pressure", "hours_used", "balance",
-                  "norm"),
-          does="need is met from peer visits, family, kin, neighbours, paid care and "
-               "professionals; the rest is unmet"),
+                 "unmet_ema", "neighbour_help_day"),
+          writes=("need", "in_need", "package_hours", "package_wait_day", "followed_up_day",
+                  "gaps", "decision_day", "hours_used", "caseload", "overload",
+                  "unmet_share", "cases", "given_today", "givers_today", "given_ema",
+                  "family_ema", "neighbour_ema", "contact_ema", "unmet_ema", "carers",
+                  "balance", "norm", "neighbour_help_day"),
+          does="need is met by peer visits, paid packages, family, kin and neighbours (who "
+               "step up or back), then professionals' visits by priority; the rest is "
+               "unmet"),
     Phase("loneliness", "7", loneliness, LonelinessCounts,
           reads=("contact_ema", "loneliness", "quiet", "volunteer"),
           writes=("loneliness",),
           does="loneliness moves toward what unpaid contact allows"),
-    Phase("decisions", "8", decisions, DecisionCounts,
-          reads=("in_need", "decision_pending", "decision_raised_day", "gaps",
-                 "decision_time", "morale", "vacant_until", "cases"),
-          writes=("decision_pending", "decision_raised_day", "gaps", "decision_time",
-                  "step_in", "waiting_share"),
-          does="new decisions; frontline staff step in or the manager's queue serves"),
+    Phase("decisions", "5, 8", decisions, DecisionCounts,
+          reads=("in_need", "decision_day", "morale", "vacant_until", "hours_available",
+                 "decision_time", "cases", "gaps", "frailty", "package_hours",
+                 "package_wait_day", "peer_stage", "volunteer"),
+          writes=("decision_day", "decision_time", "step_in", "waiting_share", "gaps",
+                  "package_wait_day", "peer_stage", "referred", "volunteer"),
+          does="care packages, referrals to the scheme and new volunteers are decided: at "
+               "once by frontline staff, or by managers after a wait"),
     Phase("morale", "9", morale, MoraleCounts,
           reads=("morale", "vacant_until", "step_in", "overload", "unmet_share",
                  "waiting_share", "decision_time"),
@@ -141,10 +146,20 @@ def start(params: Params, seed: int) -> Town:
     return town
 
 
+def begin_day(town: Town) -> None:
+    """A new day: its number, and posts' used hours starting from the decision time booked.
+
+    Professional hours are charged afresh each day, starting with the decisions frontline
+    staff took yesterday.
+    """
+    town.day += 1
+    town.state.hours_used[:] = town.state.decision_time
+    town.state.decision_time[:] = 0.0
+
+
 def advance(town: Town) -> Tally:
     """Run one day through every phase in order and return what happened."""
-    town.day += 1
-    town.state.hours_used[:] = 0.0  # professional hours are charged afresh each day
+    begin_day(town)
     tally = Tally(phase.run(town) for phase in PHASES)
     town.discharges_by_day.append(tally.discharges)
     town.readmissions_by_day.append(tally.readmissions)

@@ -27,6 +27,10 @@ from simulation.sums import numpy_sum
 from simulation.town import Town
 
 HEAVY_CARER_HOURS_WEEK = 50.0
+# Children are one age band (0-17); with ages even within it, 13 of its 18 years are
+# 5 or over, the Census's age for counting carers.
+CHILDREN_AGED_5_PLUS = 13 / 18
+HELPED_WITHIN_DAYS = 28  # "at least monthly" help to a non-relative
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Metric:
         help: What it measures.
         report: ``(town, tally) -> value`` for the day; ``None`` for a to-date metric.
         of: For a to-date metric, the metric it summarises from day 1 to today.
+        echoes: The parameter this metric merely reproduces, if any (such a metric is
+            no test of the model, so no published target may read it).
     """
 
     name: str
@@ -50,6 +56,7 @@ class Metric:
     help: str
     report: Callable[[Town, Tally], float] | None
     of: str = ""
+    echoes: str = ""
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -110,6 +117,20 @@ def _gini_of_sorted(ordered: np.ndarray) -> float:
     return (2.0 * numpy_sum(ranked) / (n * numpy_sum(wide))) - (n + 1) / n
 
 
+def _residents_5_plus(adults: int, children: int) -> float:
+    """Residents aged 5 or over, with ages even within the children's band."""
+    return adults + CHILDREN_AGED_5_PLUS * children
+
+
+@njit(cache=True)
+def _helped_lately(help_day: np.ndarray, adult: np.ndarray, since: int) -> int:
+    """Adults who last helped a non-relative on day ``since`` or later."""
+    count = 0
+    for i in range(len(help_day)):
+        count += adult[i] & (help_day[i] >= since)
+    return count
+
+
 def _unpaid(t: Tally) -> float:
     return sum(t.hours.get(k, 0.0) for k in ("family", "kin", "neighbour", "peer"))
 
@@ -141,8 +162,12 @@ DAILY: tuple[Metric, ...] = (
     Metric("bed_days", "Bed days", "bed days", "sum", "Hospital beds occupied today.",
            lambda town, t: t.bed_days),
     Metric("delayed_bed_days", "Delayed bed days", "bed days", "sum",
-           "Beds occupied today by medically fit patients waiting to go home.",
+           "Beds occupied today by medically fit patients waiting for a care package.",
            lambda town, t: t.delayed_bed_days),
+    Metric("delayed_bed_share", "Bed days of patients fit to leave", "share",
+           "ratio:delayed_bed_days/bed_days",
+           "Share of today's occupied beds held by medically fit patients.",
+           lambda town, t: _ratio(t.delayed_bed_days, t.bed_days)),
     Metric("older_discharges", "Discharges aged 65+", "patients", "sum",
            "Patients aged 65+ discharged home today.",
            lambda town, t: len(t.older_stays)),
@@ -153,10 +178,17 @@ DAILY: tuple[Metric, ...] = (
     Metric("older_length_of_stay", "Length of stay aged 65+", "days",
            "ratio:older_stay_days/older_discharges",
            "Mean length of stay of patients aged 65+ discharged today (0 when none were).",
-           lambda town, t: _mean(t.older_stays)),
+           lambda town, t: _mean(t.older_stays), echoes="stay_days_older"),
     Metric("need_hours", "Care needed", "hours", "sum", "Care needed today by residents at home.",
            lambda town, t: t.need_hours),
-    Metric("family_hours", "Family care", "hours", "sum", "Care given today by household members.",
+    Metric("skilled_need_hours", "Skilled nursing needed", "hours", "sum",
+           "Skilled nursing needed today (recovery after a discharge); part of need_hours.",
+           lambda town, t: t.skilled_need_hours),
+    Metric("skilled_unmet_hours", "Skilled nursing unmet", "hours", "sum",
+           "Skilled nursing needed today that no professional gave; part of unmet_hours.",
+           lambda town, t: t.skilled_unmet_hours),
+    Metric("family_hours", "Family care", "hours", "sum",
+           "Care given today by household members (overlap included).",
            lambda town, t: t.hours["family"]),
     Metric("kin_hours", "Care by kin", "hours", "sum",
            "Care given today by kin in other households.",
@@ -167,10 +199,15 @@ DAILY: tuple[Metric, ...] = (
     Metric("peer_hours", "Peer visit hours", "hours", "sum", "Hours of peer visits today.",
            lambda town, t: t.hours["peer"]),
     Metric("paid_hours", "Paid care", "hours", "sum",
-           "Paid care bought with personal budgets today.",
+           "Paid home care given today from running packages.",
            lambda town, t: t.hours["paid"]),
+    Metric("unpaid_beyond_need_hours", "Unpaid care beyond need", "hours", "sum",
+           "Unpaid hours given today beyond the need left: beside a paid carer, or as a "
+           "neighbour's company (they load carers but meet no need; need = every source - "
+           "these + unmet).",
+           lambda town, t: t.beyond_need_hours),
     Metric("professional_hours", "Professional care", "hours", "sum",
-           "Care given today by professionals (part of meeting need).",
+           "Care given today in professionals' visits (part of meeting need).",
            lambda town, t: t.hours["professional"]),
     Metric("unmet_hours", "Unmet care", "hours", "sum", "Care needed today that no one gave.",
            lambda town, t: t.hours["unmet"]),
@@ -178,10 +215,10 @@ DAILY: tuple[Metric, ...] = (
            "Unpaid care today: family, kin, neighbour, peer.",
            lambda town, t: _unpaid(t)),
     Metric("professional_time", "Professional time used", "hours", "sum",
-           "Professional time used today: care, follow-up and vetoed visits.",
+           "Professional time used today: visits and the decisions booked yesterday.",
            lambda town, t: t.professional_time),
     Metric("professional_capacity", "Professional time available", "hours", "sum",
-           "Professional hours available today (filled posts, after decision time).",
+           "Professional hours available today in filled posts.",
            lambda town, t: t.professional_capacity),
     Metric("professional_utilisation", "Professional utilisation", "share",
            "ratio:professional_time/professional_capacity",
@@ -203,10 +240,12 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: _ratio(t.unpaid_hours_minority, _unpaid(t))),
     Metric("population_share_women", "Women's share of adults", "share", "mean",
            "Women's share of adults.",
-           lambda town, t: _ratio(town.pop.adult_women, town.pop.adults)),
+           lambda town, t: _ratio(town.pop.adult_women, town.pop.adults),
+           echoes="female_share"),
     Metric("population_share_minority", "Minority share of adults", "share", "mean",
            "Ethnic-minority residents' share of adults.",
-           lambda town, t: _ratio(town.pop.adult_minority, town.pop.adults)),
+           lambda town, t: _ratio(town.pop.adult_minority, town.pop.adults),
+           echoes="minority_share"),
     Metric("unpaid_gini", "Inequality of unpaid care (Gini)", "index 0-1", "mean",
            "Gini coefficient of weekly unpaid hours among carers.",
            lambda town, t: gini(town.state.given_ema[town.state.carers])),
@@ -225,6 +264,23 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: _carer_prevalence(
                len(town.state.carers) - _count(town.pop.female, town.state.carers),
                town.pop.adults - town.pop.adult_women)),
+    Metric("carer_prevalence_5plus", "Residents 5+ who care", "share", "mean",
+           "Carers over residents aged 5+ (children of 5-17 taken as 13/18 of the 0-17 "
+           "band; children give no care in the model), the Census's measure.",
+           lambda town, t: _ratio(len(town.state.carers), _residents_5_plus(
+               town.pop.adults, town.pop.size - town.pop.adults))),
+    Metric("carer_prevalence_women_5plus", "Women 5+ who care", "share", "mean",
+           "Women carers over women aged 5+ (as carer_prevalence_5plus).",
+           lambda town, t: _ratio(_count(town.pop.female, town.state.carers),
+                                  _residents_5_plus(town.pop.adult_women,
+                                                    town.pop.women - town.pop.adult_women))),
+    Metric("carer_prevalence_men_5plus", "Men 5+ who care", "share", "mean",
+           "Men carers over men aged 5+ (as carer_prevalence_5plus).",
+           lambda town, t: _ratio(
+               len(town.state.carers) - _count(town.pop.female, town.state.carers),
+               _residents_5_plus(town.pop.adults - town.pop.adult_women,
+                                 town.pop.size - town.pop.adults
+                                 - (town.pop.women - town.pop.adult_women)))),
     Metric("carers_50h_share", "Carers giving 50+ hours a week", "share", "mean",
            "Share of carers giving 50+ hours a week.",
            lambda town, t: _ratio(float(_heavy_carers(town.state.given_ema, town.state.carers)),
@@ -239,17 +295,64 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: t.volunteers),
     Metric("peer_visits", "Peer visits", "visits", "sum", "Peer visits made today.",
            lambda town, t: t.peer_visits),
-    Metric("peer_vetoes", "Peer visits vetoed", "visits", "sum",
-           "Peer visits vetoed today (a professional went instead).",
-           lambda town, t: t.vetoes),
+    Metric("peer_first_visits", "Patients first visited by a volunteer", "patients", "sum",
+           "Patients a volunteer visited for the first time today.",
+           lambda town, t: t.peer_first_visits),
+    Metric("peer_supported", "Patients supported by volunteers", "patients", "mean",
+           "Patients a volunteer supports (visits weekly) today.",
+           lambda town, t: t.peer_supported),
+    Metric("peer_waiting", "Patients waiting for a volunteer", "patients", "mean",
+           "Approved patients with no volunteer free today.",
+           lambda town, t: t.peer_waiting),
+    Metric("peer_unmatched", "Patients no volunteer reached", "patients", "sum",
+           "Approved patients whose 30 days ran out today with no volunteer.",
+           lambda town, t: t.peer_unmatched),
+    Metric("peer_vetoes", "Referrals vetoed", "referrals", "sum",
+           "Referrals to the peer scheme vetoed today (a professional follows up instead).",
+           lambda town, t: t.referrals_vetoed),
+    Metric("volunteers_joined", "Patients who agreed to volunteer", "people", "sum",
+           "Recovered patients who said yes to volunteering today (checks start).",
+           lambda town, t: t.volunteers_joined),
+    Metric("neighbour_helper_share", "Adults helping non-relatives monthly", "share", "mean",
+           "Share of adults who gave neighbour care or a peer visit in the last 28 days.",
+           lambda town, t: _ratio(_helped_lately(town.state.neighbour_help_day,
+                                                 town.pop.adult,
+                                                 town.day - HELPED_WITHIN_DAYS + 1),
+                                  town.pop.adults)),
+    Metric("follow_ups", "Follow-ups made", "visits", "sum",
+           "First professional visits to patients discharged within 30 days.",
+           lambda town, t: t.follow_ups),
+    Metric("follow_ups_late", "Follow-ups made late", "visits", "sum",
+           "Of today's follow-ups, those made after the day the community heard.",
+           lambda town, t: t.follow_ups_late),
+    Metric("follow_ups_missed", "Follow-ups missed", "referrals", "sum",
+           "Referrals whose follow-up window ran out today with no visit.",
+           lambda town, t: t.follow_ups_missed),
+    Metric("follow_up_queue", "Follow-ups waiting", "referrals", "mean",
+           "Referred patients waiting for a first visit at the end of the day.",
+           lambda town, t: t.follow_up_queue),
+    Metric("packages_running", "Paid-care packages running", "packages", "mean",
+           "Paid-care packages running today.",
+           lambda town, t: t.packages_running),
+    Metric("packages_per_1000", "Paid-care packages per 1000 residents", "packages", "mean",
+           "Paid-care packages running or waiting per 1000 residents (the demand for paid "
+           "care).",
+           lambda town, t: 1000.0 * (t.packages_running + t.packages_waiting) / town.pop.size),
+    Metric("packages_waiting", "Paid-care packages waiting", "packages", "mean",
+           "Paid-care packages decided but waiting for a place with a provider.",
+           lambda town, t: t.packages_waiting),
     Metric("staff_morale", "Staff morale", "score 0-1", "mean", "Mean morale of staff in post.",
            lambda town, t: _staff_morale(town.state.morale, town.state.vacant_until)),
     Metric("staff_attrition", "Staff leaving", "people", "sum", "Professionals who left today.",
            lambda town, t: t.staff_attrition),
     Metric("staff_vacancies", "Vacant posts", "posts", "mean", "Professional posts vacant today.",
            lambda town, t: int(np.count_nonzero(town.state.vacant_until != NEVER))),
-    Metric("decisions", "Care decisions taken", "decisions", "sum", "Care decisions taken today.",
+    Metric("decisions", "Decisions taken", "decisions", "sum",
+           "Decisions taken today: care packages, referrals to the scheme, new volunteers.",
            lambda town, t: t.decisions),
+    Metric("decisions_frontline", "Decisions taken by frontline staff", "decisions", "sum",
+           "Of today's decisions, those taken at once by frontline staff.",
+           lambda town, t: t.decisions_frontline),
     Metric("decision_wait_days", "Days waited by decisions", "days", "sum",
            "Days waited by decisions taken today.",
            lambda town, t: t.decision_wait_days),
@@ -257,11 +360,24 @@ DAILY: tuple[Metric, ...] = (
            "Mean wait of the decisions taken today (0 when none were taken).",
            lambda town, t: _ratio(t.decision_wait_days, t.decisions)),
     Metric("decisions_waiting", "Decisions waiting", "decisions", "mean",
-           "Decisions waiting for a manager.",
+           "Decisions waiting at the end of the day.",
            lambda town, t: t.decisions_waiting),
     Metric("lonely_share", "People 65+ often lonely", "share", "mean",
            "Share of residents aged 65+ who are often lonely.",
            lambda town, t: _ratio(t.lonely_older, town.pop.older_people)),
+    Metric("older_unmet_share", "People 65+ with unmet need", "share", "mean",
+           "Share of residents aged 65+ with some care need unmet today.",
+           lambda town, t: _ratio(t.older_unmet, town.pop.older_people)),
+    Metric("older_helped", "People 65+ helped", "people", "sum",
+           "Residents aged 65+ who received care today.",
+           lambda town, t: t.older_helped),
+    Metric("older_informal_only", "People 65+ helped only by unpaid carers", "people", "sum",
+           "Of the residents aged 65+ helped today, those whose care was all unpaid.",
+           lambda town, t: t.older_informal_only),
+    Metric("older_informal_only_share", "Help to people 65+ that is unpaid only", "share",
+           "ratio:older_informal_only/older_helped",
+           "Share of residents aged 65+ helped today whose care was all unpaid.",
+           lambda town, t: _ratio(t.older_informal_only, t.older_helped)),
     Metric("client_wellbeing", "Client wellbeing", "score 0-1", "mean",
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),
@@ -272,21 +388,30 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: _costs(town, t)["professional"]),
     Metric("cost_paid_care", "Cost of paid care", "GBP", "sum", "Cost of today's paid care.",
            lambda town, t: _costs(town, t)["paid"]),
+    Metric("cost_formal_care", "Cost of community care", "GBP", "sum",
+           "Professional time and paid care today (formal care outside hospital).",
+           lambda town, t: _costs(town, t)["professional"] + _costs(town, t)["paid"]),
     Metric("cost_total", "Cost of formal care", "GBP", "sum",
            "Bed days, professional time and paid care today.",
            lambda town, t: sum(_costs(town, t).values())),
     Metric("unpaid_value", "Value of unpaid care", "GBP", "sum",
            "Today's unpaid hours valued at the replacement wage.",
            lambda town, t: _unpaid(t) * town.params.unpaid_hour_value),
+    Metric("unpaid_to_formal_ratio", "Unpaid care's value over community care's cost",
+           "ratio", "ratio:unpaid_value/cost_formal_care",
+           "Value of today's unpaid care over the cost of today's professional time and "
+           "paid care.",
+           lambda town, t: _ratio(_unpaid(t) * town.params.unpaid_hour_value,
+                                  _costs(town, t)["professional"] + _costs(town, t)["paid"])),
 )
 
 _DAILY_BY_NAME = {m.name: m for m in DAILY}
 
 # The outcomes a user reads first; each gets a to-date column (see the module's doc).
 HEADLINE = ("readmission_rate_30d", "delayed_bed_days", "unmet_hours", "unpaid_hours",
-            "unpaid_share_women", "unpaid_share_minority", "professional_utilisation",
-            "volunteers", "peer_visits", "staff_morale", "lonely_share", "cost_total",
-            "unpaid_value")
+            "family_hours", "unpaid_share_women", "unpaid_share_minority",
+            "professional_utilisation", "follow_ups_missed", "volunteers", "peer_visits",
+            "staff_morale", "lonely_share", "cost_total", "unpaid_value")
 _HOW = {"sum": "total to date", "mean": "mean to date"}
 
 

@@ -38,16 +38,26 @@ class ParamError(ValueError):
 
 
 # Sources of the parameters whose defaults were calibrated: the published figure each was
-# set to reproduce in the baseline (docs/ODD.md, Calibration; simulation/validate.py).
+# set to reproduce in the baseline (simulation/targets.py, calibration targets; ODD.md).
 _CALIBRATED_READMISSION = ("calibrated: baseline 30-day readmission to 12.5-13.8%, NHS "
                            "Digital, NHS Outcomes Framework indicator 3b")
-_CALIBRATED_CARERS = ("calibrated: baseline carers to ONS Census 2021 (TS039), 10.3% of "
-                      "women and 7.6% of men care, about 30% of carers 50+ hours a week")
+_CALIBRATED_CARERS = ("calibrated: baseline carers to 8.76% of residents aged 5+, ONS "
+                      "Census 2021 (TS039), England")
+_CALIBRATED_SEXES = ("calibrated: baseline carer rates of women and men aged 5+ to 10.3% "
+                     "and 7.6%, ONS Census 2021, England")
 _CALIBRATED_HEAVY_CARERS = ("calibrated: baseline share of carers giving 50+ hours a week "
-                            "to about 30%, ONS Census 2021 (TS039): 2.8% of people give "
-                            "50+ hours, of 9.0% who care")
+                            "to 30.0%, ONS Census 2021 (TS039), England: 2.63% of "
+                            "residents 5+ give 50+ hours, of 8.76% who care")
 _CALIBRATED_LONELINESS = ("calibrated: baseline share of people 65+ often lonely to 7%, "
                           "Age UK 2024")
+_CALIBRATED_MUTUAL_AID = ("calibrated: baseline share of adults helping non-relatives at "
+                          "least monthly to 26%, DCMS Community Life Survey 2021/22")
+_CALIBRATED_PACKAGES = ("calibrated: baseline paid-care packages to 6.4 per 1000 residents, "
+                        "NHS Digital Community Care Statistics 2008: 328,600 households "
+                        "had council-funded home care in England")
+_CALIBRATED_FOLLOW_UP = ("calibrated: readmission risk ratio of follow-ups that check the "
+                         "basics against follow-ups that do not, to 0.82 (0.73-0.91), Leppin "
+                         "et al. JAMA Intern Med 2014, 42 trials of transitional care")
 
 
 def _p(
@@ -77,10 +87,13 @@ class Params:
                         "Number of residents simulated.")
     female_share: float = _p(0.51, "share", 0.0, 1.0, "population",
                              "Share of residents who are women.",
-                             "ONS mid-year population estimates, England 2021")
-    minority_share: float = _p(0.18, "share", 0.0, 1.0, "population",
+                             "ONS Census 2021 TS008, England: 51.0% of usual residents are "
+                             "female")
+    minority_share: float = _p(0.19, "share", 0.0, 1.0, "population",
                                "Share of residents in ethnic-minority households.",
-                               "ONS Census 2021 TS021: 18.3% not in the White ethnic group")
+                               "ONS Census 2021 TS021, England: 19.0% of usual residents "
+                               "not in the White ethnic group (persons; the model draws "
+                               "households)")
     neighbour_ties: int = _p(6, "ties per resident", 0, 40, "population",
                              "Neighbour and friend ties per resident drawn before "
                              "housemates and duplicates are dropped (even numbers).")
@@ -90,10 +103,14 @@ class Params:
                           "Share of cross-ethnicity neighbour ties re-drawn within the group.")
     rewire_share: float = _p(0.05, "share", 0.0, 1.0, "population",
                              "Share of neighbour ties re-drawn to anyone in town (small world).")
-    professionals_per_1000: float = _p(1.2, "posts per 1000 residents", 0.05, 20.0,
+    professionals_per_1000: float = _p(1.0, "posts per 1000 residents", 0.05, 20.0,
                                        "population",
                                        "Community nurse and social worker posts per 1000.",
-                                       "assumption, order of NHS community workforce per head")
+                                       "NHS Digital workforce statistics and Skills for "
+                                       "Care: 35,432 community nurses (FTE, 2017) and "
+                                       "17,300 council adult social workers (2022) for "
+                                       "56.5m residents of England, 0.93 per 1000; about "
+                                       "1.0 with 2023 figures")
     warmup_days: int = _p(90, "days", 0, 730, "population",
                           "Days simulated before day 1 so that reporting starts near steady state.")
 
@@ -114,31 +131,31 @@ class Params:
                                         "health and hospital",
                                         "How steeply the admission hazard grows with frailty.",
                                         _CALIBRATED_READMISSION)
-    post_discharge_risk: float = _p(3.3, "hazard multiplier", 1.0, 20.0, "health and hospital",
+    post_discharge_risk: float = _p(3.4, "hazard multiplier", 1.0, 20.0, "health and hospital",
                                     "Hazard multiplier in the 30 days after discharge.",
                                     _CALIBRATED_READMISSION)
     gap_risk: float = _p(0.8, "added multiplier per gap", 0.0, 10.0, "health and hospital",
                          "Extra admission hazard for each open 'basics' gap after discharge.",
-                         "Jencks et al. NEJM 2009: half of readmitted had no follow-up visit")
+                         _CALIBRATED_FOLLOW_UP)
     waiting_risk: float = _p(0.5, "added multiplier", 0.0, 10.0, "health and hospital",
                              "Extra admission hazard while a care decision is waiting.")
     stay_days_older: float = _p(11.9, "days", 1.0, 60.0, "health and hospital",
-                                "Mean length of stay of patients aged 65+.",
-                                "NAO, Discharging older patients from hospital, 2016")
+                                "Mean days until a patient aged 65+ is medically fit.",
+                                "NAO, Discharging older patients from hospital (2016): "
+                                "older patients' mean length of stay was 11.9 days in "
+                                "2014-15, delays included (so an upper bound here)")
     stay_days_younger: float = _p(5.0, "days", 1.0, 60.0, "health and hospital",
-                                  "Mean length of stay of patients under 65.")
-    delayed_discharge_base: float = _p(0.25, "probability per day", 0.0, 0.95,
-                                       "health and hospital",
-                                       "Chance a medically fit patient with care needs waits "
-                                       "another day, at full community pressure.")
-    need_threshold: float = _p(0.47, "frailty", 0.0, 1.0, "health and hospital",
+                                  "Mean days until a patient under 65 is medically fit.")
+    need_threshold: float = _p(0.488, "frailty", 0.0, 1.0, "health and hospital",
                                "Frailty above which a resident needs care.",
                                _CALIBRATED_CARERS)
     need_max_hours: float = _p(140.0, "hours per week", 0.0, 168.0, "health and hospital",
                                "Care need at frailty 1.",
                                _CALIBRATED_CARERS)
     recovery_need_hours: float = _p(10.0, "hours per week", 0.0, 80.0, "health and hospital",
-                                    "Extra care need on discharge, fading over 30 days.")
+                                    "Skilled nursing a patient needs on the day of "
+                                    "discharge, fading over 30 days; only professionals "
+                                    "can give it.")
 
     # --- co-production ----------------------------------------------------------------
     notify_prob: float = _p(0.75, "probability", 0.0, 1.0, "co-production",
@@ -151,18 +168,26 @@ class Params:
                                   "Notification delay multiplier when a lead owns the case.")
     gap_prob: float = _p(0.3, "probability per basic", 0.0, 1.0, "co-production",
                          "Chance each of the four basics is missing at discharge.",
-                         "Jencks et al. NEJM 2009; Coleman et al. 2006")
+                         "assumption (Jencks et al. NEJM 2009: 50.2% of patients readmitted "
+                         "after a medical stay had no doctor's visit in between)")
+    follow_up_share: float = _p(1.0, "share", 0.0, 1.0, "co-production",
+                                "Share of discharges the community hears of that are "
+                                "referred for a professional follow-up visit.")
+    follow_up_window_days: int = _p(7, "days", 1, 30, "co-production",
+                                    "Days after notification within which a follow-up is "
+                                    "made; later, it is missed.")
     professional_gap_close: float = _p(0.5, "probability per gap", 0.0, 1.0, "co-production",
                                        "Chance a professional's first contact closes a gap.")
     peer_scheme: bool = _p(False, "on/off", None, None, "co-production",
                            "Whether former patients visit newly discharged patients.")
-    peer_visit_window_days: int = _p(4, "days", 1, 30, "co-production",
-                                     "Days after notification within which a visit is tried.")
     peer_gap_close: float = _p(0.6, "probability per gap", 0.0, 1.0, "co-production",
-                               "Chance a peer visit closes each open gap it can close.")
+                               "Chance a volunteer's first visit closes each open gap it can "
+                               "close.")
     peer_substitution: float = _p(0.0, "probability", 0.0, 1.0, "co-production",
-                                  "Chance a peer visit replaces the professional follow-up.",
-                                  "Jacobs et al. JAMA Netw Open 2020: peer support can harm")
+                                  "Chance a professional leaves the follow-up to the scheme.",
+                                  "assumption: none by default (Jacobs et al. JAMA Netw Open "
+                                  "2020, a cohort study, found more hospitalisation with "
+                                  "volunteer peer support; this lets the model show harm)")
     peer_loneliness_relief: float = _p(0.3, "loneliness", 0.0, 1.0, "co-production",
                                        "Fall in the visited person's loneliness per visit.")
     visit_hours: float = _p(1.5, "hours", 0.0, 8.0, "co-production",
@@ -174,19 +199,24 @@ class Params:
                                       "Chance a recovered patient says yes when asked.")
     reciprocity_boost: float = _p(2.0, "multiplier", 1.0, 10.0, "co-production",
                                   "How much likelier a yes is after being visited.")
-    visits_per_week: float = _p(2.0, "visits per week", 0.0, 14.0, "co-production",
-                                "Visits one volunteer can make per week.")
+    patients_per_volunteer: int = _p(2, "patients", 0, 10, "co-production",
+                                     "Patients one volunteer supports at a time, each "
+                                     "visited weekly until 30 days after discharge.",
+                                     "assumption, of the order of Royal Voluntary Service "
+                                     "Home from Hospital (Portsmouth: about 10 patients a "
+                                     "year per volunteer, 7 visits each)")
     volunteer_tiring: float = _p(0.5, "per year", 0.0, 20.0, "co-production",
                                  "Rate at which volunteers tire and stop.")
     volunteer_frailty_benefit: float = _p(0.3, "share", 0.0, 1.0, "co-production",
                                           "Fall in the frailty level a volunteer returns to "
                                           "(feeling useful).")
     risk_aversion: float = _p(0.5, "share", 0.0, 1.0, "co-production",
-                              "Risk-averse management: longer vetting, more professional vetoes.")
+                              "Risk-averse management of volunteers: longer vetting checks, "
+                              "more referrals vetoed.")
     vetting_days_max: float = _p(90.0, "days", 7.0, 365.0, "co-production",
                                  "Vetting delay at full risk aversion (a week at none).")
     veto_max: float = _p(0.6, "probability", 0.0, 1.0, "co-production",
-                         "Chance a visit is vetoed at full risk aversion.")
+                         "Chance a referral to the scheme is vetoed at full risk aversion.")
 
     # --- subsidiarity -----------------------------------------------------------------
     devolved_authority: float = _p(0.2, "share", 0.0, 1.0, "subsidiarity",
@@ -195,22 +225,28 @@ class Params:
                                     "Participation extended to staff in how work is run.")
     decisions_per_year: float = _p(2.0, "decisions per need-holder-year", 0.0, 52.0,
                                    "subsidiarity",
-                                   "Rate at which a resident's care raises a decision.")
+                                   "Rate at which a resident's care raises a review "
+                                   "decision.")
     manager_review_days: int = _p(14, "days", 0, 365, "subsidiarity",
                                   "Least time a decision referred to a manager takes "
                                   "(paperwork, panel).")
-    manager_decisions_per_post: float = _p(0.6, "decisions per day per post", 0.0, 10.0,
+    manager_decisions_per_post: float = _p(1.0, "decisions per day per post", 0.0, 10.0,
                                            "subsidiarity",
-                                           "Manager throughput, per frontline post.")
+                                           "Manager throughput, per frontline post.",
+                                           "assumption: enough that the baseline's queue "
+                                           "waits about the review's least time")
     decision_hours: float = _p(0.5, "hours", 0.0, 8.0, "subsidiarity",
-                               "Frontline time taken by one devolved decision.")
+                               "Frontline time one devolved decision takes from the next "
+                               "day's hours.")
     morale_initial: float = _p(0.6, "score 0-1", 0.0, 1.0, "subsidiarity",
                                "Staff morale at the start.")
     morale_rate: float = _p(0.02, "per day", 0.0, 1.0, "subsidiarity",
                             "Speed at which morale moves toward its current target.")
     attrition_rate: float = _p(0.12, "per year", 0.0, 2.0, "subsidiarity",
                                "Staff leaving rate at average morale.",
-                               "NHS Digital workforce statistics: community nursing turnover")
+                               "assumption within published leaver rates: 9-10% a year for "
+                               "NHS nurses (NHS Digital, 2018-21) to 16.8% in community "
+                               "trusts (Nuffield Trust, year to June 2022)")
     vacancy_days: float = _p(90.0, "days", 0.0, 730.0, "subsidiarity",
                              "Mean time to fill a post after someone leaves.")
 
@@ -220,33 +256,57 @@ class Params:
                              _CALIBRATED_CARERS)
     kin_hours: float = _p(1.5, "hours per day", 0.0, 24.0, "care and budgets",
                           "Most a relative in another household can give in a day.")
-    neighbour_hours: float = _p(0.5, "hours per day", 0.0, 24.0, "care and budgets",
-                                "Most a neighbour gives in a day at full reciprocity norm.")
-    men_care_propensity: float = _p(0.6, "multiplier", 0.0, 2.0, "care and budgets",
+    neighbour_hours: float = _p(3.5, "hours per drop-in", 0.0, 24.0, "care and budgets",
+                                "Most a neighbour gives on their weekly drop-in, at full "
+                                "reciprocity norm.",
+                                _CALIBRATED_MUTUAL_AID)
+    men_care_propensity: float = _p(0.79, "multiplier", 0.0, 2.0, "care and budgets",
                                     "Men's willingness to give unpaid care relative to women's.",
-                                    "ONS Census 2021: 10.3% of women vs 7.6% of men care")
+                                    _CALIBRATED_SEXES)
     minority_family_expectation: float = _p(1.2, "multiplier", 0.0, 3.0, "care and budgets",
                                             "Family care expected in minority households "
                                             "relative to others.")
     reciprocity_norm: float = _p(0.3, "score 0-1", 0.0, 1.0, "care and budgets",
-                                 "Mean starting strength of the mutual-aid norm.")
+                                 "Mean starting strength of the mutual-aid norm.",
+                                 _CALIBRATED_MUTUAL_AID)
     norm_spread: float = _p(0.01, "per day", 0.0, 1.0, "care and budgets",
                             "Speed at which the norm moves toward neighbours' norms.")
     norm_gain_when_helped: float = _p(0.002, "norm per hour received", 0.0, 1.0,
                                       "care and budgets",
                                       "Rise in the norm of someone helped by a neighbour.")
     budget_share: float = _p(0.5, "share", 0.0, 1.0, "care and budgets",
-                             "Share of eligible residents who hold a personal budget.")
-    budget_hours: float = _p(14.0, "hours per week", 0.0, 168.0, "care and budgets",
-                             "Paid care hours a personal budget buys.")
-    eligibility_hours: float = _p(14.0, "hours per week", 0.0, 168.0, "care and budgets",
-                                  "Need above which a resident is eligible for formal care.")
+                             "Share of eligible residents funded for paid home care (a "
+                             "personal budget).")
+    budget_hours: float = _p(12.5, "hours per week", 0.0, 168.0, "care and budgets",
+                             "Paid care hours a package gives.",
+                             "NHS Digital, Community Care Statistics 2008: 4.1m hours a "
+                             "week of council-funded home care for 328,600 households, "
+                             "12.5 hours each")
+    paid_care_hours_per_1000: float = _p(80.0, "hours per week per 1000 residents", 0.0,
+                                         2_000.0, "care and budgets",
+                                         "Paid home care the local providers can deliver; "
+                                         "packages beyond it wait for a place.",
+                                         "NHS Digital, Community Care Statistics 2008: 4.1m "
+                                         "hours a week of council-funded home care in England "
+                                         "(about 80 per 1000 residents)")
+    formal_crowd_out: float = _p(0.5, "hours per hour", 0.0, 1.0, "care and budgets",
+                                 "How far unpaid carers step back for each hour of paid "
+                                 "care (1: fully, 0: not at all).",
+                                 "assumption, swept: the direction (formal care replaces "
+                                 "household care for everyday help) is Bonsang, J Health Econ "
+                                 "2009 and Saloniki et al., PLoS ONE 2024; no hours-per-hour "
+                                 "figure was found")
+    eligibility_hours: float = _p(84.0, "hours per week", 0.0, 168.0, "care and budgets",
+                                  "Lasting need from which a resident is eligible for a care "
+                                  "package and reablement.",
+                                  _CALIBRATED_PACKAGES)
     professional_hours: float = _p(37.5, "hours per week", 1.0, 80.0, "care and budgets",
                                    "Contracted hours of one professional post.")
-    professional_hours_per_case: float = _p(0.2, "hours per day", 0.0, 24.0,
+    professional_hours_per_case: float = _p(1.0, "hours per day", 0.0, 24.0,
                                             "care and budgets",
-                                            "Most professional time one case gets in a day.")
-    strain_threshold: float = _p(8.0, "hours per day", 0.0, 24.0, "care and budgets",
+                                            "Most professional time one case gets in a day "
+                                            "(one visit).")
+    strain_threshold: float = _p(9.0, "hours per day", 0.0, 24.0, "care and budgets",
                                  "Unpaid care a carer gives before strain builds.",
                                  _CALIBRATED_HEAVY_CARERS)
     strain_scale: float = _p(150.0, "hours", 1.0, 10_000.0, "care and budgets",
@@ -259,21 +319,28 @@ class Params:
                                 "Frailty a carer gains on burning out.")
     loneliness_rate: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",
                                 "Speed at which loneliness moves toward its current level.")
-    contact_hours: float = _p(1.0, "hours per day", 0.01, 24.0, "care and budgets",
+    contact_hours: float = _p(0.95, "hours per day", 0.01, 24.0, "care and budgets",
                               "Unpaid contact per day that cuts felt isolation by a factor e.",
                               _CALIBRATED_LONELINESS)
     bed_day_cost: float = _p(345.0, "GBP per day", 0.0, 10_000.0, "care and budgets",
                              "Cost of one hospital bed day.",
-                             "NHS England National Cost Collection, excess bed day")
+                             "DHSC written answer (March 2023), from 2020/21 cost collection "
+                             "data: £344.60 a day in an acute bed, excluding diagnosis and "
+                             "treatment")
     professional_hour_cost: float = _p(60.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
                                        "Cost of one professional hour.",
-                                       "PSSRU Unit Costs of Health and Social Care 2023")
-    paid_care_hour_cost: float = _p(25.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
+                                       "PSSRU Unit Costs of Health and Social Care 2023, "
+                                       "Table 9.2.1: a Band 6 nurse costs £57 (excluding "
+                                       "qualifications) to £64 (including) a working hour")
+    paid_care_hour_cost: float = _p(25.95, "GBP per hour", 0.0, 1_000.0, "care and budgets",
                                     "Cost of one hour of paid home care.",
-                                    "Homecare Association minimum price for homecare 2023")
-    unpaid_hour_value: float = _p(20.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
+                                    "Homecare Association, minimum price for homecare in "
+                                    "England 2023-24: £25.95 an hour")
+    unpaid_hour_value: float = _p(25.0, "GBP per hour", 0.0, 1_000.0, "care and budgets",
                                   "Replacement value of one unpaid care hour.",
-                                  "Carers UK, Valuing Carers 2021 method")
+                                  "Carers UK and University of Sheffield, Valuing Carers "
+                                  "2021: £25 an hour replacement care (as reported by "
+                                  "ITV/PA, 3 May 2023)")
 
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, Any] | None = None,

@@ -94,9 +94,20 @@ class Population:
         return self.age_band >= OLDER_FROM_BAND
 
     @cached_property
+    def household_start(self) -> np.ndarray:
+        """Index of the first member of each resident's household (members are contiguous)."""
+        starts = np.r_[0, np.flatnonzero(np.diff(self.household)) + 1]
+        return starts[self.household].astype(np.int64)
+
+    @cached_property
     def adults(self) -> int:
         """Number of residents aged 18 or over."""
         return int(self.adult.sum())
+
+    @cached_property
+    def women(self) -> int:
+        """Number of women and girls."""
+        return int(self.female.sum())
 
     @cached_property
     def adult_women(self) -> int:

@@ -26,6 +26,7 @@ STREAM_NAMES = (
     "discharge",
     "peer",
     "decisions",
+    "risk",
     "morale",
     "mesa",
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from simulation.params import Params
 from simulation.population import Population
@@ -31,6 +32,17 @@ ALL_GAPS = (GAP_MEDICINES, GAP_FOOD, GAP_FOLLOW_UP, GAP_HOME_SAFE)
 # Gaps a visitor can close on the spot; a home made safe needs a decision (equipment).
 VISIT_CLOSABLE = GAP_MEDICINES | GAP_FOOD | GAP_FOLLOW_UP
 
+
+
+@njit(inline="always")
+def open_gap_count(gaps: np.uint8) -> int:
+    """Number of open gaps in one mask."""
+    count = 0
+    for gap in ALL_GAPS:
+        count += (gaps & gap) != 0
+    return count
+
+
 # Volunteer states (``State.volunteer``).
 NOT_VOLUNTEER = 0
 VETTING = 1
@@ -42,11 +54,22 @@ ACTIVE = 2
 NORM_DRAW_LOW = 0.5
 FIRST_VOLUNTEERS_MAX_FRAILTY = 0.5
 
-# Peer-visit stage of the latest discharge (``State.peer_stage``).
-PEER_NONE = 0
-PEER_WAITING = 1
-PEER_VISITED = 2
-PEER_VETOED = 3
+# Peer-support stage of the latest discharge (``State.peer_stage``).
+PEER_NONE = 0  # not referred to the scheme
+PEER_REFERRED = 1  # referred: the referral waits for a decision (vetoed or approved)
+PEER_APPROVED = 2  # approved: waiting for a volunteer
+PEER_SUPPORTED = 3  # a volunteer visits weekly
+PEER_DONE = 4  # supported until 30 days after discharge
+PEER_VETOED = 5  # vetoed: a professional follows up instead
+PEER_UNMATCHED = 6  # approved, but no volunteer was free within the 30 days
+
+# Kinds of decision (rows of ``State.decision_day``): a resident's care package (and the
+# equipment that makes a home safe), a referral to the peer scheme, and accepting a new
+# volunteer once their checks are done.
+CARE_DECISION = 0
+VISIT_DECISION = 1
+VOLUNTEER_DECISION = 2
+DECISION_KINDS = (CARE_DECISION, VISIT_DECISION, VOLUNTEER_DECISION)
 
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)
 
@@ -85,19 +108,27 @@ class State:
     discharged_day: np.ndarray = field(init=False)
     gaps: np.ndarray = field(init=False)  # bitmask of missing basics (closed by visits too)
     notify_day: np.ndarray = field(init=False)  # day the community will hear
-    # -- discharge: the community hears; follow-up ------------------------------------
+    # -- discharge: the community hears; referrals ------------------------------------
     notified: np.ndarray = field(init=False)  # community knows of the latest discharge
+    referred: np.ndarray = field(init=False)  # referred for a professional follow-up
     peer_stage: np.ndarray = field(init=False)  # PEER_* (co-production moves it on)
     # -- co-production: the peer volunteers and today's visits -------------------------
     volunteer: np.ndarray = field(init=False)  # NOT_VOLUNTEER, VETTING or ACTIVE
-    vetted_day: np.ndarray = field(init=False)  # day vetting ends
-    visit_tokens: np.ndarray = field(init=False)  # visits a volunteer can make now
+    vetted_day: np.ndarray = field(init=False)  # day a new volunteer's checks end
+    supporter: np.ndarray = field(init=False)  # each patient's volunteer, or -1
+    next_visit_day: np.ndarray = field(init=False)  # a supported patient's next visit
     visit_volunteers: np.ndarray = field(init=False, default_factory=_index)  # today's
     visit_patients: np.ndarray = field(init=False, default_factory=_index)  # visits, paired
-    # -- care: need, who gave and received, mutual aid, per-post caseload outcomes -----
+    # -- care: need, who gave and received, mutual aid, packages, professional visits --
     need: np.ndarray = field(init=False)  # hours per day, set each day
     in_need: np.ndarray = field(init=False, default_factory=_index)  # residents, today
-    caseload: np.ndarray = field(init=False, default_factory=_index)  # residents, today
+    caseload: np.ndarray = field(init=False, default_factory=_index)  # visited today
+    package_hours: np.ndarray = field(init=False)  # paid care a day in a running package
+    package_wait_day: np.ndarray = field(init=False)  # day a package joined the queue
+    followed_up_day: np.ndarray = field(init=False)  # first professional visit after
+    # the latest discharge (NEVER: none yet)
+    neighbour_help_day: np.ndarray = field(init=False)  # last day of help to a
+    # non-relative (neighbour care or a peer visit)
     given_today: np.ndarray = field(init=False)  # unpaid hours each resident gave
     givers_today: np.ndarray = field(init=False, default_factory=_index)  # who gave today
     carers: np.ndarray = field(init=False, default_factory=_index)  # 1+ hour a week lately
@@ -108,24 +139,23 @@ class State:
     unmet_ema: np.ndarray = field(init=False)  # share of need unmet, moving mean
     norm: np.ndarray = field(init=False)  # mutual-aid norm, 0-1
     balance: np.ndarray = field(init=False)  # neighbour hours given minus received
-    pressure: float = field(init=False, default=0.0)  # professional utilisation today
     overload: np.ndarray = field(init=False)  # per post: demand over capacity, less 1
     unmet_share: np.ndarray = field(init=False)  # per post: caseload need unmet
     cases: np.ndarray = field(init=False)  # per post: residents on the caseload
     # -- loneliness --------------------------------------------------------------------
     quiet: np.ndarray = field(init=False)  # loneliness with no care contact (set at start)
     loneliness: np.ndarray = field(init=False)  # (a peer visit also eases it)
-    # -- decisions (raised by hospital, discharge and co-production too) --------------
-    decision_pending: np.ndarray = field(init=False)
-    decision_raised_day: np.ndarray = field(init=False)
+    # -- decisions (raised by hospital, discharge, co-production and care too) --------
+    decision_day: np.ndarray = field(init=False)  # (kinds, residents): day raised, or
+    # NEVER when none of that kind is waiting
     step_in: np.ndarray = field(init=False)  # per post: chance of deciding at once
     waiting_share: np.ndarray = field(init=False)  # per post: caseload left waiting
-    decision_time: np.ndarray = field(init=False)  # per post: hours owed for decisions
+    decision_time: np.ndarray = field(init=False)  # per post: hours booked for tomorrow
     # -- morale: staff in post and tomorrow's capacity (hours_used: every visit) ------
     morale: np.ndarray = field(init=False)
     vacant_until: np.ndarray = field(init=False)  # day a vacant post is filled; NEVER if filled
     hours_available: np.ndarray = field(init=False)  # today
-    hours_used: np.ndarray = field(init=False)  # today: care, follow-ups, vetoed visits
+    hours_used: np.ndarray = field(init=False)  # today: decisions booked, visits
     # -- strain ------------------------------------------------------------------------
     strain: np.ndarray = field(init=False)
     burnout_until: np.ndarray = field(init=False)  # day a burnt-out carer resumes
@@ -140,11 +170,17 @@ class State:
         self.gaps = _zeros(n, np.uint8)
         self.notify_day = _never(n)
         self.notified = _zeros(n, bool)
+        self.referred = _zeros(n, bool)
         self.peer_stage = _zeros(n, np.int8)
         self.volunteer = _zeros(n, np.int8)
         self.vetted_day = _never(n)
-        self.visit_tokens = _zeros(n)
+        self.supporter = np.full(n, -1, np.int64)
+        self.next_visit_day = _never(n)
         self.need = _zeros(n)
+        self.package_hours = _zeros(n)
+        self.package_wait_day = _never(n)
+        self.followed_up_day = _never(n)
+        self.neighbour_help_day = _never(n)
         self.given_today = _zeros(n)
         self.given_ema = _zeros(n)
         self.family_ema = _zeros(n)
@@ -158,8 +194,7 @@ class State:
         self.cases = _zeros(posts, np.int64)
         self.quiet = _zeros(n)
         self.loneliness = _zeros(n)
-        self.decision_pending = _zeros(n, bool)
-        self.decision_raised_day = _never(n)
+        self.decision_day = np.full((len(DECISION_KINDS), n), NEVER, np.int32)
         self.step_in = _zeros(posts)
         self.waiting_share = _zeros(posts, np.float64)
         self.decision_time = _zeros(posts)
@@ -193,5 +228,4 @@ def initial_state(pop: Population, params: Params, posts: int, quiet: np.ndarray
         seed_pool = ((pop.volunteer_draw < params.initial_volunteers_per_1000 / 1000)
                      & pop.adult & (pop.frailty_level < FIRST_VOLUNTEERS_MAX_FRAILTY))
         state.volunteer[seed_pool] = ACTIVE
-        state.visit_tokens[seed_pool] = 1.0
     return state

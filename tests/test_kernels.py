@@ -20,7 +20,6 @@ from simulation.rng import Streams, generator
 from simulation.rules import health, hospital, morale
 from simulation.rules.care import (
     _carers,
-    _clipped,
     _given_by,
     _hours_by_source,
     _moving_means,
@@ -126,8 +125,9 @@ def test_admissions_match_the_admission_probability(seed, hazard):
                           [chance, np.nextafter(chance.astype(np.float64), 0.0)],
                           np.nextafter(chance.astype(np.float64), 1.0))[at]
     expected = np.flatnonzero(~in_hospital & (draws < chance))
+    care_decision_day = np.where(waiting, day - 3, NEVER).astype(np.int32)
     admitted, readmissions = health._admissions(growth, draws, in_hospital, discharged_day,
-                                                gaps, waiting, day, t)
+                                                gaps, care_decision_day, day, t)
     assert np.array_equal(admitted, expected)
     assert readmissions == int(recent[expected].sum()) > 0
 
@@ -165,8 +165,8 @@ def _care_bookkeeping_in_numpy(a: dict) -> tuple:
     """The numpy the care bookkeeping kernel replaced (same names as its arguments)."""
     received_unpaid = a["received_unpaid"] + a["received"][0] + a["received"][1] \
         + a["received"][2]
-    hours = (a["peer"].sum(), *(a["received"][code].sum() for code in range(3)),
-             a["paid"].sum(), a["professional"].sum(), a["remaining"].sum())
+    hours = (a["peer"].sum(), a["paid"].sum(), *(a["received"][code].sum() for code in range(3)),
+             a["professional"].sum(), a["remaining"].sum())
     unpaid_given = a["given"].sum(axis=0)
     carers, peer, givers = a["carers"], a["peer"], a["peer_givers"]
     women = unpaid_given[a["female"][carers]].sum() + peer[a["female"][givers]].sum()
@@ -174,13 +174,13 @@ def _care_bookkeeping_in_numpy(a: dict) -> tuple:
     given_today = a["given_today"].copy()
     given_today[a["gave_before"]] = 0.0
     given_today[carers] = unpaid_given
-    unmet_share = a["remaining"] / a["need"][a["needy"]]
+    unmet_share = np.minimum(a["remaining"] / a["need"][a["needy"]], np.float32(1.0))
     emas = (_moving_means_in_numpy((a["given_ema"], a["family_ema"], a["neighbour_ema"]),
                                    carers, (unpaid_given, a["given"][0], a["given"][2]))
             + _moving_means_in_numpy((a["contact_ema"], a["unmet_ema"]), a["needy"],
                                      (received_unpaid, unmet_share)))
     wellbeing = np.mean((1.0 - unmet_share) * (1.0 - a["loneliness"][a["needy"]]))
-    return (hours, a["need"].sum(), np.maximum(a["hours_available"], 0.0).sum(),
+    return (hours, a["need"].sum(), a["hours_available"].sum(),
             a["hours_used"].sum(), women, minorities, wellbeing,
             _carers_in_numpy(emas[0], a["adult"])), received_unpaid, given_today, emas
 
@@ -199,8 +199,8 @@ def test_care_bookkeeping_matches_numpy(seed):
     a = {"needy": needy, "carers": carers, "remaining": need[needy] * np.float32(0.9),
          "received_unpaid": np.zeros(len(needy), np.float32),
          "given": hours((3, len(carers))), "received": hours((3, len(needy))),
-         "paid": g.random(len(needy)), "professional": hours(300), "need": need,
-         "hours_available": hours(posts) - np.float32(0.05), "hours_used": hours(posts),
+         "paid": hours(len(needy)), "professional": g.random(len(needy)), "need": need,
+         "hours_available": hours(posts), "hours_used": hours(posts),
          "female": g.random(n) < 0.5, "minority": g.random(n) < 0.2,
          "adult": g.random(n) < 0.8, "loneliness": g.random(n, dtype=np.float32),
          "given_today": hours(n), "gave_before": np.sort(g.choice(n, 800, replace=False)),
@@ -218,7 +218,7 @@ def test_care_bookkeeping_matches_numpy(seed):
     a["peer_givers"] = g.choice(n, len(a["peer"]), replace=False)
 
     expected, received_unpaid, given_today, emas = _care_bookkeeping_in_numpy(a)
-    hours = _hours_by_source(a["peer"], a["received"], a["paid"], a["professional"],
+    hours = _hours_by_source(a["peer"], a["paid"], a["received"], a["professional"],
                              a["remaining"], a["received_unpaid"])
     unpaid_given = _unpaid_given(a["given"])
     equity = [_given_by(a[flags], unpaid_given, carers, a["peer"], a["peer_givers"])
@@ -227,7 +227,7 @@ def test_care_bookkeeping_matches_numpy(seed):
                           unpaid_given, need, a["loneliness"], a["given_today"],
                           a["gave_before"], a["given_ema"], a["family_ema"],
                           a["neighbour_ema"], a["contact_ema"], a["unmet_ema"])
-    got = (hours, numpy_sum(need), numpy_sum(_clipped(a["hours_available"])),
+    got = (hours, numpy_sum(need), numpy_sum(a["hours_available"]),
            numpy_sum(a["hours_used"]), *equity, wellbeing, _carers(a["given_ema"], a["adult"]))
     def as_floats(values):
         return [float(v) for v in values]  # numpy would compare in float32

@@ -1,12 +1,26 @@
 """Process 6 (care allocation), with process 7's rule that a budget cannot buy company.
 
-The day calls :func:`care`. A day's need is met in a fixed order: peer visit hours,
-family (household), kin, neighbours (:mod:`~simulation.rules.unpaid_care`), paid care
-bought with a personal budget, professionals (:mod:`~simulation.rules.formal_care`);
-what is left is unmet. Every step takes ``min(remaining need, what is offered)``, so
-hours are conserved by construction: need = sum of sources + unmet. Then who gave and
-who received is recorded: hours by source, the equity tallies, each resident's hours
-given today and the weekly moving means the other phases read.
+The day calls :func:`care`. Each resident's need has two parts: everyday help (their
+lasting need, from frailty) and, in the 30 days after a discharge, skilled nursing
+(:func:`~simulation.rules.health.need_parts`). Care is a cascade in which each source
+responds to what the others leave:
+
+1. a peer volunteer's visit gives company and everyday help;
+2. a running paid-care package gives everyday help (:mod:`~simulation.rules.formal_care`);
+3. family, then kin, then neighbours give everyday help as they are able and willing
+   (:mod:`~simulation.rules.unpaid_care`). They step back for paid care by
+   ``formal_crowd_out`` hours for each paid hour: with less than full crowd-out they
+   keep giving some hours beside the paid carer, which load them but meet no need;
+   when paid care is cut, they step up, as far as their capacity goes. A neighbour's
+   weekly drop-in is company as well as help, welcome beyond the need left;
+4. professionals visit by priority as their hours allow: follow-ups, skilled nursing,
+   reablement. Skilled need only they can meet; a carer's presence gets a recovering
+   patient seen (carers ask for help), so unpaid care complements skilled nursing;
+5. what is left is unmet.
+
+Hours are conserved: need = hours given by every source - hours beyond need + unmet. Then who
+gave and who received is recorded: hours by source, the equity tallies, each
+resident's hours given today and the weekly moving means the other phases read.
 """
 
 from __future__ import annotations
@@ -17,8 +31,8 @@ import numpy as np
 from numba import njit
 
 from simulation.network import SOCIAL_KINDS
-from simulation.rules.formal_care import formal_care
-from simulation.rules.health import set_needs
+from simulation.rules.formal_care import professional_visits, run_packages
+from simulation.rules.health import need_parts, set_needs
 from simulation.rules.unpaid_care import mutual_aid, spread_norm, unpaid_care
 from simulation.state import DAYS_PER_WEEK
 from simulation.sums import numpy_sum
@@ -27,9 +41,9 @@ if TYPE_CHECKING:
     from simulation.town import Town
 
 EMA_WEIGHT = 1.0 / DAYS_PER_WEEK  # weekly moving means
-CARER_MIN_HOURS_WEEK = 1.0  # unpaid hours a week that make someone a carer
+CARER_MIN_HOURS_WEEK = 1.0  # unpaid hours a week that make someone a carer (or cared for)
 # Sources of care in the order need is met (the keys of ``CareCounts.hours``), then unmet.
-HOUR_SOURCES = ("peer", *SOCIAL_KINDS, "paid", "professional", "unmet")
+HOUR_SOURCES = ("peer", "paid", *SOCIAL_KINDS, "professional", "unmet")
 _NEIGHBOUR = SOCIAL_KINDS.index("neighbour")
 
 
@@ -37,50 +51,88 @@ class CareCounts(NamedTuple):
     """What phase 6 counts today.
 
     Attributes:
-        hours: Hours by source (:data:`HOUR_SOURCES`), unmet included.
+        hours: Hours given by each source (:data:`HOUR_SOURCES`), unmet included.
+        beyond_need_hours: Unpaid hours given beyond the need left: beside paid care,
+            or as neighbours' company.
         need_hours: Care needed by residents at home.
-        professional_capacity: Professional hours available (after decision time).
-        professional_time: Professional hours used: care, follow-ups, vetoed visits.
+        skilled_need_hours: Of it, skilled nursing.
+        skilled_unmet_hours: Skilled need no professional met.
+        professional_capacity: Professional hours available in filled posts.
+        professional_time: Professional hours used: decisions booked and visits.
         unpaid_hours_women: Unpaid hours given by women.
         unpaid_hours_minority: Unpaid hours given by ethnic-minority residents.
         wellbeing: Mean over residents in need of (need met) x (not lonely).
+        follow_ups: First professional visits after a discharge.
+        follow_ups_late: Of them, later than the day the community heard.
+        follow_ups_missed: Referrals whose window ran out today with no visit.
+        follow_up_queue: Referrals still waiting for a first visit.
+        packages_running: Paid-care packages running.
+        packages_waiting: Paid-care packages waiting for a place.
+        older_in_need: Residents 65+ in need today.
+        older_unmet: Of them, those with some need unmet.
+        older_helped: Residents 65+ who received care today.
+        older_informal_only: Of them, those whose care was all unpaid.
     """
 
     hours: dict[str, float]
+    beyond_need_hours: float
     need_hours: float
+    skilled_need_hours: float
+    skilled_unmet_hours: float
     professional_capacity: float
     professional_time: float
     unpaid_hours_women: float
     unpaid_hours_minority: float
     wellbeing: float
+    follow_ups: int
+    follow_ups_late: int
+    follow_ups_missed: int
+    follow_up_queue: int
+    packages_running: int
+    packages_waiting: int
+    older_in_need: int
+    older_unmet: int
+    older_helped: int
+    older_informal_only: int
 
 
 def care(town: Town) -> CareCounts:
-    """Phase 6: meet today's need from each source in order; the rest is unmet.
+    """Phase 6: meet today's need through the cascade (see the module's doc).
 
     Also keeps the moving means of hours given and contact received, the mutual-aid
-    balance and (weekly) the spreading reciprocity norm; per post, the caseload's
-    overload, unmet share and size for morale; and the day's professional utilisation
-    (the pressure that can hold a discharge back tomorrow). Work is done only for
-    residents in need and the carers tied to them, never for the whole town.
+    balance and (weekly) the spreading reciprocity norm, and, per post, the caseload's
+    overload, unmet share and size for morale. Work is done only for residents in need
+    and the carers tied to them, never for the whole town.
     """
-    s, pop = town.state, town.pop
+    s, pop, p = town.state, town.pop, town.params
     recent = town.recent_discharge()
     s.in_need = needy = set_needs(town, recent)
-    remaining = s.need[needy].copy()
+    lasting, skilled = need_parts(town, needy)
+    everyday_left = lasting.copy()
+    skilled_left = skilled.copy()
     received_unpaid = np.zeros(len(needy), dtype=np.float32)
+    packages_running, packages_waiting = run_packages(town)
 
-    # Peer visit hours count as care on the day of the visit.
-    visit = np.full(len(s.visit_patients), town.params.visit_hours, np.float32)
-    peer, visited = _peer_care(needy, s.visit_patients, visit, remaining, received_unpaid)
+    # 1. Peer visits: company and everyday help on the day of the visit.
+    visit = np.full(len(s.visit_patients), p.visit_hours, np.float32)
+    peer, visited = _peer_care(needy, s.visit_patients, visit, everyday_left, received_unpaid)
     peer_givers = s.visit_volunteers[visited]
+    # 2. Paid care from running packages.
+    paid = _paid_care(needy, s.package_hours, everyday_left)
+    # 3. Unpaid care, asked for the need left plus what carers do not hand to paid care
+    # (neighbours' company comes on top, in the neighbours' round).
+    asked_of_unpaid = everyday_left + np.float32(1.0 - p.formal_crowd_out) * paid
+    carers, given, received = unpaid_care(town, needy, asked_of_unpaid)
+    beyond_need = _meet_from_unpaid(received, everyday_left)
+    # 4. Professionals' visits.
+    has_carer = s.contact_ema[needy] * np.float32(DAYS_PER_WEEK) >= CARER_MIN_HOURS_WEEK
+    visits = professional_visits(town, needy, everyday_left, skilled_left, has_carer)
+    s.caseload = needy[visits.visited]
+    s.overload, s.unmet_share, s.cases = visits.overload, visits.unmet_share, visits.cases
 
-    carers, given, received = unpaid_care(town, needy, remaining)
-    paid, professional, cases, s.overload, s.unmet_share, s.cases = formal_care(
-        town, needy, remaining, recent)
-    s.caseload = needy[cases]
-
-    hours = _hours_by_source(peer, received, paid, professional, remaining, received_unpaid)
+    remaining = everyday_left + skilled_left
+    hours = _hours_by_source(peer, paid, received, visits.professional, remaining,
+                             received_unpaid)
     unpaid_given = _unpaid_given(given)
     women = _given_by(pop.female, unpaid_given, carers, peer, peer_givers)
     minorities = _given_by(pop.minority, unpaid_given, carers, peer, peer_givers)
@@ -89,26 +141,32 @@ def care(town: Town) -> CareCounts:
                           s.family_ema, s.neighbour_ema, s.contact_ema, s.unmet_ema)
     s.givers_today = carers
     s.carers = _carers(s.given_ema, pop.adult)
-    capacity = numpy_sum(_clipped(s.hours_available))
-    time = numpy_sum(s.hours_used)
-    s.pressure = time / max(capacity, 1e-9)
+    older = _older_tallies(needy, pop.older, remaining, received_unpaid, paid,
+                           visits.professional)
 
-    # Mutual aid: the give/receive balance, and the norm of those helped rises.
+    # Mutual aid: the give/receive balance, the norm of those helped rises, and who
+    # helped a non-relative today.
     mutual_aid(s.balance, s.norm, carers, given[_NEIGHBOUR], needy, received[_NEIGHBOUR],
-               np.float32(town.params.norm_gain_when_helped))
-    spread_norm(town.network.neighbour, s.norm, town.day, town.params)
-    return CareCounts(dict(zip(HOUR_SOURCES, hours, strict=True)), numpy_sum(s.need),
-                      capacity, time, women, minorities, wellbeing)
+               np.float32(p.norm_gain_when_helped))
+    _helped_today(s.neighbour_help_day, carers, given[_NEIGHBOUR], peer_givers, town.day)
+    spread_norm(town.network.neighbour, s.norm, town.day, p)
+    return CareCounts(
+        dict(zip(HOUR_SOURCES, hours, strict=True)), numpy_sum(beyond_need),
+        numpy_sum(s.need),
+        numpy_sum(skilled), numpy_sum(skilled_left), numpy_sum(s.hours_available),
+        numpy_sum(s.hours_used), women, minorities, wellbeing, visits.follow_ups,
+        visits.follow_ups_late, visits.follow_ups_missed, visits.follow_up_queue,
+        packages_running, packages_waiting, *older)
 
 
 @njit(cache=True)
 def _peer_care(needy: np.ndarray, patients: np.ndarray, visit: np.ndarray,
-               remaining: np.ndarray,
+               everyday_left: np.ndarray,
                received: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Peer visits meet need first, in place; return the hours and which visits counted.
+    """Peer visits meet everyday need first, in place; the hours and which visits counted.
 
     Only visited patients in need today (``needy``, sorted) count: each takes its visit's
-    hours up to its need.
+    hours up to its everyday need.
     """
     peer = np.empty(len(patients), dtype=np.float32)
     counted = np.zeros(len(patients), dtype=np.bool_)
@@ -117,15 +175,44 @@ def _peer_care(needy: np.ndarray, patients: np.ndarray, visit: np.ndarray,
         k = np.searchsorted(needy, patients[v])
         if k < len(needy) and needy[k] == patients[v]:
             counted[v] = True
-            peer[count] = min(remaining[k], visit[v])
-            remaining[k] -= peer[count]
+            peer[count] = min(everyday_left[k], visit[v])
+            everyday_left[k] -= peer[count]
             received[k] += peer[count]
             count += 1
     return peer[:count], counted
 
 
 @njit(cache=True)
-def _hours_by_source(peer, received, paid, professional, remaining, received_unpaid):
+def _paid_care(needy: np.ndarray, package_hours: np.ndarray,
+               everyday_left: np.ndarray) -> np.ndarray:
+    """Paid care of each resident in need from their package; ``everyday_left`` falls."""
+    paid = np.empty(len(needy), dtype=np.float32)
+    for k in range(len(needy)):
+        paid[k] = min(everyday_left[k], package_hours[needy[k]])
+        everyday_left[k] -= paid[k]
+    return paid
+
+
+@njit(cache=True)
+def _meet_from_unpaid(received: np.ndarray, everyday_left: np.ndarray) -> np.ndarray:
+    """Unpaid hours received meet the everyday need left; the rest is beyond need.
+
+    ``received`` holds each resident's hours from family, kin and neighbours (rows);
+    of their total, up to ``everyday_left`` meets need (which falls in place), and the
+    rest was given beside paid care or as neighbours' company. Returns the hours beyond
+    need of each resident.
+    """
+    beyond = np.empty(len(everyday_left), dtype=np.float32)
+    for k in range(len(everyday_left)):
+        got = received[0, k] + received[1, k] + received[2, k]
+        met = min(got, everyday_left[k])
+        everyday_left[k] -= met
+        beyond[k] = got - met
+    return beyond
+
+
+@njit(cache=True)
+def _hours_by_source(peer, paid, received, professional, remaining, received_unpaid):
     """Today's hours by source (:data:`HOUR_SOURCES`), with numpy's sums.
 
     Adds the unpaid hours by kind into ``received_unpaid`` (each recipient's contact).
@@ -134,7 +221,7 @@ def _hours_by_source(peer, received, paid, professional, remaining, received_unp
     for code in range(3):
         for k in range(len(received_unpaid)):
             received_unpaid[k] += received[code, k]
-    return (numpy_sum(peer), *by_kind, numpy_sum(paid), numpy_sum(professional),
+    return (numpy_sum(peer), numpy_sum(paid), *by_kind, numpy_sum(professional),
             numpy_sum(remaining))
 
 
@@ -158,12 +245,29 @@ def _given_by(flags, unpaid_given, carers, peer, peer_givers) -> float:
 
 
 @njit(cache=True)
-def _clipped(hours_available: np.ndarray) -> np.ndarray:
-    """Hours available per post, floored at zero (decision time can exceed a day's)."""
-    capacity = np.empty(len(hours_available), dtype=np.float32)
-    for post in range(len(capacity)):
-        capacity[post] = max(hours_available[post], np.float32(0.0))
-    return capacity
+def _older_tallies(needy, older, remaining, unpaid, paid, professional):
+    """Residents 65+: in need, with some need unmet, helped, and helped only unpaid."""
+    in_need = unmet = helped = informal_only = 0
+    for k in range(len(needy)):
+        if not older[needy[k]]:
+            continue
+        in_need += 1
+        unmet += remaining[k] > 1e-6
+        formal = paid[k] > 0 or professional[k] > 0
+        if formal or unpaid[k] > 0:
+            helped += 1
+            informal_only += not formal
+    return in_need, unmet, helped, informal_only
+
+
+@njit(cache=True)
+def _helped_today(help_day, carers, neighbour_given, volunteers, day) -> None:
+    """Mark today as the last day each neighbour carer and visiting volunteer helped."""
+    for c in range(len(carers)):
+        if neighbour_given[c] > 0:
+            help_day[carers[c]] = day
+    for v in volunteers:
+        help_day[v] = day
 
 
 @njit(cache=True)
@@ -185,7 +289,7 @@ def _remember(needy, remaining, received_unpaid, carers, given, unpaid_given, ne
         given_today[carers[c]] = unpaid_given[c]
     unmet_share = np.empty(len(needy), dtype=np.float32)
     for k in range(len(needy)):
-        unmet_share[k] = remaining[k] / need[needy[k]]
+        unmet_share[k] = min(remaining[k] / need[needy[k]], f32(1.0))
     _moving_means((given_ema, family_ema, neighbour_ema), carers,
                   (unpaid_given, given[0], given[2]))
     _moving_means((contact_ema, unmet_ema), needy, (received_unpaid, unmet_share))

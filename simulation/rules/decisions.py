@@ -1,8 +1,26 @@
-"""Process 8 (subsidiarity): who takes a decision, and the manager's queue.
+"""Process 8 (subsidiarity, and process 5's risk decisions): who decides, and the queue.
 
-The day calls :func:`decisions`. Decisions are raised here (by residents in need) and by
-other phases (:func:`raise_decisions`: a discharge home with care needs, a home found
-unsafe).
+The day calls :func:`decisions`. Three kinds of decision wait in one system
+(``State.decision_day``, one row per kind):
+
+* a resident's **care package** (:data:`~simulation.state.CARE_DECISION`): raised by
+  reviews of residents in need, by a patient fit to leave hospital with lasting needs,
+  and by a visit that finds an unsafe home; taken, it brings the equipment that makes
+  the home safe and, for a resident funded for paid care, a place in the paid-care
+  queue;
+* a **referral to the peer scheme** (:data:`~simulation.state.VISIT_DECISION`): raised
+  when the community hears of a discharge; taken, the referral is vetoed with the
+  organisation's ``risk_aversion`` (a professional follows up instead) or approved;
+* **accepting a volunteer** whose checks are done
+  (:data:`~simulation.state.VOLUNTEER_DECISION`).
+
+Whoever decides applies the same policy; what devolution changes is who decides and
+when. A frontline professional in post takes a decision raised today at once with
+:func:`step_in_chance` (devolved authority, stepped into as morale and participation
+allow), if the post has ``decision_hours`` left in tomorrow's time; everything else
+waits at least ``manager_review_days`` for a manager, whose daily throughput
+(:func:`manager_capacity`) serves every kind oldest first. So the scheme's risk
+decisions and residents' care decisions compete for the same managers.
 """
 
 from __future__ import annotations
@@ -14,7 +32,22 @@ from numba import njit
 
 from simulation.params import Params, terms_of_params
 from simulation.rng import generator
-from simulation.state import DAYS_PER_YEAR, GAP_HOME_SAFE, NEVER
+from simulation.rules.health import NeedTerms, need_hours, need_terms
+from simulation.state import (
+    ACTIVE,
+    CARE_DECISION,
+    DAYS_PER_WEEK,
+    DAYS_PER_YEAR,
+    DECISION_KINDS,
+    GAP_HOME_SAFE,
+    NEVER,
+    PEER_APPROVED,
+    PEER_REFERRED,
+    PEER_VETOED,
+    VETTING,
+    VISIT_DECISION,
+    VOLUNTEER_DECISION,
+)
 
 if TYPE_CHECKING:
     from simulation.town import Town
@@ -25,41 +58,56 @@ STEP_IN_BASE = 0.5
 
 
 class DecisionCounts(NamedTuple):
-    """What phase 8 counts: decisions taken, days they waited in all, and still waiting."""
+    """What phase 8 counts today.
+
+    Attributes:
+        decisions: Decisions taken, of every kind.
+        decisions_frontline: Of them, taken at once by frontline staff.
+        decision_wait_days: Days the decisions taken had waited, in all.
+        decisions_waiting: Decisions waiting at the end of the day.
+        referrals_vetoed: Referrals to the peer scheme vetoed today.
+    """
 
     decisions: int
+    decisions_frontline: int
     decision_wait_days: float
     decisions_waiting: int
+    referrals_vetoed: int
 
 
 def decisions(town: Town) -> DecisionCounts:
-    """Phase 8: decisions are raised, taken at once by staff, or wait for a manager.
+    """Phase 8: decisions are raised, taken at once by staff, or served by managers.
 
-    Each resident in need raises a decision with chance ``decisions_per_year`` a year
-    (unless one is waiting already). Staff in a filled post take a decision raised today
-    at once with :func:`step_in_chance`, which costs them ``decision_hours`` of
-    tomorrow's time; the rest wait at least ``manager_review_days``, then are served
-    oldest first as far as :func:`manager_capacity` allows. A decision taken brings the
-    equipment that makes a home safe. Per post, the chance of stepping in and the
+    Reviews are raised by residents in need at ``decisions_per_year`` (unless one is
+    waiting); then every decision raised today may be taken at once by the frontline,
+    and the manager's queue is served (see the module's doc). Each decision taken has
+    its effect (:func:`_take_effects`). Per post, the chance of stepping in and the
     share of the caseload left waiting are kept for morale.
     """
-    s = town.state
-    taken, waited, waiting, s.step_in, s.waiting_share = _take_decisions(
-        s.in_need, town.pop.patch, s.decision_pending, s.decision_raised_day, s.gaps,
-        s.decision_time, s.morale, s.vacant_until, s.cases, town.day,
-        decision_terms(town.params), town.streams.held("decisions"))
-    return DecisionCounts(taken, waited, waiting)
+    s, p = town.state, town.params
+    t = decision_terms(p)
+    taken, frontline, waited, waiting, s.step_in, s.waiting_share = _decide(
+        s.in_need, town.pop.patch, s.decision_day, s.morale, s.vacant_until,
+        s.hours_available, s.decision_time, s.cases, town.day, t,
+        town.streams.held("decisions"), town.streams.held("risk"))
+    vetoed = _take_effects(taken, s.gaps, s.frailty, s.package_hours, s.package_wait_day,
+                           s.peer_stage, s.referred, s.volunteer, town.pop.budget_draw,
+                           town.day, t, need_terms(p), town.streams.held("risk"))
+    return DecisionCounts(len(taken), frontline, waited, waiting, vetoed)
 
 
 class DecisionTerms(NamedTuple):
     """The parameters of phase 8."""
 
-    daily_rate: float  # chance a resident in need raises a decision today
+    daily_rate: float  # chance a resident in need raises a review today
     decision_hours: float  # frontline hours one devolved decision takes
     review_days: float  # least wait of a decision referred to a manager
     per_post: float  # manager decisions a day per frontline post
     participation: np.float32  # STEP_IN_BASE + staff_participation
     devolved: np.float32  # share of decisions staff may take
+    veto: float  # chance a referral to the scheme is vetoed (risk_aversion x veto_max)
+    eligibility: np.float32  # hours a week of lasting need that make a package
+    budget_share: np.float32  # share of the eligible funded for paid care
 
 
 @terms_of_params
@@ -68,7 +116,13 @@ def decision_terms(p: Params) -> DecisionTerms:
     return DecisionTerms(p.decisions_per_year / DAYS_PER_YEAR, float(p.decision_hours),
                          float(p.manager_review_days), float(p.manager_decisions_per_post),
                          np.float32(STEP_IN_BASE + p.staff_participation),
-                         np.float32(p.devolved_authority))
+                         np.float32(p.devolved_authority), veto_probability(p),
+                         np.float32(p.eligibility_hours), np.float32(p.budget_share))
+
+
+def veto_probability(p: Params) -> float:
+    """Chance a referral to the peer scheme is vetoed: ``risk_aversion x veto_max``."""
+    return p.risk_aversion * p.veto_max
 
 
 @njit(inline="always")
@@ -81,14 +135,27 @@ def step_in_chance(morale: np.float32, t: DecisionTerms) -> np.float32:
     return t.devolved * min(np.float32(1.0), morale * t.participation)
 
 
+@njit(inline="always")
+def funded_for_package(lasting_need: np.float32, budget_draw: np.float32,
+                       t: DecisionTerms) -> bool:
+    """Whether a resident's care package includes paid care.
+
+    Their lasting (everyday) need must reach ``eligibility_hours`` a week, and they
+    must be among the ``budget_share`` funded for paid care.
+    """
+    return (lasting_need * np.float32(DAYS_PER_WEEK) >= t.eligibility
+            and budget_draw < t.budget_share)
+
+
 @njit(cache=True)
-def raise_decisions(residents: np.ndarray, pending: np.ndarray, raised_day: np.ndarray,
-                    day: int) -> None:
-    """Raise a decision today for each of ``residents`` who has none waiting, in place."""
+def raise_decisions(residents: np.ndarray, raised: np.ndarray, day: int) -> None:
+    """Raise a decision today for each of ``residents`` with none of this kind waiting.
+
+    ``raised`` is one kind's row of ``State.decision_day``, changed in place.
+    """
     for i in residents:
-        if not pending[i]:
-            pending[i] = True
-            raised_day[i] = day
+        if raised[i] == NEVER:
+            raised[i] = day
 
 
 @njit(cache=True)
@@ -111,11 +178,17 @@ def oldest_first(raised_day: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, morale,
-                    vacant_until, cases, day, t, stream):
-    """:func:`decisions` on the arrays themselves."""
-    rng = generator(stream)
-    raise_decisions(needy[rng.random(len(needy)) < t.daily_rate], pending, raised_day, day)
+def _decide(needy, patch, decision_day, morale, vacant_until, hours_available,
+            decision_time, cases, day, t, decisions_stream, risk_stream):
+    """Raise reviews, take today's decisions at the frontline, serve the manager's queue.
+
+    Returns the decisions taken as ``(kind, resident, day raised)`` rows, how many were
+    taken by the frontline, the days waited in all, the decisions left waiting, and per
+    post the chance of stepping in and the caseload's share left waiting.
+    """
+    rng, risk_rng = generator(decisions_stream), generator(risk_stream)
+    raise_decisions(needy[rng.random(len(needy)) < t.daily_rate], decision_day[CARE_DECISION],
+                    day)
     posts = len(morale)
     step_in = np.zeros(posts, dtype=np.float32)
     filled = 0
@@ -123,34 +196,91 @@ def _take_decisions(needy, patch, pending, raised_day, gaps, decision_time, mora
         if vacant_until[k] == NEVER:
             step_in[k] = step_in_chance(morale[k], t)
             filled += 1
-    # Everything below concerns only residents with a decision waiting: find them once.
-    waiting_now = np.flatnonzero(pending)
-    new = waiting_now[raised_day[waiting_now] == day]
-    taken = new[rng.random(len(new)) < step_in[patch[new]]]
-    by_post = np.zeros(posts, dtype=np.int64)
-    for i in taken:
-        by_post[patch[i]] += 1
-        pending[i] = False
-    for k in range(posts):  # as numpy's float32 += float64 does it
-        decision_time[k] = np.float32(np.float64(decision_time[k])
-                                      + t.decision_hours * by_post[k])
-    queue = waiting_now[pending[waiting_now] & (day - raised_day[waiting_now] >= t.review_days)]
-    served = queue[oldest_first(raised_day[queue].astype(np.int64),
-                                manager_capacity(filled, t.per_post, rng))]
+    kinds = len(DECISION_KINDS)
+    taken = np.empty((kinds * decision_day.shape[1], 3), dtype=np.int64)
+    count = frontline = 0
+    # Today's decisions, care first: staff time goes to residents' care before the scheme.
+    # Each kind draws from its own stream, so a scheme's decisions leave care's alone.
+    for kind in range(kinds):
+        row = decision_day[kind]
+        new = np.flatnonzero(row == day)
+        draws = (rng if kind == CARE_DECISION else risk_rng).random(len(new))
+        for k in range(len(new)):
+            i = new[k]
+            post = patch[i]
+            if draws[k] < step_in[post] and \
+                    decision_time[post] + t.decision_hours <= hours_available[post]:
+                decision_time[post] += np.float32(t.decision_hours)
+                taken[count, 0], taken[count, 1], taken[count, 2] = kind, i, day
+                row[i] = NEVER
+                count += 1
+                frontline += 1
+    # The manager's queue: every kind, oldest first, once past the review's least time.
+    queued_kind = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
+    queued = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
+    queued_day = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
+    q = 0
+    for kind in range(kinds):
+        row = decision_day[kind]
+        for i in np.flatnonzero(row != NEVER):
+            if day - row[i] >= t.review_days:
+                queued_kind[q], queued[q], queued_day[q] = kind, i, row[i]
+                q += 1
+    served = oldest_first(queued_day[:q], manager_capacity(filled, t.per_post, rng))
+    for k in served:
+        kind, i = queued_kind[k], queued[k]
+        taken[count, 0], taken[count, 1], taken[count, 2] = kind, i, queued_day[k]
+        decision_day[kind, i] = NEVER
+        count += 1
+    taken = taken[:count].copy()
     waited = 0
-    for done in (taken, served):
-        for i in done:
-            waited += day - raised_day[i]
-            pending[i] = False
-            gaps[i] &= np.uint8(~GAP_HOME_SAFE & 0xFF)  # the equipment arrives
-    waiting_by_post = np.zeros(posts, dtype=np.int64)
+    for k in range(count):
+        waited += day - taken[k, 2]
     waiting = 0
-    for i in waiting_now:
-        if pending[i]:
+    waiting_by_post = np.zeros(posts, dtype=np.int64)
+    for kind in range(kinds):
+        for i in np.flatnonzero(decision_day[kind] != NEVER):
             waiting += 1
-            waiting_by_post[patch[i]] += 1
+            if kind == CARE_DECISION:
+                waiting_by_post[patch[i]] += 1
     waiting_share = np.zeros(posts, dtype=np.float64)
     for k in range(posts):
         if cases[k] > 0:
             waiting_share[k] = min(max(waiting_by_post[k] / cases[k], 0.0), 1.0)
-    return len(taken) + len(served), float(waited), waiting, step_in, waiting_share
+    return taken, frontline, float(waited), waiting, step_in, waiting_share
+
+
+@njit(cache=True)
+def _take_effects(taken, gaps, frailty, package_hours, package_wait_day, peer_stage, referred,
+                  volunteer, budget_draw, day, t: DecisionTerms, need: NeedTerms,
+                  risk_stream) -> int:
+    """What each decision taken does; returns the referrals vetoed.
+
+    A care decision closes the home-safe gap (the equipment arrives) and, for a resident
+    funded for paid care (:func:`funded_for_package`) with no package running or
+    queued, joins the paid-care queue. A referral still waiting is vetoed with ``veto``
+    (a professional follows up instead) or approved. A volunteer whose checks are done
+    becomes active.
+    """
+    risk_rng = generator(risk_stream)
+    vetoed = 0
+    for k in range(len(taken)):
+        kind, i = taken[k, 0], taken[k, 1]
+        if kind == CARE_DECISION:
+            gaps[i] &= np.uint8(~GAP_HOME_SAFE & 0xFF)
+            if (package_hours[i] == 0.0 and package_wait_day[i] == NEVER
+                    and funded_for_package(need_hours(frailty[i], -1, need), budget_draw[i],
+                                           t)):
+                package_wait_day[i] = day
+        elif kind == VISIT_DECISION:
+            if peer_stage[i] != PEER_REFERRED:
+                continue  # readmitted since: the referral lapsed
+            if risk_rng.random() < t.veto:
+                peer_stage[i] = PEER_VETOED
+                referred[i] = True
+                vetoed += 1
+            else:
+                peer_stage[i] = PEER_APPROVED
+        elif kind == VOLUNTEER_DECISION and volunteer[i] == VETTING:
+            volunteer[i] = ACTIVE
+    return vetoed

@@ -1,9 +1,11 @@
-"""Process 3 (discharge): basics gaps, notification of the community, follow-up.
+"""Process 3 (discharge): basics gaps, notification of the community, referrals.
 
 The day calls :func:`discharge`. The hospital phase draws, for each patient going home,
 which basics are missing (:func:`draw_gaps`) and when the community will hear
-(:func:`notification_days`); this phase is the community hearing, and the professional
-follow-up visit (:func:`professional_visit`) that closes gaps.
+(:func:`notification_days`). This phase is the community hearing: each patient heard
+of is referred for a professional follow-up (the first professional visit, made by the
+care phase as capacity allows) and, with the peer scheme on, referred to the scheme,
+which raises a decision on the referral.
 """
 
 from __future__ import annotations
@@ -17,33 +19,85 @@ from numba.typed import List
 from simulation.params import Params, terms_of_params
 from simulation.rng import generator
 from simulation.rules.decisions import raise_decisions
-from simulation.state import ALL_GAPS, GAP_HOME_SAFE, NEVER, PEER_WAITING, VISIT_CLOSABLE
+from simulation.state import ALL_GAPS, NEVER, PEER_REFERRED, VISIT_DECISION
 
 if TYPE_CHECKING:
     from simulation.town import Town
 
-PROFESSIONAL_VISIT_HOURS = 1.0  # professional time for one follow-up or vetoed peer visit
-
 
 class DischargeCounts(NamedTuple):
-    """What phase 3 counts: discharges the community heard of today, and follow-ups."""
+    """What phase 3 counts today.
+
+    Attributes:
+        heard: Discharges the community heard of.
+        referred_for_follow_up: Of them, those referred for a professional follow-up.
+    """
 
     heard: int
-    follow_ups: int
+    referred_for_follow_up: int
 
 
 def discharge(town: Town) -> DischargeCounts:
-    """Phase 3: the community hears of today's notified discharges; a professional visits.
+    """Phase 3: the community hears of today's notified discharges.
 
-    With the peer scheme on, each patient heard of waits for a peer visit and the
-    professional leaves a share ``peer_substitution`` of them to the scheme (drawn only
-    when that share is above zero, so arms with and without the scheme stay paired).
+    Each patient heard of is referred for a professional follow-up with chance
+    ``follow_up_share``. With the peer scheme on, each is also referred to the scheme
+    (a decision on the referral is raised), and the professional leaves a share
+    ``peer_substitution`` of follow-ups to the scheme. Those chances are drawn only when
+    they are strictly between 0 and 1, so arms that differ only in the scheme stay
+    paired.
     """
     s = town.state
-    return DischargeCounts(*_hear_of_discharges(
-        s.notify_day, s.in_hospital, s.notified, s.peer_stage, s.gaps, s.decision_pending,
-        s.decision_raised_day, s.hours_used, town.pop.patch, town.day,
-        follow_up_terms(town.params), town.streams.held("discharge")))
+    return DischargeCounts(*_hear(s.notify_day, s.in_hospital, s.notified, s.referred,
+                                  s.peer_stage, s.decision_day[VISIT_DECISION], town.day,
+                                  referral_terms(town.params),
+                                  town.streams.held("discharge")))
+
+
+class ReferralTerms(NamedTuple):
+    """The parameters of hearing of discharges."""
+
+    peer_scheme: bool
+    follow_up_share: float  # share referred for a professional follow-up
+    substitution: float  # share of follow-ups left to the peer scheme
+
+
+@terms_of_params
+def referral_terms(p: Params) -> ReferralTerms:
+    """:class:`ReferralTerms` of the parameters."""
+    substitution = float(p.peer_substitution) if p.peer_scheme else 0.0
+    return ReferralTerms(bool(p.peer_scheme), float(p.follow_up_share), substitution)
+
+
+@njit(inline="always")
+def _chosen(rng: np.random.Generator, count: int, chance: float) -> np.ndarray:
+    """Which of ``count`` items happen with ``chance``, drawing only when it is uncertain."""
+    if chance >= 1.0:
+        return np.ones(count, dtype=np.bool_)
+    if chance <= 0.0:
+        return np.zeros(count, dtype=np.bool_)
+    return rng.random(count) < chance
+
+
+@njit(cache=True)
+def _hear(notify_day, in_hospital, notified, referred, peer_stage, visit_decision_day, day,
+          t, stream):
+    rng = generator(stream)
+    heard = np.empty(len(notify_day), dtype=np.int64)
+    count = 0
+    for i in range(len(notify_day)):
+        if notify_day[i] == day and not in_hospital[i]:
+            heard[count] = i
+            count += 1
+    heard = heard[:count]
+    notified[heard] = True
+    follow_up = _chosen(rng, len(heard), t.follow_up_share) \
+        & ~_chosen(rng, len(heard), t.substitution)
+    referred[heard[follow_up]] = True
+    if t.peer_scheme:
+        peer_stage[heard] = PEER_REFERRED
+        raise_decisions(heard, visit_decision_day, day)
+    return len(heard), int(follow_up.sum())
 
 
 # -- going home (drawn by the hospital phase) -----------------------------------------
@@ -101,87 +155,17 @@ def notification_days(today: int, lead: np.ndarray, t: GoingHomeTerms,
     return days
 
 
-@njit(inline="always")
-def open_gap_count(gaps: np.uint8) -> int:
-    """Number of open gaps in one mask."""
-    count = 0
-    for gap in ALL_GAPS:
-        count += (gaps & gap) != 0
-    return count
-
-
-# -- the community hears; follow-up ---------------------------------------------------
-
-
-class FollowUpTerms(NamedTuple):
-    """The parameters of hearing of discharges and the follow-up visit."""
-
-    peer_scheme: bool
-    substitution: float  # share of follow-ups left to the peer scheme
-    gap_close: float  # chance a professional visit closes each closable gap
-
-
-@terms_of_params
-def follow_up_terms(p: Params) -> FollowUpTerms:
-    """:class:`FollowUpTerms` of the parameters."""
-    return FollowUpTerms(bool(p.peer_scheme), float(p.peer_substitution),
-                         float(p.professional_gap_close))
-
-
 @njit(cache=True)
 def close_gaps(gaps: np.ndarray, closable: int, chance: float,
-               rng: np.random.Generator) -> np.ndarray:
-    """Close each open gap among the ``closable`` bits with ``chance``; the new masks."""
-    draws = rng.random((len(gaps), len(ALL_GAPS))) < chance
+               stream: np.random.Generator | List) -> np.ndarray:
+    """Close each open gap among the ``closable`` bits with ``chance``; the new masks.
+
+    ``stream`` is plain or held (``Streams.held``).
+    """
+    draws = generator(stream).random((len(gaps), len(ALL_GAPS))) < chance
     out = gaps.copy()
     for k in range(len(gaps)):
         for column, bit in enumerate(ALL_GAPS):
             if closable & bit and draws[k, column]:
                 out[k] &= np.uint8(~bit & 0xFF)
     return out
-
-
-@njit(cache=True)
-def professional_visit(residents: np.ndarray, gaps: np.ndarray, pending: np.ndarray,
-                       raised_day: np.ndarray, hours_used: np.ndarray, patch: np.ndarray,
-                       day: int, gap_close: float,
-                       stream: np.random.Generator | List) -> None:
-    """A professional visits each of ``residents``, in place.
-
-    The visit closes each closable gap with chance ``gap_close``, raises a decision for
-    a home still unsafe (equipment needs one) and charges
-    :data:`PROFESSIONAL_VISIT_HOURS` to the post of the resident's patch. ``stream`` is
-    plain or held (``Streams.held``).
-    """
-    gaps[residents] = close_gaps(gaps[residents], VISIT_CLOSABLE, gap_close,
-                                 generator(stream))
-    raise_decisions(residents[(gaps[residents] & GAP_HOME_SAFE) > 0], pending, raised_day,
-                    day)
-    visits = np.zeros(len(hours_used), dtype=np.int64)
-    for i in residents:
-        visits[patch[i]] += 1
-    for k in range(len(hours_used)):  # as numpy's float32 += float64 does it
-        hours_used[k] = np.float32(np.float64(hours_used[k])
-                                   + PROFESSIONAL_VISIT_HOURS * visits[k])
-
-
-@njit(cache=True)
-def _hear_of_discharges(notify_day, in_hospital, notified, peer_stage, gaps, pending,
-                        raised_day, hours_used, patch, day, t, stream):
-    rng = generator(stream)
-    heard = np.empty(len(notify_day), dtype=np.int64)
-    count = 0
-    for i in range(len(notify_day)):
-        if notify_day[i] == day and not in_hospital[i]:
-            heard[count] = i
-            count += 1
-    heard = heard[:count]
-    notified[heard] = True
-    visited = heard
-    if t.peer_scheme:
-        peer_stage[heard] = PEER_WAITING
-        if t.substitution > 0:
-            visited = heard[rng.random(len(heard)) >= t.substitution]
-    professional_visit(visited, gaps, pending, raised_day, hours_used, patch, day,
-                       t.gap_close, rng)
-    return len(heard), len(visited)

@@ -1,8 +1,29 @@
-"""Process 6, formal part: paid care bought with a personal budget, and professionals.
+"""Process 6, formal part: paid home care in packages, and professionals' visits.
 
-Called by :func:`simulation.rules.care.care` after unpaid care. A budget buys hours
-(:func:`paid_hours`), never companionship (process 7); each post's capacity is shared
-among its caseload (:func:`professional_share`).
+Called by :func:`simulation.rules.care.care`.
+
+**Paid care** comes in packages: a care decision for a resident funded for paid care
+puts a package in a queue (:mod:`simulation.rules.decisions`), and packages start
+oldest first while the local providers have room (``paid_care_hours_per_1000``); a
+package ends when the resident's lasting need no longer qualifies. A package gives
+everyday help only, and buys hours, never company (process 7).
+
+**Professionals** have a binding capacity: each post's hours today, of which the
+decisions booked yesterday are already spent. They visit (``professional_hours_per_case``
+a visit, one a day per resident) in order of priority, as far as the hours go:
+
+1. follow-ups: the first visit to a patient discharged within 30 days who was referred
+   (or whose carer asks), oldest first; it checks the basics, closing each closable gap
+   with ``professional_gap_close`` and raising a decision for an unsafe home. A
+   referral not visited within ``follow_up_window_days`` is missed;
+2. skilled nursing: further visits to recovering patients with skilled need left,
+   oldest discharge first;
+3. everyday help (reablement and support at home) to any resident in need with
+   everyday need left, sharing what hours are left in proportion to their requests:
+   spare professional time goes to care that is needed.
+
+Skilled need (the recovery need after discharge) only professionals can meet; everyday
+need any source can.
 """
 
 from __future__ import annotations
@@ -13,137 +34,264 @@ import numpy as np
 from numba import njit
 
 from simulation.params import Params, terms_of_params
-from simulation.state import DAYS_PER_WEEK
+from simulation.rules.discharge import close_gaps
+from simulation.rules.health import NeedTerms, need_hours, need_terms
+from simulation.state import (
+    CARE_DECISION,
+    DAYS_PER_WEEK,
+    GAP_HOME_SAFE,
+    NEVER,
+    RECOVERY_DAYS,
+    VISIT_CLOSABLE,
+)
 
 if TYPE_CHECKING:
     from simulation.town import Town
-
-WAITING_SUPPORT_SHARE = 0.5  # paid and professional care while a decision waits
 
 
 class FormalTerms(NamedTuple):
     """The parameters of formal care, typed as its arithmetic needs them."""
 
-    eligibility_hours: np.float32  # weekly need from which formal care is given
-    budget_share: np.float32  # share of the eligible holding a personal budget
-    budget_cap: np.float32  # hours a day a budget buys
-    per_case: float  # most professional hours one case gets in a day
+    eligibility: np.float32  # hours a week of lasting need that make a resident eligible
+    package: np.float32  # paid care a day in one package
+    supply: float  # paid care a day the local providers can deliver
+    visit: float  # hours of one professional visit
+    window: int  # days within which a follow-up must be made
+    gap_close: float  # chance a professional visit closes each closable gap
 
 
 @terms_of_params
 def formal_terms(p: Params) -> FormalTerms:
     """:class:`FormalTerms` of the parameters."""
-    f32 = np.float32
-    return FormalTerms(f32(p.eligibility_hours), f32(p.budget_share),
-                       f32(p.budget_hours / DAYS_PER_WEEK), float(p.professional_hours_per_case))
+    return FormalTerms(np.float32(p.eligibility_hours),
+                       np.float32(p.budget_hours / DAYS_PER_WEEK),
+                       p.paid_care_hours_per_1000 / DAYS_PER_WEEK * p.residents / 1000.0,
+                       float(p.professional_hours_per_case), int(p.follow_up_window_days),
+                       float(p.professional_gap_close))
+
+
+# -- paid care ------------------------------------------------------------------------
 
 
 @njit(inline="always")
-def paid_hours(remaining: np.float32, budget: bool, cap: np.float32) -> np.float32:
-    """Hours of paid care one person's budget buys today: up to ``cap``, if they hold one."""
-    return min(remaining, cap) if budget else np.float32(0.0)
+def paid_hours(everyday_left: np.float32, package: np.float32) -> np.float32:
+    """Paid care one resident gets today: their package, up to the everyday need left."""
+    return min(everyday_left, package)
 
 
-@njit(cache=True)
-def professional_share(requests: np.ndarray, patch: np.ndarray, capacity: np.ndarray,
-                       per_case: float) -> tuple[np.ndarray, np.ndarray]:
-    """Share each patch's professional capacity among its cases.
+def run_packages(town: Town) -> tuple[int, int]:
+    """End packages that no longer qualify, then start queued ones as room allows.
 
-    A case asks for its remaining need up to ``per_case``; when a patch's demand exceeds
-    its capacity every case gets the same share of its request. Sums are in float64 in
-    case order, as ``np.bincount`` makes them.
-
-    Args:
-        requests: Remaining need of each case (hours).
-        patch: Patch of each case.
-        capacity: Professional hours available in each patch today.
-        per_case: Most hours one case asks for.
+    A package (running or queued) is kept through a hospital stay; at home it ends when
+    the resident's lasting need falls below ``eligibility_hours`` a week.
 
     Returns:
-        Hours given to each case, and demand (hours asked) per patch.
-    """
-    asked = np.minimum(requests, per_case)
-    demand = np.zeros(len(capacity), dtype=np.float64)
-    for k in range(len(asked)):
-        demand[patch[k]] += asked[k]
-    scale = np.ones(len(capacity), dtype=np.float64)
-    for post in range(len(capacity)):
-        if demand[post] > 0:
-            scale[post] = min(capacity[post] / demand[post], 1.0)
-    given = np.empty(len(asked), dtype=np.float32)
-    for k in range(len(asked)):
-        given[k] = asked[k] * scale[patch[k]]
-    return given, demand
-
-
-def formal_care(town: Town, needy: np.ndarray, remaining: np.ndarray,
-                recent: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Paid and professional care for the residents in need, in place.
-
-    Eligible residents (need of ``eligibility_hours`` a week or more) with a personal
-    budget buy :func:`paid_hours`; eligible residents and those recently discharged and
-    known to the community are on a caseload and share their post's capacity
-    (:func:`professional_share`). While a decision about their care waits, both give
-    only :data:`WAITING_SUPPORT_SHARE` of what they would. ``remaining`` and the posts'
-    hours used are reduced and raised in place.
-
-    Returns:
-        Paid hours per resident in need; professional hours per case; the cases'
-        positions among the residents in need; and per post the overload (demand over
-        capacity, less one, floored at 0), the share of the caseload's need left unmet,
-        and the number of cases.
+        Packages running and packages waiting, after today's changes.
     """
     s = town.state
-    return _formal_care(needy, remaining, s.need, s.decision_pending, town.pop.budget_draw,
-                        recent, s.notified, town.pop.patch, s.hours_available, s.hours_used,
-                        formal_terms(town.params))
+    return _run_packages(s.package_hours, s.package_wait_day, s.in_hospital, s.frailty,
+                         need_terms(town.params), formal_terms(town.params))
+
+
+@njit(inline="always")
+def _qualifies(in_hospital: bool, frailty: np.float32, need: NeedTerms,
+               t: FormalTerms) -> bool:
+    return in_hospital or need_hours(frailty, -1, need) * np.float32(DAYS_PER_WEEK) \
+        >= t.eligibility
 
 
 @njit(cache=True)
-def _formal_care(needy, remaining, need, pending, budget_draw, recent, notified, patch,
-                 hours_available, hours_used, t):
+def _run_packages(package_hours, package_wait_day, in_hospital, frailty, need, t):
+    held = np.flatnonzero(package_hours > 0)
+    in_use = 0.0
+    running = 0
+    for i in held:
+        if not _qualifies(in_hospital[i], frailty[i], need, t):
+            package_hours[i] = 0.0
+        else:
+            in_use += package_hours[i]
+            running += 1
+    queue = np.flatnonzero(package_wait_day != NEVER)
+    keep = np.ones(len(queue), dtype=np.bool_)
+    for k in range(len(queue)):
+        i = queue[k]
+        if not _qualifies(in_hospital[i], frailty[i], need, t):
+            package_wait_day[i] = NEVER  # no longer needed
+            keep[k] = False
+    queue = queue[keep]
+    order = np.argsort(package_wait_day[queue], kind="mergesort")  # oldest first
+    waiting = len(queue)
+    for k in order:
+        if in_use + t.package > t.supply:
+            break
+        i = queue[k]
+        package_hours[i] = t.package
+        package_wait_day[i] = NEVER
+        in_use += t.package
+        running += 1
+        waiting -= 1
+    return running, waiting
+
+
+# -- professionals --------------------------------------------------------------------
+
+
+class VisitOutcome(NamedTuple):
+    """What professionals did today.
+
+    Attributes:
+        professional: Hours each resident in need got (positions of ``needy``).
+        visited: The residents in need who had a visit, by position.
+        follow_ups: First visits after a discharge.
+        follow_ups_late: Of them, made after the day the community heard.
+        follow_ups_missed: Referrals whose window ran out today with no visit.
+        follow_up_queue: Referrals still waiting for a first visit.
+        overload: Per post, hours of follow-ups and skilled nursing asked over hours
+            available, less one (0 if met); reablement, which only takes what is
+            spare, is not counted.
+        unmet_share: Per post, the share of its cases' need left unmet.
+        cases: Per post, residents asking for a visit.
+    """
+
+    professional: np.ndarray
+    visited: np.ndarray
+    follow_ups: int
+    follow_ups_late: int
+    follow_ups_missed: int
+    follow_up_queue: int
+    overload: np.ndarray
+    unmet_share: np.ndarray
+    cases: np.ndarray
+
+
+def professional_visits(town: Town, needy: np.ndarray, everyday_left: np.ndarray,
+                        skilled_left: np.ndarray, has_carer: np.ndarray) -> VisitOutcome:
+    """Professionals' visits today, by priority (see the module's doc), in place.
+
+    Args:
+        town: The town: posts' hours, referrals, gaps and decisions are updated.
+        needy: Residents in need today (sorted).
+        everyday_left: Their everyday need still unmet (reduced in place).
+        skilled_left: Their skilled need still unmet (reduced in place).
+        has_carer: Whether each resident in need has had unpaid care lately.
+    """
+    s = town.state
+    return VisitOutcome(*_visit(
+        needy, everyday_left, skilled_left, has_carer, s.need, s.referred,
+        s.notify_day, s.discharged_day, s.followed_up_day, s.gaps,
+        s.decision_day[CARE_DECISION], town.pop.patch, s.hours_available, s.hours_used,
+        town.day, formal_terms(town.params), town.streams.held("discharge")))
+
+
+@njit(cache=True)
+def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
+           notify_day, discharged_day, followed_up_day, gaps, care_decision_day, patch,
+           hours_available, hours_used, day, t, stream):
     posts = len(hours_used)
-    paid = np.empty(len(needy), dtype=np.float64)
-    cases = np.empty(len(needy), dtype=np.int64)
-    count = 0
-    for k in range(len(needy)):
+    n = len(needy)
+    spare = np.empty(posts, dtype=np.float64)  # hours a post has left today
+    for k in range(posts):
+        spare[k] = max(np.float64(hours_available[k]) - hours_used[k], 0.0)
+    available = spare.copy()
+    given = np.zeros(n, dtype=np.float64)
+    visited = np.zeros(n, dtype=np.bool_)
+    asked = np.zeros(posts, dtype=np.float64)  # hours the post's cases asked for
+    is_case = np.zeros(n, dtype=np.bool_)
+    # 1 and 2: recovering patients known to services, keyed by (post, tier, age).
+    candidate = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.float64)
+    count = missed = queue = 0
+    for k in range(n):
         i = needy[k]
-        support = WAITING_SUPPORT_SHARE if pending[i] else 1.0
-        eligible = need[i] * np.float32(DAYS_PER_WEEK) >= t.eligibility_hours
-        budget = eligible and budget_draw[i] < t.budget_share
-        paid[k] = np.float64(paid_hours(remaining[k], budget, t.budget_cap)) * support
-        remaining[k] = np.float64(remaining[k]) - paid[k]
-        if eligible or (recent[i] and notified[i]):
-            cases[count] = k
-            count += 1
-    cases = cases[:count]
-    capacity = np.empty(posts, dtype=np.float32)
-    for post in range(posts):
-        capacity[post] = max(hours_available[post] - hours_used[post], np.float32(0.0))
-    requests = np.empty(count, dtype=np.float64)
-    case_patch = np.empty(count, dtype=np.int64)
-    for c in range(count):
-        k = cases[c]
-        requests[c] = np.float64(remaining[k]) * (WAITING_SUPPORT_SHARE if pending[needy[k]]
-                                                  else 1.0)
-        case_patch[c] = patch[needy[k]]
-    professional, demand = professional_share(requests, case_patch, capacity, t.per_case)
-    used = np.zeros(posts, dtype=np.float64)
+        if day - discharged_day[i] > RECOVERY_DAYS or not (referred[i] or has_carer[k]):
+            continue
+        since = notify_day[i] if notify_day[i] != NEVER else discharged_day[i]
+        if followed_up_day[i] == NEVER:
+            if day - since >= t.window:
+                missed += day - since == t.window and referred[i]
+                continue
+            candidate[count], keys[count] = k, patch[i] * 1e9 + since
+        elif skilled_left[k] > 0:
+            candidate[count], keys[count] = k, patch[i] * 1e9 + 5e8 + discharged_day[i]
+        else:
+            continue
+        count += 1
+    first_visits = late = checks = 0
+    checked = np.empty(count, dtype=np.int64)
+    for o in np.argsort(keys[:count], kind="mergesort"):
+        k = candidate[o]
+        i = needy[k]
+        post = patch[i]
+        first = followed_up_day[i] == NEVER
+        hours = min(np.float64(skilled_left[k]) + everyday_left[k], t.visit)
+        cost = t.visit if first else hours  # a first visit is a whole visit
+        is_case[k] = True
+        asked[post] += cost
+        if cost <= 0.0 or spare[post] < cost:
+            queue += first and referred[i]
+            continue
+        spare[post] -= cost
+        _give(k, hours, skilled_left, everyday_left, given)
+        visited[k] = True
+        if first:
+            followed_up_day[i] = day
+            first_visits += 1
+            late += day > (notify_day[i] if notify_day[i] != NEVER else discharged_day[i])
+            checked[checks] = i
+            checks += 1
+    checked = checked[:checks]
+    gaps[checked] = close_gaps(gaps[checked], VISIT_CLOSABLE, t.gap_close, stream)
+    for i in checked:
+        if gaps[i] & GAP_HOME_SAFE and care_decision_day[i] == NEVER:
+            care_decision_day[i] = day  # equipment to decide
+    # 3: everyday help to anyone in need, sharing each post's hours left in proportion.
+    request = np.zeros(n, dtype=np.float64)
+    demand = np.zeros(posts, dtype=np.float64)
+    for k in range(n):
+        if not visited[k] and everyday_left[k] > 0:
+            request[k] = min(np.float64(everyday_left[k]), t.visit)
+            is_case[k] = True
+            demand[patch[needy[k]]] += request[k]  # discretionary: not overload
+    share = np.ones(posts, dtype=np.float64)
+    for k in range(posts):
+        if demand[k] > 0:
+            share[k] = min(spare[k] / demand[k], 1.0)
+    for k in range(n):
+        if request[k] > 0:
+            post = patch[needy[k]]
+            hours = request[k] * share[post]
+            if hours > 0:
+                spare[post] -= hours
+                _give(k, hours, skilled_left, everyday_left, given)
+                visited[k] = True
+    case_count = np.zeros(posts, dtype=np.int64)
     case_need = np.zeros(posts, dtype=np.float64)
     case_unmet = np.zeros(posts, dtype=np.float64)
-    case_count = np.zeros(posts, dtype=np.int64)
-    for c in range(count):
-        k, post = cases[c], case_patch[c]
-        remaining[k] -= professional[c]
-        used[post] += professional[c]
-        case_need[post] += need[needy[k]]
-        case_unmet[post] += remaining[k]
-        case_count[post] += 1
+    for k in range(n):
+        if is_case[k]:
+            post = patch[needy[k]]
+            case_count[post] += 1
+            case_need[post] += need[needy[k]]
+            case_unmet[post] += np.float64(everyday_left[k]) + skilled_left[k]
     overload = np.zeros(posts, dtype=np.float64)
     unmet_share = np.zeros(posts, dtype=np.float64)
-    for post in range(posts):  # as numpy's float32 += float64 does it
-        hours_used[post] = np.float32(np.float64(hours_used[post]) + used[post])
-        overload[post] = max(demand[post] / max(capacity[post], np.float32(1e-9)) - 1.0, 0.0)
-        if case_need[post] > 0:
-            unmet_share[post] = case_unmet[post] / case_need[post]
-    return paid, professional, cases, overload, unmet_share, case_count
+    for k in range(posts):
+        # (float32 rounding must not carry a post past its hours)
+        hours_used[k] = min(np.float32(np.float64(hours_used[k])
+                                       + max(available[k] - spare[k], 0.0)),
+                            hours_available[k])
+        overload[k] = max(asked[k] / max(available[k], 1e-9) - 1.0, 0.0)
+        if case_need[k] > 0:
+            unmet_share[k] = case_unmet[k] / case_need[k]
+    return (given, np.flatnonzero(visited), first_visits, late, missed, queue, overload,
+            unmet_share, case_count)
+
+
+@njit(inline="always")
+def _give(k, hours, skilled_left, everyday_left, given):
+    """A visit of ``hours`` to case ``k``: skilled need first, then everyday."""
+    skilled = min(np.float64(skilled_left[k]), hours)
+    skilled_left[k] = np.float32(np.float64(skilled_left[k]) - skilled)
+    everyday = hours - skilled
+    everyday_left[k] = np.float32(max(np.float64(everyday_left[k]) - everyday, 0.0))
+    given[k] += hours

@@ -13,9 +13,16 @@ import numpy as np
 from numba import njit
 
 from simulation.params import Params, terms_of_params
-from simulation.rules.discharge import open_gap_count
 from simulation.rules.loneliness import LONELY_ABOVE
-from simulation.state import ACTIVE, DAYS_PER_WEEK, DAYS_PER_YEAR, RECOVERY_DAYS
+from simulation.state import (
+    ACTIVE,
+    CARE_DECISION,
+    DAYS_PER_WEEK,
+    DAYS_PER_YEAR,
+    NEVER,
+    RECOVERY_DAYS,
+    open_gap_count,
+)
 
 if TYPE_CHECKING:
     from simulation.town import Town
@@ -36,8 +43,9 @@ def health(town: Town) -> HealthCounts:
 
     Every resident's frailty moves (:func:`drifted`, with uniform noise scaled to
     variance 1, a quarter of the cost of normal draws); then each resident at home is
-    admitted with the chance :func:`chance_of` their :func:`daily_hazard`. The admitted
-    are listed in ``admitted_today`` for the hospital phase to take in.
+    admitted with the chance :func:`chance_of` their :func:`daily_hazard` (a care
+    decision waiting counts as waiting). The admitted are listed in
+    ``admitted_today`` for the hospital phase to take in.
     """
     s, pop, p, rng = town.state, town.pop, town.params, town.streams["health"]
     n = pop.size
@@ -45,7 +53,7 @@ def health(town: Town) -> HealthCounts:
                 rng.random(n, dtype=np.float32), drift_terms(p))
     s.admitted_today, readmissions = _admissions(
         _frailty_growth(s.frailty, p), rng.random(n), s.in_hospital, s.discharged_day,
-        s.gaps, s.decision_pending, town.day, hazard_terms(p))
+        s.gaps, s.decision_day[CARE_DECISION], town.day, hazard_terms(p))
     return HealthCounts(len(s.admitted_today), readmissions)
 
 
@@ -153,6 +161,29 @@ def set_needs(town: Town, recent: np.ndarray) -> np.ndarray:
                         s.discharged_day, town.day, need_terms(town.params))
 
 
+def need_parts(town: Town, needy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two parts of today's need of the residents ``needy``, hours a day.
+
+    Everyday help is the lasting need (:func:`need_hours` with no recent discharge);
+    the rest, the recovery need after a discharge, is skilled nursing.
+
+    Returns:
+        Everyday and skilled need, each by position in ``needy``.
+    """
+    return _need_parts(needy, town.state.need, town.state.frailty, need_terms(town.params))
+
+
+@njit(cache=True)
+def _need_parts(needy, need, frailty, t):
+    everyday = np.empty(len(needy), dtype=np.float32)
+    skilled = np.empty(len(needy), dtype=np.float32)
+    for k in range(len(needy)):
+        i = needy[k]
+        everyday[k] = min(need_hours(frailty[i], -1, t), need[i])
+        skilled[k] = need[i] - everyday[k]
+    return everyday, skilled
+
+
 @njit(cache=True)
 def _needs_today(need, yesterday, frailty, in_hospital, recent, discharged_day, day, t):
     for i in yesterday:
@@ -228,10 +259,11 @@ _UNDER_HAZARD = 1.0 + 1e-6
 
 
 @njit(cache=True)
-def _admissions(growth, draws, in_hospital, discharged_day, gaps, waiting, day, t):
+def _admissions(growth, draws, in_hospital, discharged_day, gaps, care_decision_day, day, t):
     """Who at home is admitted today (in index order), and how many are readmissions.
 
-    Resident ``i`` is admitted when ``draws[i]`` is below their chance.
+    Resident ``i`` is admitted when ``draws[i]`` is below their chance; a care decision
+    raised and not yet taken counts as waiting.
     """
     admitted = np.empty(len(growth), dtype=np.int64)
     count = readmissions = 0
@@ -240,7 +272,8 @@ def _admissions(growth, draws, in_hospital, discharged_day, gaps, waiting, day, 
             continue
         recent = discharged_day[i] >= day - RECOVERY_DAYS
         open_gaps = open_gap_count(gaps[i]) if recent else 0
-        hazard = daily_hazard(growth[i], recent, open_gaps, waiting[i], t)
+        waiting = care_decision_day[i] != NEVER
+        hazard = daily_hazard(growth[i], recent, open_gaps, waiting, t)
         # The chance, 1 - exp(-hazard), is below the hazard itself: a draw above the
         # hazard is a "no" without the costly exponential (same answer).
         if draws[i] < _UNDER_HAZARD * hazard and draws[i] < chance_of(hazard):

@@ -1,8 +1,13 @@
 """Process 2 (hospital): admission, length of stay, delayed discharge, going home.
 
-The day calls :func:`hospital`. Going home draws what the discharged patient lacks and
-when the community will hear (:mod:`simulation.rules.discharge`, from the ``discharge``
-stream); stays and waits come from the ``hospital`` stream.
+The day calls :func:`hospital`. A patient medically fit to leave whose lasting needs
+call for a care package, and who has no one at home able to look after them meanwhile,
+waits in hospital until the package is decided and, if it includes paid care, until
+the paid care can start: delayed discharge comes from the decision queue, the
+paid-care supply and households' capacity, not from a rate of its own. Going home draws
+what the discharged patient lacks and when the community will hear
+(:mod:`simulation.rules.discharge`, from the ``discharge`` stream); stays come from
+the ``hospital`` stream.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from numba.typed import List
 
 from simulation.params import Params, terms_of_params
 from simulation.rng import generator
-from simulation.rules.decisions import raise_decisions
+from simulation.rules.decisions import DecisionTerms, decision_terms, funded_for_package
 from simulation.rules.discharge import (
     GoingHomeTerms,
     draw_gaps,
@@ -23,7 +28,7 @@ from simulation.rules.discharge import (
     notification_days,
 )
 from simulation.rules.health import NeedTerms, need_hours, need_terms
-from simulation.state import NEVER, PEER_NONE
+from simulation.state import CARE_DECISION, DAYS_PER_WEEK, NEVER, PEER_NONE, VISIT_DECISION
 
 if TYPE_CHECKING:
     from simulation.town import Town
@@ -49,22 +54,25 @@ def hospital(town: Town) -> HospitalCounts:
     """Phase 2: today's admissions come in; stays run down; the medically fit go home.
 
     Each admitted patient gets a stay (:func:`draw_stay`); a new stay ends the last
-    episode's follow-up (its gaps, notification and peer visit go). Each inpatient's
-    stay then shortens by a day. Those medically fit leave unless they need care at
-    home and the community is too busy (:func:`wait_chance`, yesterday's professional
-    utilisation as the pressure). Each leaver goes home with basics missing, a lead
-    professional with chance ``lead_professional_share``, a day the community will hear
-    and, if they need care, a care package to decide.
+    episode's follow-up and peer support. Each inpatient's stay then shortens by a day.
+    A medically fit patient whose lasting need reaches ``eligibility_hours`` a week
+    needs a care package: a care decision is raised if none is waiting. If no adult of
+    their household is at home and able to care (not burnt out), they stay while the
+    decision waits, and while a paid-care package they are funded for waits for a
+    place (:func:`must_wait`); with someone at home they go home and the package
+    follows. Those leaving go home each with basics missing, a lead professional with
+    chance ``lead_professional_share`` and a day the community will hear.
     """
     s, pop, p, day = town.state, town.pop, town.params, town.day
-    stays = stay_terms(p)
     _admit(s.admitted_today, s.in_hospital, s.admitted_day, s.stay_left, s.gaps, s.notified,
-           s.notify_day, s.peer_stage, pop.older, day, stays, town.streams.held("hospital"))
+           s.referred, s.notify_day, s.peer_stage, s.supporter, s.followed_up_day,
+           s.decision_day, pop.older, day, stay_terms(p), town.streams.held("hospital"))
     return HospitalCounts(*_leave_hospital(
         s.in_hospital, s.stay_left, s.frailty, s.admitted_day, s.discharged_day, s.gaps,
-        s.notify_day, s.decision_pending, s.decision_raised_day, pop.older, day,
-        wait_chance(s.pressure, p), going_home_terms(p), need_terms(p),
-        town.streams.held("hospital"), town.streams.held("discharge")))
+        s.notify_day, s.decision_day[CARE_DECISION], s.package_hours, s.package_wait_day,
+        s.burnout_until, pop.budget_draw, pop.older, pop.adult, pop.household_start,
+        pop.household_size, day, going_home_terms(p), need_terms(p), decision_terms(p),
+        town.streams.held("discharge")))
 
 
 class StayTerms(NamedTuple):
@@ -98,8 +106,9 @@ def draw_stay(older: np.ndarray, t: StayTerms,
 
 
 @njit(cache=True)
-def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, notify_day,
-           peer_stage, older, day, t, stream):
+def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, referred,
+           notify_day, peer_stage, supporter, followed_up_day, decision_day, older, day, t,
+           stream):
     stays = draw_stay(older[admitted], t, stream)
     for k in range(len(admitted)):
         i = admitted[k]
@@ -108,50 +117,73 @@ def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, notif
         stay_left[i] = stays[k]
         gaps[i] = 0
         notified[i] = False
+        referred[i] = False
         notify_day[i] = NEVER
         peer_stage[i] = PEER_NONE
+        supporter[i] = -1
+        followed_up_day[i] = NEVER
+        decision_day[VISIT_DECISION, i] = NEVER  # the referral lapses
 
 
-def wait_chance(pressure: float, p: Params) -> float:
-    """Chance a medically fit patient who needs care at home waits another day.
+@njit(inline="always")
+def must_wait(lasting_need: np.float32, cared_for_at_home: bool, care_decision_day: int,
+              package_hours: np.float32, package_wait_day: int, budget_draw: np.float32,
+              t: DecisionTerms) -> bool:
+    """Whether a medically fit patient stays in hospital another day.
 
-    It grows with the community's pressure (0-1, the share of professional capacity in
-    use), to ``delayed_discharge_base`` at full pressure.
+    Only a patient whose lasting (everyday) need reaches ``eligibility_hours`` a week
+    needs a care package before going home, and only one with no one at home to care
+    for them meanwhile waits for it: while its decision waits and, if they are funded
+    for paid care (:func:`~simulation.rules.decisions.funded_for_package`), while
+    their package waits for a place.
     """
-    return p.delayed_discharge_base * min(max(pressure, 0.0), 1.0)
+    if cared_for_at_home or lasting_need * np.float32(DAYS_PER_WEEK) < t.eligibility:
+        return False
+    if care_decision_day != NEVER:
+        return True
+    return (funded_for_package(lasting_need, budget_draw, t) and package_hours == 0.0
+            and package_wait_day != NEVER)
 
 
-@njit(cache=True)
-def discharge_waits(needs_care: np.ndarray, chance: float,
-                    rng: np.random.Generator) -> np.ndarray:
-    """Which medically fit patients wait another day.
-
-    Only those who need care at home can, each with ``chance`` (:func:`wait_chance`).
-    """
-    return needs_care & (rng.random(len(needs_care)) < chance)
+@njit(inline="always")
+def someone_at_home(i: int, start: int, size: int, adult: np.ndarray,
+                    in_hospital: np.ndarray, burnout_until: np.ndarray, day: int) -> bool:
+    """Whether another adult of resident ``i``'s household is at home and able to care."""
+    for j in range(start, start + size):
+        if j != i and adult[j] and not in_hospital[j] and burnout_until[j] <= day:
+            return True
+    return False
 
 
 @njit(cache=True)
 def _leave_hospital(in_hospital, stay_left, frailty, admitted_day, discharged_day, gaps,
-                    notify_day, pending, raised_day, older, day, wait, home: GoingHomeTerms,
-                    need: NeedTerms, hospital_stream, discharge_stream):
+                    notify_day, care_decision_day, package_hours, package_wait_day,
+                    burnout_until, budget_draw, older, adult, household_start,
+                    household_size, day, home: GoingHomeTerms, need: NeedTerms,
+                    decide: DecisionTerms, discharge_stream):
     """The hospital door on the arrays themselves (see :func:`hospital`)."""
-    hospital_rng, discharge_rng = generator(hospital_stream), generator(discharge_stream)
+    discharge_rng = generator(discharge_stream)
     inpatients = np.flatnonzero(in_hospital)
-    fit = np.empty(len(inpatients), dtype=np.int64)
-    count = 0
+    leaving = np.empty(len(inpatients), dtype=np.int64)
+    count = waiting = 0
     for i in inpatients:
         stay_left[i] -= 1
-        if stay_left[i] <= 0:
-            fit[count] = i
-            count += 1
-    fit = fit[:count]
-    # Only a lasting need (not the short recovery need) can hold a patient back.
-    needs = np.empty(count, dtype=np.bool_)
-    for k in range(count):
-        needs[k] = need_hours(frailty[fit[k]], -1, need) > 0
-    waits = discharge_waits(needs, wait, hospital_rng)
-    leaving = fit[~waits]
+        if stay_left[i] > 0:
+            continue
+        lasting = need_hours(frailty[i], -1, need)
+        if (stay_left[i] == 0 and care_decision_day[i] == NEVER and package_hours[i] == 0.0
+                and package_wait_day[i] == NEVER
+                and lasting * np.float32(DAYS_PER_WEEK) >= decide.eligibility):
+            care_decision_day[i] = day  # fit today: a care package is to be decided
+        at_home = someone_at_home(i, household_start[i], household_size[i], adult,
+                                  in_hospital, burnout_until, day)
+        if must_wait(lasting, at_home, care_decision_day[i], package_hours[i],
+                     package_wait_day[i], budget_draw[i], decide):
+            waiting += 1
+            continue
+        leaving[count] = i
+        count += 1
+    leaving = leaving[:count]
     stays = []
     for i in leaving:
         in_hospital[i] = False
@@ -161,6 +193,4 @@ def _leave_hospital(in_hospital, stay_left, frailty, admitted_day, discharged_da
     gaps[leaving] = draw_gaps(len(leaving), home.gap_prob, discharge_rng)
     lead = discharge_rng.random(len(leaving)) < home.lead_share
     notify_day[leaving] = notification_days(day, lead, home, discharge_rng)
-    # Going home with care needs means a care package to decide.
-    raise_decisions(leaving[needs[~waits]], pending, raised_day, day)
-    return len(inpatients), int(waits.sum()), len(leaving), np.array(stays, dtype=np.float64)
+    return len(inpatients), waiting, len(leaving), np.array(stays, dtype=np.float64)

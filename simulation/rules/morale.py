@@ -61,8 +61,9 @@ def morale(town: Town) -> MoraleCounts:
 def set_capacity(town: Town) -> None:
     """Set tomorrow's professional hours per post, in place.
 
-    Filled posts give their contracted hours scaled by :func:`effectiveness` (morale),
-    less the time owed for devolved decisions (which is then cleared).
+    Filled posts give their contracted hours scaled by :func:`effectiveness` (morale);
+    vacant posts none. The decision time booked on a post (which starts tomorrow's used
+    hours) never exceeds its hours.
     """
     s = town.state
     _set_capacity(s.hours_available, s.decision_time, s.morale, s.vacant_until,
@@ -169,5 +170,5 @@ def _set_capacity(hours_available, decision_time, morale, vacant_until, t):
         filled = vacant_until[k] == NEVER
         hours_available[k] = t.hours_per_day * effectiveness(morale[k]) if filled \
             else np.float32(0.0)
-        hours_available[k] -= decision_time[k]
-        decision_time[k] = 0.0
+        # A post left vacant today keeps none of the decision time booked on it.
+        decision_time[k] = min(decision_time[k], hours_available[k])

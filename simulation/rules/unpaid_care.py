@@ -26,8 +26,15 @@ if TYPE_CHECKING:
 # this factor, reached when the debt is OBLIGATION_HOURS.
 OBLIGATION_FACTOR = 1.0
 OBLIGATION_HOURS = 20.0
-# Nobody helps in minutes: offers under an hour a week are not made.
+# Nobody helps in minutes: family and kin offers under an hour a week are not made.
 MIN_OFFER_HOURS = 1.0 / DAYS_PER_WEEK
+# Neighbours help occasionally, as most informal help to non-relatives is: each drops in
+# one day a week (their own day), giving at least a quarter of an hour.
+NEIGHBOUR_DROP_IN_EVERY = 7
+MIN_DROP_IN_HOURS = 0.25
+# A neighbour's drop-in is company as much as help: a resident in need welcomes up to
+# this many hours of it beyond the care they still need.
+NEIGHBOUR_COMPANY_HOURS = 1.0
 NORM_UPDATE_EVERY = 7  # days between updates of the spreading norm (cheap at scale)
 
 
@@ -38,7 +45,7 @@ class OfferTerms(NamedTuple):
     family_hours: np.float32  # most a co-resident adult gives in a day
     minority_expectation: float  # family care expected in minority households
     kin_hours: np.float32  # most a relative elsewhere gives in a day
-    neighbour_hours: np.float32  # most a neighbour gives at full norm
+    neighbour_hours: np.float32  # most a neighbour gives on a drop-in, at full norm
 
 
 @terms_of_params
@@ -51,10 +58,16 @@ def offer_terms(p: Params) -> OfferTerms:
 
 
 @njit(inline="always")
-def offers_of(can_care: bool, frailty: np.float32, willingness: np.float32, female: bool,
-              minority: bool, norm: np.float32, balance: np.float32,
-              t: OfferTerms) -> tuple[np.float32, np.float32, np.float32]:
-    """Hours a day one person offers on a family, a kin and a neighbour tie.
+def drops_in(resident: int, day: int) -> bool:
+    """Whether a neighbour drops in today: one day a week, a different day for each."""
+    return (resident + day) % NEIGHBOUR_DROP_IN_EVERY == 0
+
+
+@njit(inline="always")
+def offers_of(can_care: bool, dropping_in: bool, frailty: np.float32,
+              willingness: np.float32, female: bool, minority: bool, norm: np.float32,
+              balance: np.float32, t: OfferTerms) -> tuple[np.float32, np.float32, np.float32]:
+    """Hours one person offers today on a family, a kin and a neighbour tie.
 
     Readiness: an adult at home and not burnt out (``can_care``) can care; frailty
     reduces what they can give; men's willingness is scaled by
@@ -64,12 +77,14 @@ def offers_of(can_care: bool, frailty: np.float32, willingness: np.float32, fema
       households are expected to offer ``minority_family_expectation`` times as much,
       capped at a whole day;
     * kin (a relative in another household): ``kin_hours`` times readiness;
-    * neighbour: ``neighbour_hours`` times readiness times their mutual-aid norm, raised
-      by up to :data:`OBLIGATION_FACTOR` when they have received more help than they
-      have given (reciprocity; fully at a debt of :data:`OBLIGATION_HOURS`).
+    * neighbour, only on the day they drop in (``dropping_in``): ``neighbour_hours``
+      times readiness times their mutual-aid norm, raised by up to
+      :data:`OBLIGATION_FACTOR` when they have received more help than they have given
+      (reciprocity; fully at a debt of :data:`OBLIGATION_HOURS`).
 
-    Offers under :data:`MIN_OFFER_HOURS` are not made (nobody helps in minutes).
-    Float32 where the state is.
+    Nobody helps in minutes: family and kin offers under :data:`MIN_OFFER_HOURS` a day
+    and drop-ins under :data:`MIN_DROP_IN_HOURS` are not made. Float32 where the state
+    is.
     """
     f32 = np.float32
     zero = f32(0.0)
@@ -82,10 +97,9 @@ def offers_of(can_care: bool, frailty: np.float32, willingness: np.float32, fema
     kin = t.kin_hours * ready
     owed = min(max(-balance / f32(OBLIGATION_HOURS), zero), f32(1.0))
     neighbour = t.neighbour_hours * ready * norm * (f32(1.0) + f32(OBLIGATION_FACTOR) * owed)
-    smallest = f32(MIN_OFFER_HOURS)
     return (f32(family) if family >= MIN_OFFER_HOURS else zero,
-            kin if kin >= smallest else zero,
-            neighbour if neighbour >= smallest else zero)
+            kin if kin >= f32(MIN_OFFER_HOURS) else zero,
+            neighbour if dropping_in and neighbour >= f32(MIN_DROP_IN_HOURS) else zero)
 
 
 @njit(cache=True)
@@ -97,8 +111,8 @@ def _offers(who, adult, in_hospital, burnout_until, day, frailty, willingness, f
         i = who[k]
         can_care = adult[i] and not in_hospital[i] and burnout_until[i] <= day
         offers[0, k], offers[1, k], offers[2, k] = offers_of(
-            can_care, frailty[i], willingness[i], female[i], minority[i], norm[i],
-            balance[i], t)
+            can_care, drops_in(i, day), frailty[i], willingness[i], female[i], minority[i],
+            norm[i], balance[i], t)
     return offers
 
 
@@ -238,8 +252,9 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
 
     Household care falls on a primary carer first (the largest offer,
     :func:`primary_ties`); then every household tie tops up with what its carer has
-    left. Kin and neighbours share in one round each (:func:`share_round`).
-    ``remaining`` is reduced in place.
+    left. Kin and neighbours share in one round each (:func:`share_round`); neighbours'
+    drop-ins are taken up to the need left plus :data:`NEIGHBOUR_COMPANY_HOURS` of
+    company. ``remaining`` is reduced in place (never below zero).
 
     Args:
         owner: For each tie, the recipient's position in ``remaining``.
@@ -277,6 +292,9 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
             by_kind[filled[kind[t]]] = t
             filled[kind[t]] += 1
     for code in range(3):
+        if code == 2:  # neighbours: company beyond the need left is welcome too
+            for j in range(recipients):
+                remaining[j] += np.float32(NEIGHBOUR_COMPANY_HOURS)
         of_kind = by_kind[offering[code]:offering[code + 1]]
         rounds = [of_kind]
         if code == 0:  # family: the primary carer, then the rest
@@ -299,6 +317,9 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
                 if by_carer[c] != 0.0:
                     given[code, c] += np.float32(by_carer[c])
                     by_carer[c] = 0.0
+    for j in range(recipients):  # the company allowance left unused is no need
+        remaining[j] = max(remaining[j] - np.float32(NEIGHBOUR_COMPANY_HOURS),
+                           np.float32(0.0))
     return given, received
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from simulation.day import Tally
-from simulation.state import DAYS_PER_WEEK, NEVER
+from simulation.state import DAYS_PER_WEEK, NEVER, RECOVERY_DAYS, open_gap_count
 from simulation.sums import numpy_sum
 from simulation.town import Town
 
@@ -120,6 +120,17 @@ def _gini_of_sorted(ordered: np.ndarray) -> float:
 def _residents_5_plus(adults: int, children: int) -> float:
     """Residents aged 5 or over, with ages even within the children's band."""
     return adults + CHILDREN_AGED_5_PLUS * children
+
+
+@njit(cache=True)
+def _basics_missing(gaps: np.ndarray, discharged_day: np.ndarray, in_hospital: np.ndarray,
+                    since: int) -> int:
+    """Basics missing (open gaps) of residents at home discharged on day ``since`` or later."""
+    count = 0
+    for i in range(len(gaps)):
+        if gaps[i] and discharged_day[i] >= since and not in_hospital[i]:
+            count += open_gap_count(gaps[i])
+    return count
 
 
 @njit(cache=True)
@@ -319,6 +330,12 @@ DAILY: tuple[Metric, ...] = (
                                                  town.pop.adult,
                                                  town.day - HELPED_WITHIN_DAYS + 1),
                                   town.pop.adults)),
+    Metric("basics_missing", "Basics missing after discharge", "gaps", "sum",
+           "Open gaps (medicines, food, follow-up, home safety) today of residents at home "
+           "within 30 days of discharge; summed over days, gap-days.",
+           lambda town, t: _basics_missing(town.state.gaps, town.state.discharged_day,
+                                           town.state.in_hospital,
+                                           town.day - RECOVERY_DAYS)),
     Metric("follow_ups", "Follow-ups made", "visits", "sum",
            "First professional visits to patients discharged within 30 days.",
            lambda town, t: t.follow_ups),

@@ -281,7 +281,8 @@ def build_graph(pop: Population, network: Network, *,
         pop: The population (for positions).
         network: Family, kin and neighbour ties.
         caseload: ``(post, resident)`` pairs on a professional's caseload today.
-        peer: ``(volunteer, patient)`` pairs of peer visits made so far.
+        peer: ``(volunteer, patient)`` pairs of peer visits made so far (one edge per
+            pair, however many visits).
     """
     n = pop.size
     graph = nx.MultiGraph()

@@ -131,10 +131,10 @@ class Params:
                                         "health and hospital",
                                         "How steeply the admission hazard grows with frailty.",
                                         _CALIBRATED_READMISSION)
-    post_discharge_risk: float = _p(3.4, "hazard multiplier", 1.0, 20.0, "health and hospital",
+    post_discharge_risk: float = _p(2.9, "hazard multiplier", 1.0, 20.0, "health and hospital",
                                     "Hazard multiplier in the 30 days after discharge.",
                                     _CALIBRATED_READMISSION)
-    gap_risk: float = _p(0.8, "added multiplier per gap", 0.0, 10.0, "health and hospital",
+    gap_risk: float = _p(1.2, "added multiplier per gap", 0.0, 10.0, "health and hospital",
                          "Extra admission hazard for each open 'basics' gap after discharge.",
                          _CALIBRATED_FOLLOW_UP)
     waiting_risk: float = _p(0.5, "added multiplier", 0.0, 10.0, "health and hospital",
@@ -152,10 +152,12 @@ class Params:
     need_max_hours: float = _p(140.0, "hours per week", 0.0, 168.0, "health and hospital",
                                "Care need at frailty 1.",
                                _CALIBRATED_CARERS)
-    recovery_need_hours: float = _p(10.0, "hours per week", 0.0, 80.0, "health and hospital",
+    recovery_need_hours: float = _p(6.0, "hours per week", 0.0, 80.0, "health and hospital",
                                     "Skilled nursing a patient needs on the day of "
                                     "discharge, fading over 30 days; only professionals "
-                                    "can give it.")
+                                    "can give it.",
+                                    "assumption: about 3 hours a week on average over the "
+                                    "30 days, two or three visits a week at first")
 
     # --- co-production ----------------------------------------------------------------
     notify_prob: float = _p(0.75, "probability", 0.0, 1.0, "co-production",
@@ -296,7 +298,7 @@ class Params:
                                  "household care for everyday help) is Bonsang, J Health Econ "
                                  "2009 and Saloniki et al., PLoS ONE 2024; no hours-per-hour "
                                  "figure was found")
-    eligibility_hours: float = _p(84.0, "hours per week", 0.0, 168.0, "care and budgets",
+    eligibility_hours: float = _p(82.0, "hours per week", 0.0, 168.0, "care and budgets",
                                   "Lasting need from which a resident is eligible for a care "
                                   "package and reablement.",
                                   _CALIBRATED_PACKAGES)

@@ -148,6 +148,8 @@ class State:
     # -- decisions (raised by hospital, discharge, co-production and care too) --------
     decision_day: np.ndarray = field(init=False)  # (kinds, residents): day raised, or
     # NEVER when none of that kind is waiting
+    assessed_day: np.ndarray = field(init=False)  # day a professional assessed the care
+    # decision waiting (NEVER: not yet; the care phase assesses)
     step_in: np.ndarray = field(init=False)  # per post: chance of deciding at once
     waiting_share: np.ndarray = field(init=False)  # per post: caseload left waiting
     decision_time: np.ndarray = field(init=False)  # per post: hours booked for tomorrow
@@ -195,6 +197,7 @@ class State:
         self.quiet = _zeros(n)
         self.loneliness = _zeros(n)
         self.decision_day = np.full((len(DECISION_KINDS), n), NEVER, np.int32)
+        self.assessed_day = _never(n)
         self.step_in = _zeros(posts)
         self.waiting_share = _zeros(posts, np.float64)
         self.decision_time = _zeros(posts)

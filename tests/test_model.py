@@ -14,13 +14,19 @@ from simulation.network import EDGE_KINDS
 from simulation.state import RECOVERY_DAYS
 from simulation.town import Town
 
-SOURCES = ("peer", "family", "kin", "neighbour", "paid", "professional", "unmet")
+SOURCES = ("peer", "paid", "family", "kin", "neighbour", "professional", "unmet")
 
 
 def _assert_hours_conserved(tally) -> None:
-    """Need = each source + unmet (to float32 rounding), and no source is negative."""
-    assert sum(tally.hours[k] for k in SOURCES) == pytest.approx(tally.need_hours, rel=1e-4)
+    """Need = each source - unpaid hours beyond need + unmet (to float32 rounding).
+
+    No source is negative, and the hours beyond need are at most the unpaid hours.
+    """
+    given = sum(tally.hours[k] for k in SOURCES)
+    assert given - tally.beyond_need_hours == pytest.approx(tally.need_hours, rel=1e-4)
     assert all(tally.hours[k] >= 0 for k in SOURCES)
+    assert 0 <= tally.beyond_need_hours <= sum(
+        tally.hours[k] for k in ("family", "kin", "neighbour")) + 1e-3
 
 
 def test_hours_are_conserved_and_nothing_goes_negative_every_day(town: Town) -> None:
@@ -65,10 +71,10 @@ def test_hours_are_conserved_in_every_scenario_and_carers_give_what_is_received(
             assert tally.peer_visits == 0 and tally.hours["peer"] == 0
     peer_edges = [(u, v) for u, v, kind in model.graph.edges(keys=True) if kind == "peer"]
     volunteers, patients = town.peer_pairs()
-    assert len(peer_edges) == len(volunteers)  # one edge per visit made
+    pairs = {frozenset((int(v), int(q))) for v, q in zip(volunteers, patients, strict=True)}
+    assert len(peer_edges) == len(pairs)  # one edge per volunteer and patient they visit
     assert bool(peer_edges) == model.params.peer_scheme
-    assert {frozenset(e) for e in peer_edges} == {
-        frozenset((int(v), int(q))) for v, q in zip(volunteers, patients, strict=True)}
+    assert {frozenset(e) for e in peer_edges} == pairs
 
 
 def test_same_seed_gives_bit_identical_output() -> None:

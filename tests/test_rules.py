@@ -18,12 +18,22 @@ from simulation.rules import (
     unpaid_care,
 )
 from simulation.state import (
+    ACTIVE,
+    CARE_DECISION,
     GAP_FOLLOW_UP,
     GAP_FOOD,
     GAP_HOME_SAFE,
     GAP_MEDICINES,
     NEVER,
+    NOT_VOLUNTEER,
+    PEER_NONE,
+    PEER_REFERRED,
+    PEER_VETOED,
+    VETTING,
     VISIT_CLOSABLE,
+    VISIT_DECISION,
+    VOLUNTEER_DECISION,
+    open_gap_count,
 )
 
 N_DRAWS = 20_000  # large samples for mean checks; tolerances are 5 standard errors
@@ -197,10 +207,6 @@ def test_admission_probability_is_a_probability_at_extreme_hazard():
 # --- hospital ---------------------------------------------------------------------------
 
 
-def discharge_waits(needs, pressure, p, generator):
-    return hospital.discharge_waits(needs, hospital.wait_chance(pressure, p), generator)
-
-
 def test_draw_stay_is_one_day_when_mean_is_one():
     p = params(stay_days_older=1.0, stay_days_younger=1.0)
     stays = hospital.draw_stay(bools(True, False, True), hospital.stay_terms(p), rng())
@@ -227,31 +233,46 @@ def test_draw_stay_is_deterministic_for_a_seed_and_handles_empty():
     assert hospital.draw_stay(np.zeros(0, bool), t, rng()).shape == (0,)
 
 
-def test_discharge_waits_only_for_patients_needing_care():
-    p = params(delayed_discharge_base=0.95)
-    needs = np.arange(N_DRAWS) % 2 == 0
-    waits = discharge_waits(needs, 1.0, p, rng())
-    assert not waits[~needs].any()
-    assert waits[needs].mean() > 0.9  # 0.95 expected; SE 0.002
+WAITING = dict(eligibility_hours=70.0, budget_share=0.5)
 
 
-def test_discharge_waits_none_without_pressure_or_base():
-    needs = np.ones(1000, bool)
-    assert not discharge_waits(needs, 0.0, params(delayed_discharge_base=0.95),
-                                        rng()).any()
-    assert not discharge_waits(needs, 1.0, params(delayed_discharge_base=0.0),
-                                        rng()).any()
+def must_wait(lasting, at_home, care_decision_day=NEVER, package_hours=0.0,
+              package_wait_day=NEVER, budget_draw=0.9, **overrides):
+    t = decisions.decision_terms(params(**{**WAITING, **overrides}))
+    return hospital.must_wait(np.float32(lasting), at_home, care_decision_day,
+                              np.float32(package_hours), package_wait_day,
+                              np.float32(budget_draw), t)
 
 
-def test_discharge_waits_rate_and_pressure_clipping():
-    p = params(delayed_discharge_base=0.5)
-    needs = np.ones(N_DRAWS, bool)
-    share = discharge_waits(needs, 0.5, p, rng(3)).mean()
-    # chance 0.5*0.5 = 0.25; SE sqrt(0.25*0.75/n) = 0.0031
-    assert abs(share - 0.25) < 5 * math.sqrt(0.25 * 0.75 / N_DRAWS)
-    # pressure above 1 counts as 1: same draws, same result
-    assert np.array_equal(discharge_waits(needs, 3.0, p, rng(4)),
-                          discharge_waits(needs, 1.0, p, rng(4)))
+def test_a_fit_patient_waits_only_for_a_package_they_need_with_no_one_at_home():
+    # 70 hours a week is 10 a day: below it no package is needed, so nobody waits.
+    assert not must_wait(9.9, at_home=False, care_decision_day=5)
+    # Eligible and alone: waits while the decision waits, goes once it is taken.
+    assert must_wait(10.0, at_home=False, care_decision_day=5)
+    assert not must_wait(10.0, at_home=False)
+    # With an adult at home able to care, goes home and the package follows.
+    assert not must_wait(10.0, at_home=True, care_decision_day=5)
+
+
+def test_a_funded_patient_alone_waits_for_a_package_place_too():
+    funded = dict(budget_draw=0.1)  # below budget_share: funded for paid care
+    assert must_wait(12.0, at_home=False, package_wait_day=3, **funded)
+    assert not must_wait(12.0, at_home=False, package_wait_day=3)  # not funded: no wait
+    assert not must_wait(12.0, at_home=False, package_hours=1.8, **funded)  # running
+
+
+def test_someone_at_home_means_another_adult_not_in_hospital_nor_burnt_out():
+    adult = bools(True, True, False, True)
+    in_hospital = bools(True, False, False, False)
+    burnout = np.array([NEVER, NEVER, NEVER, 20], np.int32)
+    # resident 0's household is 0-3: resident 1 is an able adult
+    assert hospital.someone_at_home(0, 0, 4, adult, in_hospital, burnout, 10)
+    # without resident 1: a child (2) and a burnt-out adult (3, resting until day 20)
+    assert not hospital.someone_at_home(0, 0, 4, adult, bools(True, True, False, False),
+                                        burnout, 10)
+    assert hospital.someone_at_home(0, 0, 4, adult, bools(True, True, False, False),
+                                    burnout, 20)  # rest over
+    assert not hospital.someone_at_home(0, 0, 1, adult, in_hospital, burnout, 10)  # alone
 
 
 # --- discharge --------------------------------------------------------------------------
@@ -343,7 +364,7 @@ def test_close_gaps_never_opens_a_gap_and_closes_at_chance():
 
 def test_open_gap_count():
     gaps = np.array([0, 1, 3, 15, 8, 6], dtype=np.uint8)
-    assert [discharge.open_gap_count(g) for g in gaps] == [0, 1, 2, 4, 1, 2]
+    assert [open_gap_count(g) for g in gaps] == [0, 1, 2, 4, 1, 2]
 
 
 # --- risk -------------------------------------------------------------------------------
@@ -362,7 +383,7 @@ def test_vetting_days(aversion, most, days):
 
 def test_veto_probability():
     def veto(aversion: float) -> float:
-        return co_production.veto_probability(params(risk_aversion=aversion, veto_max=0.6))
+        return decisions.veto_probability(params(risk_aversion=aversion, veto_max=0.6))
 
     assert veto(0.5) == pytest.approx(0.3)
     assert veto(0.0) == 0.0
@@ -455,22 +476,6 @@ def test_says_yes_edges_and_reciprocity():
     assert co_production.says_yes(bools(), Params(), rng()).shape == (0,)
 
 
-def test_refill_tokens_adds_a_day_and_caps_at_a_week():
-    p = params(visits_per_week=7.0)  # one a day, at most 7 in hand
-    assert co_production.refill_tokens(floats(0.0, 6.5, 7.0), p).tolist() == [1.0, 7.0, 7.0]
-    p = params(visits_per_week=2.0)
-    assert co_production.refill_tokens(floats(0.0, 1.9), p) == pytest.approx([2 / 7, 2.0])
-    assert co_production.refill_tokens(floats(0.5), params(visits_per_week=0.0)).tolist() == [0]
-
-
-def test_refill_tokens_below_one_visit_a_week_still_allows_visits():
-    p = params(visits_per_week=0.5)  # one visit a fortnight
-    tokens = floats(0.0)
-    for _ in range(28):
-        tokens = co_production.refill_tokens(tokens, p)
-    assert tokens[0] >= 1.0
-
-
 def test_tire_probability():
     assert co_production.tire_probability(params(volunteer_tiring=0.0)) == 0.0
     # 3.65/yr = 0.01/day -> 1 - exp(-0.01)
@@ -482,13 +487,13 @@ def test_tire_probability():
 
 
 def unpaid_offers(adult, at_home, burnt_out, frailty, willingness, female, minority, norm,
-                  balance, p):
+                  balance, p, dropping_in=True):
     """Each person's offers by kind, shape (3, people), from the per-person rule."""
     can_care = [bool(a and h and not b) for a, h, b in zip(adult, at_home, burnt_out,
                                                            strict=True)]
-    rows = [unpaid_care.offers_of(*row, unpaid_care.offer_terms(p)) for row in zip(
-        can_care, frailty, willingness, [bool(x) for x in female],
-        [bool(x) for x in minority], norm, balance, strict=True)]
+    rows = [unpaid_care.offers_of(c, dropping_in, *row, unpaid_care.offer_terms(p))
+            for c, *row in zip(can_care, frailty, willingness, [bool(x) for x in female],
+                               [bool(x) for x in minority], norm, balance, strict=True)]
     return np.array(rows, dtype=np.float32).reshape(len(rows), 3).T
 
 
@@ -552,6 +557,21 @@ def test_neighbour_offer_norm_and_reciprocity():
     # 2*0.5 = 1; given more than received: no boost; owes 10/20 -> x1.5; owes >20 -> x2;
     # no norm -> nothing
     assert out == pytest.approx([1.0, 1.0, 1.5, 2.0, 0.0])
+
+
+def test_neighbours_drop_in_one_day_a_week_and_not_for_minutes():
+    kwargs = dict(adult=bools(True, True), at_home=bools(True, True),
+                  burnt_out=bools(False, False), frailty=floats(0, 0),
+                  willingness=floats(1.0, 0.1), female=bools(True, True),
+                  minority=bools(False, False), norm=floats(1, 1), balance=floats(0, 0),
+                  p=params(neighbour_hours=2.0))
+    # 2 hours; 0.2 hours is under the quarter-hour minimum of a drop-in
+    assert unpaid_offers(**kwargs)[2] == pytest.approx([2.0, 0.0])
+    assert unpaid_offers(**kwargs, dropping_in=False)[2].tolist() == [0.0, 0.0]
+    # each resident has one drop-in day a week, and residents' days differ
+    days = [[unpaid_care.drops_in(i, d) for d in range(14)] for i in range(7)]
+    assert all(sum(row) == 2 for row in days)  # twice a fortnight
+    assert len({row.index(True) for row in days}) == 7
 
 
 def test_share_along_ties_hand_example():
@@ -647,40 +667,130 @@ def test_allocate_unpaid_primary_carer_then_top_up_then_kin_then_neighbours():
     assert given.sum(axis=1) == pytest.approx(received.sum(axis=1))
 
 
-def test_paid_hours():
-    cap = formal_care.formal_terms(params(budget_hours=14.0)).budget_cap  # 2 hours a day
-    out = np.array([formal_care.paid_hours(r, b, cap) for r, b in zip(
-        floats(5, 1, 0, 5), [True, True, True, False], strict=True)])
-    assert out.tolist() == [2.0, 1.0, 0.0, 0.0]
+def test_a_neighbours_drop_in_is_company_beyond_the_need_left():
+    # One neighbour offers 2 hours to a recipient with half an hour of need left: they
+    # stay an hour and a half, the need met and NEIGHBOUR_COMPANY_HOURS of company.
+    remaining = floats(0.5)
+    given, received = unpaid_care.allocate_unpaid(
+        ints(0), ints(0), np.array([2], np.int8),
+        np.array([[0.0], [0.0], [2.0]], np.float32), remaining)
+    assert received[2].tolist() == [1.5] and given[2].tolist() == [1.5]
+    assert remaining.tolist() == [0.0]
 
 
-def test_professional_hours_shares_scarce_capacity():
-    p = params(professional_hours_per_case=0.5)
-    remaining = floats(1.0, 0.2, 1.0, 1.0, 0.0)
-    patch = ints(0, 0, 1, 1, 2)
-    capacity = floats(2.0, 0.5, 3.0, 1.0)
-    given, demand = formal_care.professional_share(remaining.astype(np.float64), patch,
-                                                   capacity, p.professional_hours_per_case)
-    # asked 0.5, 0.2 | 0.5, 0.5 | 0. Patch 0: demand 0.7 <= 2, full. Patch 1: demand 1.0 over
-    # capacity 0.5: each gets half its request. Patch 3 has no cases.
-    assert given == pytest.approx([0.5, 0.2, 0.25, 0.25, 0.0])
-    assert demand == pytest.approx([0.7, 1.0, 0.0, 0.0])
-    used = np.bincount(patch, weights=given, minlength=4)
-    assert np.all(used <= capacity + 1e-6)
+def test_paid_hours_are_the_package_up_to_the_everyday_need_left():
+    package = np.float32(12.5 / 7)
+    assert formal_care.paid_hours(np.float32(5.0), package) == package
+    assert formal_care.paid_hours(np.float32(1.0), package) == 1.0
+    assert formal_care.paid_hours(np.float32(1.0), np.float32(0.0)) == 0.0
 
 
-def test_professional_hours_zero_capacity():
-    p = params(professional_hours_per_case=0.5)
-    given, demand = formal_care.professional_share(np.array([1.0]), ints(0), floats(0.0),
-                                                   p.professional_hours_per_case)
-    assert given.tolist() == [0.0] and demand.tolist() == [0.5]
+def run_packages(package_hours, wait_day, in_hospital, frailty, **overrides):
+    p = params(**{"residents": 1000, "paid_care_hours_per_1000": 35.0,
+                  "budget_hours": 7.0, "need_threshold": 0.5, "need_max_hours": 140.0,
+                  "eligibility_hours": 70.0, **overrides})
+    return formal_care._run_packages(package_hours, wait_day, in_hospital, frailty,
+                                     health.need_terms(p), formal_care.formal_terms(p))
 
 
-def test_professional_hours_no_cases():
-    p = params(professional_hours_per_case=0.5)
-    given, demand = formal_care.professional_share(np.array([], dtype=np.float64), ints(),
-                                                   floats(1.0, 1.0), p.professional_hours_per_case)
-    assert given.shape == (0,) and demand.tolist() == [0.0, 0.0]
+def test_packages_start_oldest_first_within_the_supply_and_end_when_no_longer_needed():
+    # Supply: 35 hours a week per 1000 = 5 a day; a package is 1 hour a day. Frailty 1 is
+    # 20 hours a day of lasting need, above the 10 a day that qualify; 0.5 needs none.
+    package = np.float32(1.0)
+    hours = floats(1, 1, 1, 0, 0, 0, 0, 0)
+    wait = np.array([NEVER, NEVER, NEVER, 9, 4, 7, 2, NEVER], np.int32)
+    frailty = floats(1, 1, 0.5, 1, 1, 1, 1, 1)
+    in_hospital = bools(False, False, False, False, False, False, False, False)
+    running, waiting = run_packages(hours, wait, in_hospital, frailty)
+    # resident 2's package ends (no lasting need at home); 2 running leave room for 3
+    # more: the queue's oldest, residents 6 (day 2), 4 (day 4), 5 (day 7); 3 waits
+    assert hours.tolist() == [package, package, 0, 0, package, package, package, 0]
+    assert wait[3] == 9 and all(wait[[4, 5, 6]] == NEVER)
+    assert (running, waiting) == (5, 1)
+
+
+def test_a_package_is_kept_through_a_hospital_stay():
+    hours, wait = floats(1.0), np.array([NEVER], np.int32)
+    running, _ = run_packages(hours, wait, bools(True), floats(0.0))  # no need today
+    assert hours.tolist() == [1.0] and running == 1
+
+
+# Two posts; residents 0-3 in post 0's patch, 4-5 in post 1's. Post 0 has 2.5 hours
+# left, post 1 has 10. Visits are an hour each.
+VISIT = dict(professional_hours_per_case=1.0, follow_up_window_days=7,
+             professional_gap_close=1.0)
+
+
+def visit_day(everyday, skilled, referred, notify_day, followed_up, has_carer=None,
+              discharged_day=None, day=20):
+    n = len(everyday)
+    needy = np.arange(n)
+    p = params(**VISIT)
+    state = dict(
+        everyday_left=floats(*everyday), skilled_left=floats(*skilled),
+        has_carer=bools(*(has_carer or [False] * n)),
+        need=floats(*[e + k for e, k in zip(everyday, skilled, strict=True)]),
+        referred=bools(*referred), notify_day=np.array(notify_day, np.int32),
+        discharged_day=np.array(discharged_day or [d - 1 if d != NEVER else NEVER
+                                                   for d in notify_day], np.int32),
+        followed_up_day=np.array(followed_up, np.int32),
+        gaps=np.full(n, GAP_MEDICINES | GAP_HOME_SAFE, np.uint8),
+        care_decision_day=np.full(n, NEVER, np.int32))
+    hours_available, hours_used = floats(3.0, 10.0), floats(0.5, 0.0)
+    out = formal_care._visit(
+        needy, state["everyday_left"], state["skilled_left"], state["has_carer"],
+        state["need"], state["referred"], state["notify_day"], state["discharged_day"],
+        state["followed_up_day"], state["gaps"], state["care_decision_day"],
+        ints(0, 0, 0, 0, 1, 1)[:n], hours_available, hours_used, day,
+        formal_care.formal_terms(p), rng())
+    return out, state, hours_used
+
+
+def test_professionals_visit_by_priority_within_their_hours():
+    # 0: referred, heard day 15, not yet seen; 1: heard day 18, not yet seen;
+    # 2: seen on day 16, skilled need left; 3: in need, nothing to do with a discharge.
+    out, s, used = visit_day(everyday=[2, 2, 2, 3, 0, 0], skilled=[1, 1, 1, 0, 0, 0],
+                             referred=[True, True, True, False, False, False],
+                             notify_day=[15, 18, 12, NEVER, NEVER, NEVER],
+                             followed_up=[NEVER, NEVER, 16, NEVER, NEVER, NEVER])
+    given = out[0]
+    # Post 0 has 2.5 hours: the two follow-ups (oldest first) take a whole hour each;
+    # a whole visit to 2 no longer fits, so the half hour left is shared between 2 and 3
+    # in proportion to their requests (a visit meets skilled need first).
+    assert given[:4] == pytest.approx([1.0, 1.0, 0.25, 0.25])
+    assert s["skilled_left"][:3] == pytest.approx([0.0, 0.0, 0.75])
+    assert used[0] == pytest.approx(3.0)  # never more than the post has
+    assert s["followed_up_day"][:2].tolist() == [20, 20] and out[2] == 2  # follow-ups
+    assert out[3] == 2  # both late: heard before today
+    # The first visits checked the basics: medicines closed, an unsafe home to decide.
+    assert s["gaps"][:2].tolist() == [GAP_HOME_SAFE] * 2
+    assert s["care_decision_day"][:2].tolist() == [20, 20]
+
+
+def test_a_referral_past_its_window_is_missed_and_unseen_if_no_one_asks():
+    out, s, _ = visit_day(everyday=[1, 1], skilled=[1, 1], referred=[True, False],
+                          notify_day=[13, 18], followed_up=[NEVER, NEVER])
+    assert out[4] == 1  # resident 0: heard day 13, window of 7 ends today
+    # neither is followed up (resident 1 was never referred and has no carer); both get
+    # a visit's help from the hours spare, skilled need first
+    assert s["followed_up_day"].tolist() == [NEVER, NEVER] and out[2] == 0
+    assert out[0] == pytest.approx([1.0, 1.0])
+    assert s["skilled_left"].tolist() == [0.0, 0.0]
+
+
+def test_a_carer_gets_an_unreferred_patient_seen():
+    out, s, _ = visit_day(everyday=[1], skilled=[1], referred=[False], notify_day=[NEVER],
+                          followed_up=[NEVER], has_carer=[True], discharged_day=[17])
+    assert s["followed_up_day"].tolist() == [20] and out[2] == 1
+
+
+def test_spare_hours_go_to_everyday_need_in_proportion():
+    # Post 1 (residents 4, 5) has 10 hours: both get a whole visit of everyday help.
+    out, _, used = visit_day(everyday=[0, 0, 0, 0, 3, 0.5], skilled=[0] * 6,
+                             referred=[False] * 6, notify_day=[NEVER] * 6,
+                             followed_up=[NEVER] * 6)
+    assert out[0][4:] == pytest.approx([1.0, 0.5])
+    assert used[1] == pytest.approx(1.5)
 
 
 # --- loneliness -------------------------------------------------------------------------
@@ -748,6 +858,57 @@ def test_manager_capacity_whole_and_fractional():
     # 0.75 expected: 0 or 1, mean 0.75, SE sqrt(0.75*0.25/n) = 0.0031
     assert set(draws.tolist()) == {0, 1}
     assert abs(draws.mean() - 0.75) < 5 * math.sqrt(0.75 * 0.25 / N_DRAWS)
+
+
+def decide(raised, patch, morale, hours_available, booked, day=10, **overrides):
+    p = params(**{"manager_review_days": 3, "manager_decisions_per_post": 1.0,
+                  "decision_hours": 1.0, "decisions_per_year": 0.0, **overrides})
+    decision_day = np.array(raised, np.int32)
+    out = decisions._decide(ints(), ints(*patch), decision_day, floats(*morale),
+                            np.full(len(morale), NEVER, np.int32), floats(*hours_available),
+                            floats(*booked), ints(*[1] * len(morale)), day,
+                            decisions.decision_terms(p), rng(), rng(1))
+    return out, decision_day
+
+
+def test_frontline_staff_decide_at_once_only_with_hours_to_book():
+    # Every decision raised today could be taken at once (devolved, high morale), but
+    # the post has hours for two: care decisions first, then a referral; the third waits.
+    raised = [[10, 10, NEVER], [NEVER, NEVER, 10], [NEVER, 10, NEVER]]
+    (taken, frontline, *_), left = decide(raised, patch=[0, 0, 0], morale=[1.0],
+                                          hours_available=[2.5], booked=[0.5],
+                                          devolved_authority=1.0, staff_participation=1.0)
+    assert frontline == 2 and taken[:, 0].tolist() == [CARE_DECISION, CARE_DECISION]
+    assert left[VISIT_DECISION, 2] == 10 and left[VOLUNTEER_DECISION, 1] == 10
+
+
+def test_managers_serve_every_kind_oldest_first_after_the_review():
+    # No devolution; managers take one a day (one post). Raised days 2, 5 (care) and
+    # 1 (a referral); 9 is too recent for review on day 10.
+    raised = [[2, 5, 9], [NEVER, NEVER, NEVER], [1, NEVER, NEVER]]
+    (taken, frontline, waited, waiting, *_), _ = decide(
+        raised, patch=[0, 0, 0], morale=[1.0], hours_available=[8.0], booked=[0.0],
+        devolved_authority=0.0)
+    assert frontline == 0 and taken.tolist() == [[VOLUNTEER_DECISION, 0, 1]]
+    assert waited == 9 and waiting == 3
+
+
+def test_a_decision_taken_has_its_effect():
+    p = params(risk_aversion=1.0, veto_max=1.0, eligibility_hours=70.0, budget_share=0.5,
+               need_threshold=0.5, need_max_hours=140.0)
+    taken = np.array([[CARE_DECISION, 0, 3], [VISIT_DECISION, 1, 3],
+                      [VOLUNTEER_DECISION, 2, 3]], np.int64)
+    gaps = np.array([GAP_HOME_SAFE | GAP_FOOD, 0, 0], np.uint8)
+    package_hours, wait = floats(0, 0, 0), np.full(3, NEVER, np.int32)
+    stage = np.array([PEER_NONE, PEER_REFERRED, PEER_NONE], np.int8)
+    referred = bools(False, False, False)
+    volunteer = np.array([NOT_VOLUNTEER, NOT_VOLUNTEER, VETTING], np.int8)
+    vetoed = decisions._take_effects(taken, gaps, floats(1.0, 0, 0), package_hours, wait,
+                                     stage, referred, volunteer, floats(0.1, 0.9, 0.9), 8,
+                                     decisions.decision_terms(p), health.need_terms(p), rng())
+    assert gaps[0] == GAP_FOOD and wait[0] == 8  # equipment; funded: a package queued
+    assert vetoed == 1 and stage[1] == PEER_VETOED and referred[1]  # certain veto
+    assert volunteer[2] == ACTIVE
 
 
 def test_oldest_first():

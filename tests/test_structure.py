@@ -130,13 +130,13 @@ def _changed(before: dict, after: dict) -> set[str]:
 def test_each_phase_writes_only_the_state_it_declares_and_everything_it_declares() -> None:
     # A town where every process acts: the scheme on, staff leaving, carers burning out.
     params = Params.from_overrides({
-        "residents": 3_000, "warmup_days": 30, "peer_scheme": True, "attrition_rate": 2.0,
+        "residents": 5_000, "warmup_days": 30, "peer_scheme": True, "attrition_rate": 2.0,
         "vacancy_days": 10.0, "strain_threshold": 2.0, "strain_scale": 20.0,
         "devolved_authority": 0.6, "risk_aversion": 0.6, "peer_substitution": 0.5,
         "vetting_days_max": 14.0})
     town = start(params, seed=4)
     written: dict[str, set[str]] = {phase.name: set() for phase in PHASES}
-    for _ in range(60):
+    for _ in range(90):
         begin_day(town)
         for phase in PHASES:
             before = _snapshot(town.state)

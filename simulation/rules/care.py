@@ -66,6 +66,7 @@ class CareCounts(NamedTuple):
         follow_ups_late: Of them, later than the day the community heard.
         follow_ups_missed: Referrals whose window ran out today with no visit.
         follow_up_queue: Referrals still waiting for a first visit.
+        assessments: Care decisions a professional assessed.
         packages_running: Paid-care packages running.
         packages_waiting: Paid-care packages waiting for a place.
         older_in_need: Residents 65+ in need today.
@@ -88,6 +89,7 @@ class CareCounts(NamedTuple):
     follow_ups_late: int
     follow_ups_missed: int
     follow_up_queue: int
+    assessments: int
     packages_running: int
     packages_waiting: int
     older_in_need: int
@@ -156,7 +158,7 @@ def care(town: Town) -> CareCounts:
         numpy_sum(skilled), numpy_sum(skilled_left), numpy_sum(s.hours_available),
         numpy_sum(s.hours_used), women, minorities, wellbeing, visits.follow_ups,
         visits.follow_ups_late, visits.follow_ups_missed, visits.follow_up_queue,
-        packages_running, packages_waiting, *older)
+        visits.assessments, packages_running, packages_waiting, *older)
 
 
 @njit(cache=True)

@@ -15,12 +15,16 @@ The day calls :func:`decisions`. Three kinds of decision wait in one system
   (:data:`~simulation.state.VOLUNTEER_DECISION`).
 
 Whoever decides applies the same policy; what devolution changes is who decides and
-when. A frontline professional in post takes a decision raised today at once with
-:func:`step_in_chance` (devolved authority, stepped into as morale and participation
-allow), if the post has ``decision_hours`` left in tomorrow's time; everything else
-waits at least ``manager_review_days`` for a manager, whose daily throughput
+when. A care decision must first be assessed by a professional (``decision_hours`` of
+their time, given by the care phase as their hours allow): the frontline professional
+who assessed it today takes it at once with :func:`step_in_chance` (devolved
+authority, stepped into as morale and participation allow). A risk decision raised
+today is taken at once the same way if the post can book ``decision_hours`` of
+tomorrow's time. Everything else waits at least ``manager_review_days`` (from the
+assessment, for a care decision) for a manager, whose daily throughput
 (:func:`manager_capacity`) serves every kind oldest first. So the scheme's risk
-decisions and residents' care decisions compete for the same managers.
+decisions and residents' care decisions compete for the same managers, and care
+decisions for professionals' time.
 """
 
 from __future__ import annotations
@@ -87,8 +91,8 @@ def decisions(town: Town) -> DecisionCounts:
     s, p = town.state, town.params
     t = decision_terms(p)
     taken, frontline, waited, waiting, s.step_in, s.waiting_share = _decide(
-        s.in_need, town.pop.patch, s.decision_day, s.morale, s.vacant_until,
-        s.hours_available, s.decision_time, s.cases, town.day, t,
+        s.in_need, town.pop.patch, s.decision_day, s.assessed_day, s.morale,
+        s.vacant_until, s.hours_available, s.decision_time, s.cases, town.day, t,
         town.streams.held("decisions"), town.streams.held("risk"))
     vetoed = _take_effects(taken, s.gaps, s.frailty, s.package_hours, s.package_wait_day,
                            s.peer_stage, s.referred, s.volunteer, town.pop.budget_draw,
@@ -178,7 +182,7 @@ def oldest_first(raised_day: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _decide(needy, patch, decision_day, morale, vacant_until, hours_available,
+def _decide(needy, patch, decision_day, assessed_day, morale, vacant_until, hours_available,
             decision_time, cases, day, t, decisions_stream, risk_stream):
     """Raise reviews, take today's decisions at the frontline, serve the manager's queue.
 
@@ -199,22 +203,29 @@ def _decide(needy, patch, decision_day, morale, vacant_until, hours_available,
     kinds = len(DECISION_KINDS)
     taken = np.empty((kinds * decision_day.shape[1], 3), dtype=np.int64)
     count = frontline = 0
-    # Today's decisions, care first: staff time goes to residents' care before the scheme.
-    # Each kind draws from its own stream, so a scheme's decisions leave care's alone.
+    # Today's decisions: care decisions assessed today (their time is spent), then risk
+    # decisions raised today if tomorrow has the hours. Each kind draws from its own
+    # stream, so a scheme's decisions leave care's alone.
     for kind in range(kinds):
         row = decision_day[kind]
-        new = np.flatnonzero(row == day)
+        if kind == CARE_DECISION:
+            new = np.flatnonzero((assessed_day == day) & (row != NEVER))
+        else:
+            new = np.flatnonzero(row == day)
         draws = (rng if kind == CARE_DECISION else risk_rng).random(len(new))
         for k in range(len(new)):
             i = new[k]
             post = patch[i]
-            if draws[k] < step_in[post] and \
-                    decision_time[post] + t.decision_hours <= hours_available[post]:
+            if draws[k] >= step_in[post]:
+                continue
+            if kind != CARE_DECISION:
+                if decision_time[post] + t.decision_hours > hours_available[post]:
+                    continue
                 decision_time[post] += np.float32(t.decision_hours)
-                taken[count, 0], taken[count, 1], taken[count, 2] = kind, i, day
-                row[i] = NEVER
-                count += 1
-                frontline += 1
+            taken[count, 0], taken[count, 1], taken[count, 2] = kind, i, row[i]
+            row[i] = NEVER
+            count += 1
+            frontline += 1
     # The manager's queue: every kind, oldest first, once past the review's least time.
     queued_kind = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
     queued = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
@@ -223,7 +234,12 @@ def _decide(needy, patch, decision_day, morale, vacant_until, hours_available,
     for kind in range(kinds):
         row = decision_day[kind]
         for i in np.flatnonzero(row != NEVER):
-            if day - row[i] >= t.review_days:
+            since = row[i]
+            if kind == CARE_DECISION:
+                if assessed_day[i] == NEVER:
+                    continue  # not assessed yet
+                since = assessed_day[i]
+            if day - since >= t.review_days:
                 queued_kind[q], queued[q], queued_day[q] = kind, i, row[i]
                 q += 1
     served = oldest_first(queued_day[:q], manager_capacity(filled, t.per_post, rng))
@@ -233,6 +249,9 @@ def _decide(needy, patch, decision_day, morale, vacant_until, hours_available,
         decision_day[kind, i] = NEVER
         count += 1
     taken = taken[:count].copy()
+    for k in range(count):
+        if taken[k, 0] == CARE_DECISION:
+            assessed_day[taken[k, 1]] = NEVER
     waited = 0
     for k in range(count):
         waited += day - taken[k, 2]

@@ -9,17 +9,23 @@ package ends when the resident's lasting need no longer qualifies. A package giv
 everyday help only, and buys hours, never company (process 7).
 
 **Professionals** have a binding capacity: each post's hours today, of which the
-decisions booked yesterday are already spent. They visit (``professional_hours_per_case``
-a visit, one a day per resident) in order of priority, as far as the hours go:
+decisions booked yesterday are already spent. A vacant post's patch is covered by the
+next filled post (:func:`covering_posts`), from that post's hours. They visit
+(``professional_hours_per_case`` a visit, one a day per resident) and assess care
+decisions (``decision_hours`` each; a care decision can be taken only once assessed) in
+order of priority, as far as the hours go:
 
-1. follow-ups: the first visit to a patient discharged within 30 days who was referred
+1. skilled nursing already under way: further visits to recovering patients already
+   seen, with skilled need left, oldest discharge first (scheduled care comes first);
+2. follow-ups: the first visit to a patient discharged within 30 days who was referred
    (or whose carer asks), oldest first; it checks the basics, closing each closable gap
    with ``professional_gap_close`` and raising a decision for an unsafe home. A
    referral not visited within ``follow_up_window_days`` is missed;
-2. skilled nursing: further visits to recovering patients with skilled need left,
-   oldest discharge first;
-3. everyday help (reablement and support at home) to any resident in need with
-   everyday need left, sharing what hours are left in proportion to their requests:
+3. assessments of care decisions: first for patients fit to leave hospital who wait
+   for a care package, then for residents at home (reviews, unsafe homes), oldest
+   first;
+4. help (reablement and support at home) to any resident in need with need left and
+   no visit yet today, sharing what hours are left in proportion to their requests:
    spare professional time goes to care that is needed.
 
 Skilled need (the recovery need after discharge) only professionals can meet; everyday
@@ -58,6 +64,7 @@ class FormalTerms(NamedTuple):
     visit: float  # hours of one professional visit
     window: int  # days within which a follow-up must be made
     gap_close: float  # chance a professional visit closes each closable gap
+    assessment: float  # hours of assessing one care decision
 
 
 @terms_of_params
@@ -67,7 +74,7 @@ def formal_terms(p: Params) -> FormalTerms:
                        np.float32(p.budget_hours / DAYS_PER_WEEK),
                        p.paid_care_hours_per_1000 / DAYS_PER_WEEK * p.residents / 1000.0,
                        float(p.professional_hours_per_case), int(p.follow_up_window_days),
-                       float(p.professional_gap_close))
+                       float(p.professional_gap_close), float(p.decision_hours))
 
 
 # -- paid care ------------------------------------------------------------------------
@@ -146,6 +153,7 @@ class VisitOutcome(NamedTuple):
         follow_ups_late: Of them, made after the day the community heard.
         follow_ups_missed: Referrals whose window ran out today with no visit.
         follow_up_queue: Referrals still waiting for a first visit.
+        assessments: Care decisions assessed.
         overload: Per post, hours of follow-ups and skilled nursing asked over hours
             available, less one (0 if met); reablement, which only takes what is
             spare, is not counted.
@@ -159,6 +167,7 @@ class VisitOutcome(NamedTuple):
     follow_ups_late: int
     follow_ups_missed: int
     follow_up_queue: int
+    assessments: int
     overload: np.ndarray
     unmet_share: np.ndarray
     cases: np.ndarray
@@ -176,17 +185,38 @@ def professional_visits(town: Town, needy: np.ndarray, everyday_left: np.ndarray
         has_carer: Whether each resident in need has had unpaid care lately.
     """
     s = town.state
+    cover = covering_posts(s.vacant_until)
     return VisitOutcome(*_visit(
         needy, everyday_left, skilled_left, has_carer, s.need, s.referred,
         s.notify_day, s.discharged_day, s.followed_up_day, s.gaps,
-        s.decision_day[CARE_DECISION], town.pop.patch, s.hours_available, s.hours_used,
-        town.day, formal_terms(town.params), town.streams.held("discharge")))
+        s.decision_day[CARE_DECISION], s.assessed_day, s.in_hospital,
+        cover[town.pop.patch], s.hours_available, s.hours_used, town.day,
+        formal_terms(town.params), town.streams.held("discharge")))
+
+
+@njit(cache=True)
+def covering_posts(vacant_until: np.ndarray) -> np.ndarray:
+    """The post that serves each patch today: its own, or if vacant the next filled one.
+
+    Patches are numbered along the town, so the next post in order is a neighbouring
+    patch's; with every post vacant, each patch keeps its own (with no hours).
+    """
+    posts = len(vacant_until)
+    cover = np.arange(posts)
+    for k in range(posts):
+        for step in range(posts):
+            candidate = (k + step) % posts
+            if vacant_until[candidate] == NEVER:
+                cover[k] = candidate
+                break
+    return cover
 
 
 @njit(cache=True)
 def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
-           notify_day, discharged_day, followed_up_day, gaps, care_decision_day, patch,
-           hours_available, hours_used, day, t, stream):
+           notify_day, discharged_day, followed_up_day, gaps, care_decision_day,
+           assessed_day, in_hospital, patch, hours_available, hours_used, day, t, stream):
+    """:func:`professional_visits`; ``patch`` is, per resident, the post serving them."""
     posts = len(hours_used)
     n = len(needy)
     spare = np.empty(posts, dtype=np.float64)  # hours a post has left today
@@ -197,10 +227,16 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
     visited = np.zeros(n, dtype=np.bool_)
     asked = np.zeros(posts, dtype=np.float64)  # hours the post's cases asked for
     is_case = np.zeros(n, dtype=np.bool_)
-    # 1 and 2: recovering patients known to services, keyed by (post, tier, age).
-    candidate = np.empty(n, dtype=np.int64)
-    keys = np.empty(n, dtype=np.float64)
+    # Tiers 0-3 as (who, key) items: keys order by post, then tier, then age. A visit's
+    # ``who`` is a position among the needy; an assessment's is -1 - resident.
+    to_assess = np.flatnonzero((care_decision_day != NEVER) & (assessed_day == NEVER))
+    candidate = np.empty(n + len(to_assess), dtype=np.int64)
+    keys = np.empty(n + len(to_assess), dtype=np.float64)
     count = missed = queue = 0
+    for i in to_assess:
+        candidate[count] = -1 - i
+        keys[count] = patch[i] * 1e9 + (5e8 if in_hospital[i] else 7e8) + care_decision_day[i]
+        count += 1
     for k in range(n):
         i = needy[k]
         if day - discharged_day[i] > RECOVERY_DAYS or not (referred[i] or has_carer[k]):
@@ -210,15 +246,23 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
             if day - since >= t.window:
                 missed += day - since == t.window and referred[i]
                 continue
-            candidate[count], keys[count] = k, patch[i] * 1e9 + since
+            candidate[count], keys[count] = k, patch[i] * 1e9 + 2e8 + since
         elif skilled_left[k] > 0:
-            candidate[count], keys[count] = k, patch[i] * 1e9 + 5e8 + discharged_day[i]
+            candidate[count], keys[count] = k, patch[i] * 1e9 + discharged_day[i]
         else:
             continue
         count += 1
-    first_visits = late = checks = 0
+    first_visits = late = checks = assessments = 0
     checked = np.empty(count, dtype=np.int64)
     for o in np.argsort(keys[:count], kind="mergesort"):
+        if candidate[o] < 0:  # an assessment
+            i = -1 - candidate[o]
+            post = patch[i]
+            if spare[post] >= t.assessment:
+                spare[post] -= t.assessment
+                assessed_day[i] = day
+                assessments += 1
+            continue
         k = candidate[o]
         i = needy[k]
         post = patch[i]
@@ -244,12 +288,13 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
     for i in checked:
         if gaps[i] & GAP_HOME_SAFE and care_decision_day[i] == NEVER:
             care_decision_day[i] = day  # equipment to decide
-    # 3: everyday help to anyone in need, sharing each post's hours left in proportion.
+    # 3: help to anyone in need, sharing each post's hours left in proportion.
     request = np.zeros(n, dtype=np.float64)
     demand = np.zeros(posts, dtype=np.float64)
     for k in range(n):
-        if not visited[k] and everyday_left[k] > 0:
-            request[k] = min(np.float64(everyday_left[k]), t.visit)
+        left = np.float64(everyday_left[k]) + skilled_left[k]
+        if not visited[k] and left > 0:
+            request[k] = min(left, t.visit)
             is_case[k] = True
             demand[patch[needy[k]]] += request[k]  # discretionary: not overload
     share = np.ones(posts, dtype=np.float64)
@@ -283,8 +328,8 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
         overload[k] = max(asked[k] / max(available[k], 1e-9) - 1.0, 0.0)
         if case_need[k] > 0:
             unmet_share[k] = case_unmet[k] / case_need[k]
-    return (given, np.flatnonzero(visited), first_visits, late, missed, queue, overload,
-            unmet_share, case_count)
+    return (given, np.flatnonzero(visited), first_visits, late, missed, queue, assessments,
+            overload, unmet_share, case_count)
 
 
 @njit(inline="always")

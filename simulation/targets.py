@@ -140,13 +140,13 @@ TARGETS: tuple[Target, ...] = (
            "one package per 1000 either side; the model has no care homes, where some of "
            "those with the highest needs would live",
            calibrates=("eligibility_hours",)),
-    Target("Checking the basics at follow-up: effect on readmission (risk ratio against "
-           "follow-ups that check nothing, same seeds)", "calibration",
+    Target("Follow-up that checks the basics: readmission risk ratio", "calibration",
            "readmission_rate_30d",
            "transitional-care interventions: pooled RR 0.82 (95% CI 0.73-0.91), 42 trials",
            "Leppin et al., JAMA Intern Med 2014;174:1095-107", 0.73, 0.91, "ratio",
-           "the pooled confidence interval; the trials' interventions vary, the model's is "
-           "a first visit that closes the basics it can, against usual visits",
+           "the pooled confidence interval; the model's ratio is of follow-ups that close the "
+           "basics they can against follow-ups that close none, same seeds (the trials' "
+           "interventions vary)",
            per_metric="readmission_rate_30d", per_arm="basics_unchecked",
            calibrates=("gap_risk",)),
     # -- held out: never fitted; bands fixed before the model was compared ------------
@@ -182,15 +182,16 @@ TARGETS: tuple[Target, ...] = (
            "a factor of two either way: the figures cover different areas, councils' "
            "spending includes care homes (none in the model) and the model's formal care "
            "includes community nursing"),
-    Target("Volunteer home-from-hospital support's effect on readmission (risk ratio "
-           "against the baseline, same seeds)", "held-out", "readmission_rate_30d",
+    Target("Volunteer home-from-hospital support: readmission risk ratio", "held-out",
+           "readmission_rate_30d",
            "UK evaluations against matched controls found no fall in hospital use "
            "(British Red Cross Support at Home, 1,573 patients; six of seven Reducing "
            "Winter Pressures projects)",
            "Nuffield Trust (Georghiou & Steventon 2014; Georghiou et al. 2016)",
            0.90, 1.10, "ratio",
            "ten percent either side of no effect: the evaluations detected none, and "
-           "professional transitional care's pooled effect (0.82) is a bound below",
+           "professional transitional care's pooled effect (0.82) is a bound below; the "
+           "model's ratio is peer_visits against the baseline, same seeds",
            arm="peer_visits", per_metric="readmission_rate_30d"),
 )
 

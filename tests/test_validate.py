@@ -14,16 +14,20 @@ from rich.console import Console
 
 from simulation import run
 from simulation.cli import main
+from simulation.docblocks import read_block
+from simulation.metrics import BY_NAME
+from simulation.params import SPECS
+from simulation.targets import ARMS, BY_ROLE
 from simulation.validate import (
-    BEGIN_MARK,
+    BLOCK,
     COLUMNS,
     DEFAULT_REPLICATES,
-    END_MARK,
     TARGETS,
     Row,
     check,
     confidence_interval,
     describe_size,
+    exit_code,
     markdown,
     validate,
 )
@@ -54,7 +58,36 @@ def test_every_target_names_its_source_and_a_band_around_its_figure() -> None:
     for target in TARGETS:
         assert target.source and target.published and target.why
         assert target.low < target.high
-        assert target.unit in ("share", "days", "ratio")
+        assert target.unit in ("share", "ratio")
+        assert target.metric in BY_NAME and {target.arm, target.per_arm} <= set(ARMS)
+
+
+def test_calibration_and_held_out_targets_are_apart_and_none_echoes_an_input() -> None:
+    calibration, held_out = BY_ROLE["calibration"], BY_ROLE["held-out"]
+    assert len(held_out) >= 3 and calibration
+    assert set(calibration).isdisjoint(held_out)
+    # A held-out target reads no metric that a calibration target was fitted to, in the
+    # same arms: fitting one would have fitted the other.
+    fitted = {(t.arm, t.metric, t.per_arm, t.per_metric) for t in calibration}
+    assert not {(t.arm, t.metric, t.per_arm, t.per_metric) for t in held_out} & fitted
+    # No target merely echoes a parameter (as a length of stay echoes stay_days_older).
+    for target in TARGETS:
+        assert not BY_NAME[target.metric].echoes, target.name
+    # Every calibrated parameter names a calibration target that fits it, and back.
+    calibrated = {name for name, spec in SPECS.items()
+                  if spec.source.startswith("calibrated: ")}
+    assert calibrated == {name for t in calibration for name in t.calibrates}
+    assert not any(t.calibrates for t in held_out)
+
+
+def test_echoing_metrics_really_echo_their_parameter() -> None:
+    # The declared echoes are what they say: the metric follows the parameter alone.
+    for metric in (m for m in BY_NAME.values() if m.echoes):
+        spec = SPECS[metric.echoes]
+        low, high = (run("baseline", seed=1, days=120, residents=3_000,
+                         **{spec.name: spec.default * factor}).summary[metric.name]
+                     for factor in (0.5, 1.5))
+        assert 1.3 < high / low < 4.0, metric.name  # about the parameter's own ratio, 3
 
 
 def test_confidence_interval_is_the_student_t_interval() -> None:
@@ -62,6 +95,18 @@ def test_confidence_interval_is_the_student_t_interval() -> None:
     # t(0.975, 2 df) = 4.3027; sd 1; half width 4.3027 / sqrt(3) = 2.4841.
     assert low == pytest.approx(2.0 - 2.4841, abs=1e-4)
     assert high == pytest.approx(2.0 + 2.4841, abs=1e-4)
+
+
+def test_exit_code_fails_on_calibration_misses_and_on_held_out_only_when_strict(
+        rows: list[Row]) -> None:
+    passing = [dataclasses.replace(r, mean=r.target.low) for r in rows]
+    held_miss = [dataclasses.replace(r, mean=r.target.high + 1)
+                 if r.target.role == "held-out" else r for r in passing]
+    calibration_miss = [dataclasses.replace(r, mean=r.target.high + 1)
+                        if r.target.role == "calibration" else r for r in passing]
+    assert exit_code(passing) == 0 and exit_code(passing, strict=True) == 0
+    assert exit_code(held_miss) == 0 and exit_code(held_miss, strict=True) == 1
+    assert exit_code(calibration_miss) == 1
 
 
 def test_rows_are_the_means_of_the_same_runs_made_directly(rows: list[Row]) -> None:
@@ -85,9 +130,9 @@ def test_validate_prints_every_target_and_exits_by_the_bands() -> None:
     text = out.getvalue()
     for target in TARGETS:
         assert target.name in text and target.source in text
-    passed = len(re.findall(r"\bpass\b", text))
-    assert code == (0 if passed == len(TARGETS) else 1)
-    assert f"{passed} of {len(TARGETS)} targets inside their bands" in text
+    for role in ("calibration", "held-out"):
+        assert re.search(rf"{role} targets: \d+ of {len(BY_ROLE[role])} inside", text)
+    assert code == (1 if "FAIL" in text else 0)  # only a calibration miss prints FAIL
 
 
 def test_exit_code_is_one_when_a_target_misses_and_zero_when_all_pass() -> None:
@@ -114,19 +159,16 @@ def test_bad_input_is_one_line_naming_the_flag_and_exit_two(
 
 
 def test_docs_table_is_the_generated_one_at_the_default_size(rows: list[Row]) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    assert text.count(BEGIN_MARK) == 1 and text.count(END_MARK) == 1
-    in_docs = text.split(BEGIN_MARK)[1].split(END_MARK)[0]
-    size = describe_size(SMALL["replicates"], SMALL["residents"], SMALL["days"])
-    generated = markdown(rows, size, "COMMAND")
-    # Same header, same targets in the same order, same figures, sources and bands; only
-    # the model's values (and so the verdicts) differ with the size of the run.
+    in_docs = read_block(DOCS.read_text(encoding="utf-8"), BLOCK)
+    generated = markdown(rows, describe_size(SMALL["replicates"], SMALL["residents"],
+                                             SMALL["days"]))
+    # Same header, same targets in the same order, same kinds, figures, sources and
+    # bands; only the model's values (and so the verdicts) differ with the size.
     assert f"| {' | '.join(COLUMNS)} |" in in_docs
     docs_rows, new_rows = _table_rows(in_docs), _table_rows(generated)
     assert len(docs_rows) == len(new_rows) == len(TARGETS)
     for old, new in zip(docs_rows, new_rows, strict=True):
-        assert (old[0], *old[2:5]) == (new[0], *new[2:5])
-        assert old[5] in ("pass", "FAIL")
-    reasons = generated.split("Why each band")[1].split(END_MARK)[0]
-    assert reasons == in_docs.split("Why each band")[1]
+        assert (old[0], old[1], *old[3:6]) == (new[0], new[1], *new[3:6])
+        assert old[6] in ("pass", "FAIL", "miss")
+    assert generated.split("Why each band")[1] == in_docs.split("Why each band")[1]
     assert describe_size(DEFAULT_REPLICATES, None, 365) in in_docs

@@ -321,10 +321,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
     overload = np.zeros(posts, dtype=np.float64)
     unmet_share = np.zeros(posts, dtype=np.float64)
     for k in range(posts):
-        # (float32 rounding must not carry a post past its hours)
-        hours_used[k] = min(np.float32(np.float64(hours_used[k])
-                                       + max(available[k] - spare[k], 0.0)),
-                            hours_available[k])
+        hours_used[k] = np.float32(np.float64(hours_used[k]) + available[k] - spare[k])
         overload[k] = max(asked[k] / max(available[k], 1e-9) - 1.0, 0.0)
         if case_need[k] > 0:
             unmet_share[k] = case_unmet[k] / case_need[k]

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from simulation.params import Params
 from simulation.rules.care import CareCounts, care
 from simulation.rules.co_production import CoProductionCounts, co_production
@@ -113,8 +115,8 @@ PHASES: tuple[Phase, ...] = (
                "once by frontline staff, or by managers after a wait"),
     Phase("morale", "9", morale, MoraleCounts,
           reads=("morale", "vacant_until", "step_in", "overload", "unmet_share",
-                 "waiting_share", "decision_time"),
-          writes=("morale", "vacant_until", "hours_available", "decision_time"),
+                 "waiting_share"),
+          writes=("morale", "vacant_until", "hours_available"),
           does="staff morale, attrition and vacancies; tomorrow's capacity"),
     Phase("strain", "10", strain, StrainCounts,
           reads=("strain", "given_today", "burnout_until", "frailty"),
@@ -151,11 +153,12 @@ def begin_day(town: Town) -> None:
     """A new day: its number, and posts' used hours starting from the decision time booked.
 
     Professional hours are charged afresh each day, starting with the decisions frontline
-    staff took yesterday.
+    staff took yesterday (none on a post that fell vacant since).
     """
+    s = town.state
     town.day += 1
-    town.state.hours_used[:] = town.state.decision_time
-    town.state.decision_time[:] = 0.0
+    np.minimum(s.decision_time, s.hours_available, out=s.hours_used)
+    s.decision_time[:] = 0.0
 
 
 def advance(town: Town) -> Tally:

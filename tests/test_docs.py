@@ -136,6 +136,48 @@ def test_odd_schedule_is_the_phase_table_generated_from_the_code() -> None:
     assert read_block(ODD, "phases") == phases_markdown()
 
 
+def test_odd_metrics_table_matches_the_declarations() -> None:
+    def summary(metric: str) -> str:
+        if metric.startswith("ratio:"):
+            numerator, denominator = metric.removeprefix("ratio:").split("/")
+            return f"ratio: sum of `{numerator}` / sum of `{denominator}`"
+        return {"sum": "sum over days", "mean": "mean over days", "last": "last day"}[metric]
+
+    rows = _table_rows(_section("## Metrics table"))
+    assert list(rows) == list(NAMES)  # every metric once, in declaration order
+    for metric in METRICS:
+        assert rows[metric.name] == [metric.unit, summary(metric.summary), metric.help], \
+            metric.name
+
+
+def test_odd_scenario_table_matches_the_scenario_files() -> None:
+    from simulation.scenarios import load_scenario, shipped
+
+    def shown(value: object) -> str:
+        return str(value).lower() if isinstance(value, bool) else _number(value)
+
+    rows = _table_rows(_section("## Scenarios shipped"))
+    assert sorted(rows) == sorted(shipped())
+    for name in shipped():
+        scenario = load_scenario(name)
+        title, overrides = rows[name]
+        expected = ", ".join(f"`{key}` = {shown(value)}"
+                             for key, value in scenario.overrides.items())
+        assert (title, overrides) == (scenario.title, expected or "none (the defaults)"), name
+
+
+# The generated blocks of the ODD: the phase table (`carecap phases --markdown`) and the
+# measured figures (written by benchmarks/figures.py).
+ODD_BLOCKS = ("phases", "scenario effects", "factorial", "risk x devolved", "equity")
+
+
+def test_odd_has_each_generated_block_once() -> None:
+    from simulation.docblocks import read_block
+
+    for name in ODD_BLOCKS:
+        read_block(ODD, name)  # raises unless its markers are there exactly once
+
+
 def test_odd_describes_every_state_field() -> None:
     from simulation.state import State
 

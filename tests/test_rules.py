@@ -735,13 +735,15 @@ def visit_day(everyday, skilled, referred, notify_day, followed_up, has_carer=No
                                                    for d in notify_day], np.int32),
         followed_up_day=np.array(followed_up, np.int32),
         gaps=np.full(n, GAP_MEDICINES | GAP_HOME_SAFE, np.uint8),
-        care_decision_day=np.full(n, NEVER, np.int32))
+        care_decision_day=np.full(n, NEVER, np.int32),
+        assessed_day=np.full(n, NEVER, np.int32))
     hours_available, hours_used = floats(3.0, 10.0), floats(0.5, 0.0)
     out = formal_care._visit(
         needy, state["everyday_left"], state["skilled_left"], state["has_carer"],
         state["need"], state["referred"], state["notify_day"], state["discharged_day"],
         state["followed_up_day"], state["gaps"], state["care_decision_day"],
-        ints(0, 0, 0, 0, 1, 1)[:n], hours_available, hours_used, day,
+        state["assessed_day"], np.zeros(n, bool), ints(0, 0, 0, 0, 1, 1)[:n],
+        hours_available, hours_used, day,
         formal_care.formal_terms(p), rng())
     return out, state, hours_used
 
@@ -754,17 +756,37 @@ def test_professionals_visit_by_priority_within_their_hours():
                              notify_day=[15, 18, 12, NEVER, NEVER, NEVER],
                              followed_up=[NEVER, NEVER, 16, NEVER, NEVER, NEVER])
     given = out[0]
-    # Post 0 has 2.5 hours: the two follow-ups (oldest first) take a whole hour each;
-    # a whole visit to 2 no longer fits, so the half hour left is shared between 2 and 3
-    # in proportion to their requests (a visit meets skilled need first).
-    assert given[:4] == pytest.approx([1.0, 1.0, 0.25, 0.25])
-    assert s["skilled_left"][:3] == pytest.approx([0.0, 0.0, 0.75])
+    # Post 0 has 2.5 hours. Scheduled skilled care comes first (2's visit, an hour),
+    # then follow-ups oldest first: 0 gets a whole visit; 1's no longer fits. The half
+    # hour left is shared by 1 and 3 in proportion to their requests, skilled first.
+    assert given[:4] == pytest.approx([1.0, 0.25, 1.0, 0.25])
+    assert s["skilled_left"][:3] == pytest.approx([0.0, 0.75, 0.0])
     assert used[0] == pytest.approx(3.0)  # never more than the post has
-    assert s["followed_up_day"][:2].tolist() == [20, 20] and out[2] == 2  # follow-ups
-    assert out[3] == 2  # both late: heard before today
-    # The first visits checked the basics: medicines closed, an unsafe home to decide.
-    assert s["gaps"][:2].tolist() == [GAP_HOME_SAFE] * 2
-    assert s["care_decision_day"][:2].tolist() == [20, 20]
+    assert s["followed_up_day"][:2].tolist() == [20, NEVER] and out[2] == 1
+    assert out[3] == 1 and out[5] == 1  # late (heard before today); 1 still queues
+    # The first visit checked the basics: medicines closed, an unsafe home to decide.
+    assert s["gaps"][0] == GAP_HOME_SAFE and s["care_decision_day"][0] == 20
+    assert s["gaps"][1] == GAP_MEDICINES | GAP_HOME_SAFE
+    assert s["assessed_day"][:2].tolist() == [NEVER, NEVER]  # no hours left to assess
+
+
+def test_care_decisions_are_assessed_as_hours_allow_hospital_first():
+    # Post 1 has 10 hours: decision_hours 0.5 each. Residents 4 and 5 have care decisions
+    # raised on days 15 and 12; both are assessed (hours allow), and no visit is owed.
+    p = params(**VISIT, decision_hours=0.5)
+    n = 6
+    raised = np.array([NEVER, NEVER, NEVER, NEVER, 15, 12], np.int32)
+    assessed = np.full(n, NEVER, np.int32)
+    used = floats(0.5, 0.0)
+    out = formal_care._visit(
+        ints(), floats(), floats(), bools(), floats(*[0] * n), bools(*[False] * n),
+        np.full(n, NEVER, np.int32), np.full(n, NEVER, np.int32),
+        np.full(n, NEVER, np.int32), np.zeros(n, np.uint8), raised, assessed,
+        bools(False, False, False, False, False, True), ints(0, 0, 0, 0, 1, 1),
+        floats(3.0, 0.6), used, 20, formal_care.formal_terms(p), rng())
+    # Post 1 has 0.6 hours: one assessment fits, the patient in hospital's (resident 5)
+    assert assessed.tolist() == [NEVER] * 5 + [20] and out[6] == 1
+    assert used[1] == pytest.approx(0.5)
 
 
 def test_a_referral_past_its_window_is_missed_and_unseen_if_no_one_asks():
@@ -860,37 +882,44 @@ def test_manager_capacity_whole_and_fractional():
     assert abs(draws.mean() - 0.75) < 5 * math.sqrt(0.75 * 0.25 / N_DRAWS)
 
 
-def decide(raised, patch, morale, hours_available, booked, day=10, **overrides):
+def decide(raised, patch, morale, hours_available, booked, day=10, assessed=None,
+           **overrides):
     p = params(**{"manager_review_days": 3, "manager_decisions_per_post": 1.0,
                   "decision_hours": 1.0, "decisions_per_year": 0.0, **overrides})
     decision_day = np.array(raised, np.int32)
-    out = decisions._decide(ints(), ints(*patch), decision_day, floats(*morale),
+    assessed_day = np.array(assessed or [NEVER] * len(patch), np.int32)
+    out = decisions._decide(ints(), ints(*patch), decision_day, assessed_day,
+                            floats(*morale),
                             np.full(len(morale), NEVER, np.int32), floats(*hours_available),
                             floats(*booked), ints(*[1] * len(morale)), day,
                             decisions.decision_terms(p), rng(), rng(1))
     return out, decision_day
 
 
-def test_frontline_staff_decide_at_once_only_with_hours_to_book():
-    # Every decision raised today could be taken at once (devolved, high morale), but
-    # the post has hours for two: care decisions first, then a referral; the third waits.
-    raised = [[10, 10, NEVER], [NEVER, NEVER, 10], [NEVER, 10, NEVER]]
-    (taken, frontline, *_), left = decide(raised, patch=[0, 0, 0], morale=[1.0],
-                                          hours_available=[2.5], booked=[0.5],
-                                          devolved_authority=1.0, staff_participation=1.0)
-    assert frontline == 2 and taken[:, 0].tolist() == [CARE_DECISION, CARE_DECISION]
-    assert left[VISIT_DECISION, 2] == 10 and left[VOLUNTEER_DECISION, 1] == 10
+def test_frontline_staff_decide_at_once_what_they_assessed_and_risks_they_can_book():
+    # Devolved, high morale: every decision could be taken at once. The care decisions
+    # of residents 0 and 1 were raised on day 8; only 0's was assessed today. The two
+    # risk decisions raised today need an hour of tomorrow each and the post has 1.5
+    # left: the referral is taken, the volunteer waits.
+    raised = [[8, 8, NEVER], [NEVER, NEVER, 10], [NEVER, 10, NEVER]]
+    (taken, frontline, *_), left = decide(
+        raised, patch=[0, 0, 0], morale=[1.0], hours_available=[2.5], booked=[1.0],
+        assessed=[10, NEVER, NEVER], devolved_authority=1.0, staff_participation=1.0)
+    assert frontline == 2
+    assert taken[:, :2].tolist() == [[CARE_DECISION, 0], [VISIT_DECISION, 2]]
+    assert left[CARE_DECISION, 1] == 8 and left[VOLUNTEER_DECISION, 1] == 10
 
 
 def test_managers_serve_every_kind_oldest_first_after_the_review():
-    # No devolution; managers take one a day (one post). Raised days 2, 5 (care) and
-    # 1 (a referral); 9 is too recent for review on day 10.
-    raised = [[2, 5, 9], [NEVER, NEVER, NEVER], [1, NEVER, NEVER]]
+    # No devolution; managers take one a day (one post). Care decisions raised on days 2
+    # and 5 and assessed on days 3 and 6, one raised on day 1 never assessed; a volunteer
+    # decision raised on day 4. Review (3 days) counts from the assessment for care.
+    raised = [[2, 5, 1], [NEVER, NEVER, NEVER], [NEVER, 4, NEVER]]
     (taken, frontline, waited, waiting, *_), _ = decide(
         raised, patch=[0, 0, 0], morale=[1.0], hours_available=[8.0], booked=[0.0],
-        devolved_authority=0.0)
-    assert frontline == 0 and taken.tolist() == [[VOLUNTEER_DECISION, 0, 1]]
-    assert waited == 9 and waiting == 3
+        assessed=[3, 6, NEVER], devolved_authority=0.0)
+    assert frontline == 0 and taken.tolist() == [[CARE_DECISION, 0, 2]]  # oldest
+    assert waited == 8 and waiting == 3
 
 
 def test_a_decision_taken_has_its_effect():

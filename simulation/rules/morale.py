@@ -62,12 +62,10 @@ def set_capacity(town: Town) -> None:
     """Set tomorrow's professional hours per post, in place.
 
     Filled posts give their contracted hours scaled by :func:`effectiveness` (morale);
-    vacant posts none. The decision time booked on a post (which starts tomorrow's used
-    hours) never exceeds its hours.
+    vacant posts none.
     """
     s = town.state
-    _set_capacity(s.hours_available, s.decision_time, s.morale, s.vacant_until,
-                  morale_terms(town.params))
+    _set_capacity(s.hours_available, s.morale, s.vacant_until, morale_terms(town.params))
 
 
 class MoraleTerms(NamedTuple):
@@ -165,10 +163,8 @@ def _staff_turnover(morale, vacant_until, growth, day, t, stream: List):
 
 
 @njit(cache=True)
-def _set_capacity(hours_available, decision_time, morale, vacant_until, t):
+def _set_capacity(hours_available, morale, vacant_until, t):
     for k in range(len(morale)):
         filled = vacant_until[k] == NEVER
         hours_available[k] = t.hours_per_day * effectiveness(morale[k]) if filled \
             else np.float32(0.0)
-        # A post left vacant today keeps none of the decision time booked on it.
-        decision_time[k] = min(decision_time[k], hours_available[k])

@@ -307,7 +307,9 @@ DAILY: tuple[Metric, ...] = (
     Metric("peer_visits", "Peer visits", "visits", "sum", "Peer visits made today.",
            lambda town, t: t.peer_visits),
     Metric("peer_first_visits", "Patients first visited by a volunteer", "patients", "sum",
-           "Patients a volunteer visited for the first time today.",
+           "Patients a volunteer visited for the first time today (a patient matched "
+           "again after losing their volunteer counts again: the new volunteer's first "
+           "visit checks the basics too).",
            lambda town, t: t.peer_first_visits),
     Metric("peer_supported", "Patients supported by volunteers", "patients", "mean",
            "Patients a volunteer supports (visits weekly) today.",

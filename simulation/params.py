@@ -299,8 +299,9 @@ class Params:
                                  "2009 and Saloniki et al., PLoS ONE 2024; no hours-per-hour "
                                  "figure was found")
     eligibility_hours: float = _p(82.0, "hours per week", 0.0, 168.0, "care and budgets",
-                                  "Lasting need from which a resident is eligible for a care "
-                                  "package and reablement.",
+                                  "Lasting need from which a resident is eligible for a paid-"
+                                  "care package (and, in hospital, must wait for one when no "
+                                  "one is at home); professionals' help is not rationed by it.",
                                   _CALIBRATED_PACKAGES)
     professional_hours: float = _p(37.5, "hours per week", 1.0, 80.0, "care and budgets",
                                    "Contracted hours of one professional post.")

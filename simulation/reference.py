@@ -143,9 +143,9 @@ class Person(mesa.Agent):
         self.frailty = self.level
         self.in_hospital = False
         self.stay_left = 0
-        self.admitted_day = self.discharged_day = self.notify_day = NEVER
+        self.admitted_day = self.discharged_day = self.notify_day = self.referred_day = NEVER
         self.gaps = 0
-        self.notified = self.referred = False
+        self.notified = False
         # The peer scheme.
         self.peer_stage = PEER_NONE
         self.supporter: Person | None = None
@@ -273,7 +273,7 @@ class Person(mesa.Agent):
         self.in_hospital, self.admitted_day = True, day
         mean = p.stay_days_older if self.older else p.stay_days_younger
         self.stay_left = _geometric(self.model.random, 1.0 / mean)
-        self.gaps, self.notified, self.referred, self.notify_day = 0, False, False, NEVER
+        self.gaps, self.notified, self.referred_day, self.notify_day = 0, False, NEVER, NEVER
         self.peer_stage, self.supporter, self.followed_up_day = PEER_NONE, None, NEVER
         self.decision_day[VISIT_DECISION] = NEVER  # the referral lapses
 
@@ -294,6 +294,15 @@ class Person(mesa.Agent):
         heard = lead or rnd.random() < p.notify_prob
         mean = p.notify_delay_days * (p.lead_delay_factor if lead else 1.0)
         self.notify_day = day + round(rnd.expovariate(1.0) * mean) if heard else NEVER
+
+    def asked_since(self) -> int:
+        """Day a first visit was asked for: the referral's, else the hearing's.
+
+        Mirrors rules/formal_care.py: asked_since.
+        """
+        if self.referred_day != NEVER:
+            return self.referred_day
+        return self.notify_day if self.notify_day != NEVER else self.discharged_day
 
     def feel_lonely(self) -> None:
         """Loneliness moves toward what unpaid contact allows (rules/loneliness.py: moved)."""
@@ -447,7 +456,8 @@ class ReferenceModel(mesa.Model):
         inpatients = [person for person in self.people if person.in_hospital]
         leaving, waiting = [], 0
         for person in inpatients:
-            person.stay_left -= 1
+            if person.admitted_day < day:  # fit s days after admission
+                person.stay_left -= 1
             if person.stay_left > 0:
                 continue
             if (person.stay_left == 0 and person.decision_day[CARE_DECISION] == NEVER
@@ -474,7 +484,7 @@ class ReferenceModel(mesa.Model):
                 continue
             person.notified = True
             if rnd.random() < p.follow_up_share and not rnd.random() < substitution:
-                person.referred = True
+                person.referred_day = day
             if p.peer_scheme:
                 person.peer_stage = PEER_REFERRED
                 person.raise_decision(VISIT_DECISION, day)
@@ -516,6 +526,7 @@ class ReferenceModel(mesa.Model):
             if person.supporter is not None:
                 load[person.supporter] = load.get(person.supporter, 0) + 1
         places = [v for v in self.people if v.volunteer == ACTIVE and not v.in_hospital
+                  and day - v.discharged_day >= RECOVERY_DAYS  # not recovering themselves
                   for _ in range(max(p.patients_per_volunteer - load.get(v, 0), 0))]
         matched = self._match(waiting, places)
         for patient, volunteer in matched:
@@ -808,12 +819,13 @@ class ReferenceModel(mesa.Model):
         for q in needy:
             q.is_case = q.visited = False
             has_carer = q.contact_ema * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK
-            if day - q.discharged_day > RECOVERY_DAYS or not (q.referred or has_carer):
+            referred = q.referred_day != NEVER
+            if day - q.discharged_day > RECOVERY_DAYS or not (referred or has_carer):
                 continue
-            since = q.notify_day if q.notify_day != NEVER else q.discharged_day
+            since = q.asked_since()
             if q.followed_up_day == NEVER:
                 if day - since >= p.follow_up_window_days:
-                    missed += day - since == p.follow_up_window_days and q.referred
+                    missed += day - since == p.follow_up_window_days and referred
                     continue
                 work.append((cover[q.patch].index, FOLLOW_UP, since, len(work), q))
             elif q.skilled_left > 0:
@@ -834,7 +846,7 @@ class ReferenceModel(mesa.Model):
             q.is_case = True
             post.asked += cost
             if cost <= 0 or post.spare < cost:
-                queue += first and q.referred
+                queue += first and q.referred_day != NEVER
                 continue
             post.spare -= cost
             q.give_professional(hours)
@@ -842,7 +854,7 @@ class ReferenceModel(mesa.Model):
             if first:
                 q.followed_up_day = day
                 follow_ups += 1
-                late += day > (q.notify_day if q.notify_day != NEVER else q.discharged_day)
+                late += day > q.asked_since()
                 checked.append(q)
         for q in checked:
             q.close_gaps(p.professional_gap_close)
@@ -894,9 +906,10 @@ class ReferenceModel(mesa.Model):
         """Reviews; the frontline steps in or managers serve the queue (rules/decisions.py).
 
         Care decisions assessed today and risk decisions raised today may be taken at
-        once by the resident's own post (a risk decision only if it can book
-        decision_hours of tomorrow's time); everything else waits manager_review_days
-        (from the assessment, for a care decision) for the managers' queue, oldest first.
+        once by the post serving the resident's patch (a vacant patch's cover; a risk
+        decision only if it can book decision_hours of tomorrow's time); everything
+        else waits manager_review_days (from the assessment, for a care decision) for
+        the managers' queue, oldest first.
         """
         p, rnd, today = self.params, self.random, self.today
         for q in self.needy:
@@ -906,6 +919,7 @@ class ReferenceModel(mesa.Model):
             post.step_in = (p.devolved_authority * min(
                 1.0, post.morale * (STEP_IN_BASE + p.staff_participation))
                 if post.filled else 0.0)
+        cover = self._covering_posts()  # a vacant patch's decisions fall to its cover
         taken: list[tuple[int, Person, int]] = []  # (kind, resident, day raised)
         for kind in DECISION_KINDS:
             for q in self.people:
@@ -913,7 +927,7 @@ class ReferenceModel(mesa.Model):
                 new = q.assessed_day == day if kind == CARE_DECISION else raised == day
                 if raised == NEVER or not new:
                     continue
-                post = self.posts[q.patch]
+                post = cover[q.patch]
                 if rnd.random() >= post.step_in:
                     continue
                 if kind != CARE_DECISION:  # a risk decision books tomorrow's time
@@ -953,7 +967,9 @@ class ReferenceModel(mesa.Model):
                 if q.peer_stage != PEER_REFERRED:
                     continue  # readmitted since: the referral lapsed
                 if rnd.random() < p.risk_aversion * p.veto_max:
-                    q.peer_stage, q.referred = PEER_VETOED, True
+                    q.peer_stage = PEER_VETOED
+                    if q.referred_day == NEVER:  # the follow-up window starts today
+                        q.referred_day = day
                     vetoed += 1
                 else:
                     q.peer_stage = PEER_APPROVED
@@ -966,7 +982,7 @@ class ReferenceModel(mesa.Model):
                 if q.decision_day[kind] != NEVER:
                     waiting += 1
                     if kind == CARE_DECISION:
-                        waiting_here[self.posts[q.patch]] += 1
+                        waiting_here[cover[q.patch]] += 1
         for post in self.posts:
             post.waiting_share = min(waiting_here[post] / post.cases, 1.0) if post.cases else 0.0
         today.update(decisions=len(taken), decisions_frontline=frontline,

@@ -110,7 +110,9 @@ class State:
     notify_day: np.ndarray = field(init=False)  # day the community will hear
     # -- discharge: the community hears; referrals ------------------------------------
     notified: np.ndarray = field(init=False)  # community knows of the latest discharge
-    referred: np.ndarray = field(init=False)  # referred for a professional follow-up
+    # day professionals were asked to follow up the latest discharge (NEVER if not):
+    # when the community heard, or, for a referral to the peer scheme vetoed, that day
+    referred_day: np.ndarray = field(init=False)
     peer_stage: np.ndarray = field(init=False)  # PEER_* (co-production moves it on)
     # -- co-production: the peer volunteers and today's visits -------------------------
     volunteer: np.ndarray = field(init=False)  # NOT_VOLUNTEER, VETTING or ACTIVE
@@ -172,7 +174,7 @@ class State:
         self.gaps = _zeros(n, np.uint8)
         self.notify_day = _never(n)
         self.notified = _zeros(n, bool)
-        self.referred = _zeros(n, bool)
+        self.referred_day = _never(n)
         self.peer_stage = _zeros(n, np.int8)
         self.volunteer = _zeros(n, np.int8)
         self.vetted_day = _never(n)

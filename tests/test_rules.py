@@ -26,6 +26,7 @@ from simulation.state import (
     GAP_MEDICINES,
     NEVER,
     NOT_VOLUNTEER,
+    PEER_APPROVED,
     PEER_NONE,
     PEER_REFERRED,
     PEER_VETOED,
@@ -730,7 +731,9 @@ def visit_day(everyday, skilled, referred, notify_day, followed_up, has_carer=No
         everyday_left=floats(*everyday), skilled_left=floats(*skilled),
         has_carer=bools(*(has_carer or [False] * n)),
         need=floats(*[e + k for e, k in zip(everyday, skilled, strict=True)]),
-        referred=bools(*referred), notify_day=np.array(notify_day, np.int32),
+        # a referral is made the day the community hears
+        referred_day=np.where(bools(*referred), notify_day, NEVER).astype(np.int32),
+        notify_day=np.array(notify_day, np.int32),
         discharged_day=np.array(discharged_day or [d - 1 if d != NEVER else NEVER
                                                    for d in notify_day], np.int32),
         followed_up_day=np.array(followed_up, np.int32),
@@ -740,7 +743,7 @@ def visit_day(everyday, skilled, referred, notify_day, followed_up, has_carer=No
     hours_available, hours_used = floats(3.0, 10.0), floats(0.5, 0.0)
     out = formal_care._visit(
         needy, state["everyday_left"], state["skilled_left"], state["has_carer"],
-        state["need"], state["referred"], state["notify_day"], state["discharged_day"],
+        state["need"], state["referred_day"], state["notify_day"], state["discharged_day"],
         state["followed_up_day"], state["gaps"], state["care_decision_day"],
         state["assessed_day"], np.zeros(n, bool), ints(0, 0, 0, 0, 1, 1)[:n],
         hours_available, hours_used, day,
@@ -930,14 +933,26 @@ def test_a_decision_taken_has_its_effect():
     gaps = np.array([GAP_HOME_SAFE | GAP_FOOD, 0, 0], np.uint8)
     package_hours, wait = floats(0, 0, 0), np.full(3, NEVER, np.int32)
     stage = np.array([PEER_NONE, PEER_REFERRED, PEER_NONE], np.int8)
-    referred = bools(False, False, False)
+    referred_day = np.full(3, NEVER, np.int32)
     volunteer = np.array([NOT_VOLUNTEER, NOT_VOLUNTEER, VETTING], np.int8)
     vetoed = decisions._take_effects(taken, gaps, floats(1.0, 0, 0), package_hours, wait,
-                                     stage, referred, volunteer, floats(0.1, 0.9, 0.9), 8,
+                                     stage, referred_day, volunteer, floats(0.1, 0.9, 0.9), 8,
                                      decisions.decision_terms(p), health.need_terms(p), rng())
     assert gaps[0] == GAP_FOOD and wait[0] == 8  # equipment; funded: a package queued
-    assert vetoed == 1 and stage[1] == PEER_VETOED and referred[1]  # certain veto
+    # A certain veto: professionals are asked to follow up, the window starting today.
+    assert vetoed == 1 and stage[1] == PEER_VETOED and referred_day[1] == 8
     assert volunteer[2] == ACTIVE
+
+
+def test_a_veto_keeps_an_earlier_referral_for_follow_up():
+    p = params(risk_aversion=1.0, veto_max=1.0)
+    taken = np.array([[VISIT_DECISION, 0, 3]], np.int64)
+    stage, referred_day = np.array([PEER_REFERRED], np.int8), np.array([3], np.int32)
+    decisions._take_effects(taken, np.zeros(1, np.uint8), floats(0.0), floats(0.0),
+                            np.full(1, NEVER, np.int32), stage, referred_day,
+                            np.zeros(1, np.int8), floats(0.5), 20,
+                            decisions.decision_terms(p), health.need_terms(p), rng())
+    assert stage[0] == PEER_VETOED and referred_day[0] == 3  # its window is not reopened
 
 
 def test_oldest_first():
@@ -1074,3 +1089,62 @@ def test_no_substitution_draw_when_peer_substitution_is_zero() -> None:
     without = discharge_stream_after(peer_scheme=False)
     assert discharge_stream_after(peer_scheme=True, peer_substitution=0.0) == without
     assert discharge_stream_after(peer_scheme=True, peer_substitution=0.5) != without
+
+
+def test_a_stay_of_s_days_ends_s_days_after_admission() -> None:
+    # Removed (decrementing the stay on the admission day too): a one-day stay would
+    # end on the day of admission, and every stay a day short of its mean.
+    p = params(residents=300, warmup_days=0, stay_days_older=1.0, stay_days_younger=1.0,
+               eligibility_hours=168.0)  # no one waits for a package
+    town = start(p, seed=3)
+    s = town.state
+    s.in_hospital[:] = False
+    town.state.admitted_today = ints(10, 11)
+    town.day += 1
+    hospital.hospital(town)
+    assert s.in_hospital[[10, 11]].all()  # admitted today, fit tomorrow
+    town.state.admitted_today = ints()
+    town.day += 1
+    hospital.hospital(town)
+    assert not s.in_hospital[[10, 11]].any()
+    assert (s.discharged_day[[10, 11]] - s.admitted_day[[10, 11]]).tolist() == [1, 1]
+
+
+def test_a_vacant_patchs_decisions_fall_to_the_covering_post() -> None:
+    # A resident of a vacant patch raises a risk decision today; with step-in certain
+    # the covering post's staff take it at once and book the time to that post.
+    # Removed (deciding by the resident's own post): the vacant post never steps in,
+    # so the decision waits for a manager.
+    p = params(residents=2_000, warmup_days=0, professionals_per_1000=2.0,
+               devolved_authority=1.0, staff_participation=0.5, decision_hours=0.5,
+               decisions_per_year=0.0)
+    town = start(p, seed=5)
+    s = town.state
+    town.day += 1
+    s.morale[:] = 1.0
+    s.vacant_until[:] = NEVER
+    s.vacant_until[0] = town.day + 10
+    s.decision_day[:] = NEVER
+    s.decision_time[:] = 0.0
+    resident = int(np.flatnonzero(town.pop.patch == 0)[0])
+    s.decision_day[VISIT_DECISION, resident] = town.day
+    counts = decisions.decisions(town)
+    assert counts.decisions_frontline == 1
+    assert s.decision_time[0] == 0.0 and s.decision_time[1] == pytest.approx(0.5)
+
+
+def test_a_volunteer_recovering_from_their_own_stay_takes_no_new_patient() -> None:
+    # Resident 7 volunteers and is waiting for support after a discharge of their own;
+    # with no other volunteer they stay waiting (removed: they were matched to
+    # themselves, the only free place in town).
+    p = params(residents=300, warmup_days=0, peer_scheme=True,
+               initial_volunteers_per_1000=0.0, volunteer_tiring=0.0)
+    town = start(p, seed=4)
+    s = town.state
+    s.volunteer[:] = NOT_VOLUNTEER
+    s.in_hospital[:] = False
+    s.volunteer[7], s.discharged_day[7] = ACTIVE, town.day - 3
+    s.peer_stage[7] = PEER_APPROVED
+    counts = co_production.co_production(town)
+    assert s.peer_stage[7] == PEER_APPROVED and s.supporter[7] == -1
+    assert counts.peer_waiting == 1

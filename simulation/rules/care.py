@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 from simulation.network import SOCIAL_KINDS
-from simulation.rules.formal_care import professional_visits, run_packages
+from simulation.rules.formal_care import paid_hours, professional_visits, run_packages
 from simulation.rules.health import need_parts, set_needs
 from simulation.rules.unpaid_care import mutual_aid, spread_norm, unpaid_care
 from simulation.state import DAYS_PER_WEEK
@@ -190,7 +190,7 @@ def _paid_care(needy: np.ndarray, package_hours: np.ndarray,
     """Paid care of each resident in need from their package; ``everyday_left`` falls."""
     paid = np.empty(len(needy), dtype=np.float32)
     for k in range(len(needy)):
-        paid[k] = min(everyday_left[k], package_hours[needy[k]])
+        paid[k] = paid_hours(everyday_left[k], package_hours[needy[k]])
         everyday_left[k] -= paid[k]
     return paid
 

@@ -53,7 +53,8 @@ class CoProductionCounts(NamedTuple):
 
     Attributes:
         peer_visits: Visits made by volunteers.
-        peer_first_visits: Of them, first visits to a newly supported patient.
+        peer_first_visits: Of them, first visits to a patient newly matched (again,
+            after losing a volunteer: the new one's first visit checks the basics too).
         peer_supported: Patients a volunteer supports, at the end of the day.
         peer_waiting: Approved patients waiting for a volunteer, at the end of the day.
         peer_unmatched: Approved patients whose 30 days ran out with no volunteer.
@@ -112,7 +113,9 @@ def co_production(town: Town) -> CoProductionCounts:
     s.peer_stage[unmatched] = PEER_UNMATCHED
     waiting = np.flatnonzero(approved & recovering & at_home)
     load = np.bincount(s.supporter[s.supporter >= 0], minlength=pop.size)
-    room = np.where((s.volunteer == ACTIVE) & at_home,
+    # A volunteer recovering from a discharge of their own takes on no new patient
+    # (so never themselves).
+    room = np.where((s.volunteer == ACTIVE) & at_home & ~recovering,
                     np.maximum(p.patients_per_volunteer - load, 0), 0)
     free = np.repeat(np.arange(pop.size), room)  # one entry per place a volunteer has
     pat_at, vol_at = match_visits(pop.patch[waiting], pop.patch[free], rng)

@@ -37,6 +37,7 @@ from numba import njit
 from simulation.params import Params, terms_of_params
 from simulation.rng import generator
 from simulation.rules.health import NeedTerms, need_hours, need_terms
+from simulation.rules.morale import covering_posts
 from simulation.state import (
     ACTIVE,
     CARE_DECISION,
@@ -90,12 +91,13 @@ def decisions(town: Town) -> DecisionCounts:
     """
     s, p = town.state, town.params
     t = decision_terms(p)
+    serving = covering_posts(s.vacant_until)[town.pop.patch]
     taken, frontline, waited, waiting, s.step_in, s.waiting_share = _decide(
-        s.in_need, town.pop.patch, s.decision_day, s.assessed_day, s.morale,
+        s.in_need, serving, s.decision_day, s.assessed_day, s.morale,
         s.vacant_until, s.hours_available, s.decision_time, s.cases, town.day, t,
         town.streams.held("decisions"), town.streams.held("risk"))
     vetoed = _take_effects(taken, s.gaps, s.frailty, s.package_hours, s.package_wait_day,
-                           s.peer_stage, s.referred, s.volunteer, town.pop.budget_draw,
+                           s.peer_stage, s.referred_day, s.volunteer, town.pop.budget_draw,
                            town.day, t, need_terms(p), town.streams.held("risk"))
     return DecisionCounts(len(taken), frontline, waited, waiting, vetoed)
 
@@ -182,9 +184,12 @@ def oldest_first(raised_day: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _decide(needy, patch, decision_day, assessed_day, morale, vacant_until, hours_available,
+def _decide(needy, serving, decision_day, assessed_day, morale, vacant_until, hours_available,
             decision_time, cases, day, t, decisions_stream, risk_stream):
     """Raise reviews, take today's decisions at the frontline, serve the manager's queue.
+
+    ``serving`` is, per resident, the post serving their patch (a vacant patch's is the
+    covering post), whose staff take the decision at once or leave it waiting.
 
     Returns the decisions taken as ``(kind, resident, day raised)`` rows, how many were
     taken by the frontline, the days waited in all, the decisions left waiting, and per
@@ -215,10 +220,12 @@ def _decide(needy, patch, decision_day, assessed_day, morale, vacant_until, hour
         draws = (rng if kind == CARE_DECISION else risk_rng).random(len(new))
         for k in range(len(new)):
             i = new[k]
-            post = patch[i]
+            post = serving[i]
             if draws[k] >= step_in[post]:
                 continue
             if kind != CARE_DECISION:
+                # Tomorrow's hours are known only once morale moves tonight: today's
+                # stand in for them, and begin_day caps what was booked at tomorrow's.
                 if decision_time[post] + t.decision_hours > hours_available[post]:
                     continue
                 decision_time[post] += np.float32(t.decision_hours)
@@ -261,7 +268,7 @@ def _decide(needy, patch, decision_day, assessed_day, morale, vacant_until, hour
         for i in np.flatnonzero(decision_day[kind] != NEVER):
             waiting += 1
             if kind == CARE_DECISION:
-                waiting_by_post[patch[i]] += 1
+                waiting_by_post[serving[i]] += 1
     waiting_share = np.zeros(posts, dtype=np.float64)
     for k in range(posts):
         if cases[k] > 0:
@@ -270,7 +277,7 @@ def _decide(needy, patch, decision_day, assessed_day, morale, vacant_until, hour
 
 
 @njit(cache=True)
-def _take_effects(taken, gaps, frailty, package_hours, package_wait_day, peer_stage, referred,
+def _take_effects(taken, gaps, frailty, package_hours, package_wait_day, peer_stage, referred_day,
                   volunteer, budget_draw, day, t: DecisionTerms, need: NeedTerms,
                   risk_stream) -> int:
     """What each decision taken does; returns the referrals vetoed.
@@ -296,7 +303,8 @@ def _take_effects(taken, gaps, frailty, package_hours, package_wait_day, peer_st
                 continue  # readmitted since: the referral lapsed
             if risk_rng.random() < t.veto:
                 peer_stage[i] = PEER_VETOED
-                referred[i] = True
+                if referred_day[i] == NEVER:
+                    referred_day[i] = day  # the follow-up window starts today
                 vetoed += 1
             else:
                 peer_stage[i] = PEER_APPROVED

@@ -48,7 +48,7 @@ def discharge(town: Town) -> DischargeCounts:
     paired.
     """
     s = town.state
-    return DischargeCounts(*_hear(s.notify_day, s.in_hospital, s.notified, s.referred,
+    return DischargeCounts(*_hear(s.notify_day, s.in_hospital, s.notified, s.referred_day,
                                   s.peer_stage, s.decision_day[VISIT_DECISION], town.day,
                                   referral_terms(town.params),
                                   town.streams.held("discharge")))
@@ -80,7 +80,7 @@ def _chosen(rng: np.random.Generator, count: int, chance: float) -> np.ndarray:
 
 
 @njit(cache=True)
-def _hear(notify_day, in_hospital, notified, referred, peer_stage, visit_decision_day, day,
+def _hear(notify_day, in_hospital, notified, referred_day, peer_stage, visit_decision_day, day,
           t, stream):
     rng = generator(stream)
     heard = np.empty(len(notify_day), dtype=np.int64)
@@ -93,7 +93,7 @@ def _hear(notify_day, in_hospital, notified, referred, peer_stage, visit_decisio
     notified[heard] = True
     follow_up = _chosen(rng, len(heard), t.follow_up_share) \
         & ~_chosen(rng, len(heard), t.substitution)
-    referred[heard[follow_up]] = True
+    referred_day[heard[follow_up]] = day
     if t.peer_scheme:
         peer_stage[heard] = PEER_REFERRED
         raise_decisions(heard, visit_decision_day, day)

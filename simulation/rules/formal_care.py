@@ -10,8 +10,8 @@ everyday help only, and buys hours, never company (process 7).
 
 **Professionals** have a binding capacity: each post's hours today, of which the
 decisions booked yesterday are already spent. A vacant post's patch is covered by the
-next filled post (:func:`covering_posts`), from that post's hours. They visit
-(``professional_hours_per_case`` a visit, one a day per resident) and assess care
+next filled post (:func:`~simulation.rules.morale.covering_posts`), from that post's
+hours. They visit (``professional_hours_per_case`` a visit, one a day per resident) and assess care
 decisions (``decision_hours`` each; a care decision can be taken only once assessed) in
 order of priority, as far as the hours go:
 
@@ -20,7 +20,8 @@ order of priority, as far as the hours go:
 2. follow-ups: the first visit to a patient discharged within 30 days who was referred
    (or whose carer asks), oldest first; it checks the basics, closing each closable gap
    with ``professional_gap_close`` and raising a decision for an unsafe home. A
-   referral not visited within ``follow_up_window_days`` is missed;
+   referral not visited within ``follow_up_window_days`` of being made (when the
+   community heard, or when a referral to the peer scheme was vetoed) is missed;
 3. assessments of care decisions: first for patients fit to leave hospital who wait
    for a care package, then for residents at home (reviews, unsafe homes), oldest
    first;
@@ -42,6 +43,7 @@ from numba import njit
 from simulation.params import Params, terms_of_params
 from simulation.rules.discharge import close_gaps
 from simulation.rules.health import NeedTerms, need_hours, need_terms
+from simulation.rules.morale import covering_posts
 from simulation.state import (
     CARE_DECISION,
     DAYS_PER_WEEK,
@@ -187,33 +189,28 @@ def professional_visits(town: Town, needy: np.ndarray, everyday_left: np.ndarray
     s = town.state
     cover = covering_posts(s.vacant_until)
     return VisitOutcome(*_visit(
-        needy, everyday_left, skilled_left, has_carer, s.need, s.referred,
+        needy, everyday_left, skilled_left, has_carer, s.need, s.referred_day,
         s.notify_day, s.discharged_day, s.followed_up_day, s.gaps,
         s.decision_day[CARE_DECISION], s.assessed_day, s.in_hospital,
         cover[town.pop.patch], s.hours_available, s.hours_used, town.day,
         formal_terms(town.params), town.streams.held("discharge")))
 
 
-@njit(cache=True)
-def covering_posts(vacant_until: np.ndarray) -> np.ndarray:
-    """The post that serves each patch today: its own, or if vacant the next filled one.
+@njit(inline="always")
+def asked_since(referred_day: int, notify_day: int, discharged_day: int) -> int:
+    """Day a first visit was asked for: the referral's, else the community's hearing's.
 
-    Patches are numbered along the town, so the next post in order is a neighbouring
-    patch's; with every post vacant, each patch keeps its own (with no hours).
+    A patient not referred but with a carer who asks is asked for from the day the
+    community heard (or the discharge, if it never did); the follow-up window and
+    lateness count from this day.
     """
-    posts = len(vacant_until)
-    cover = np.arange(posts)
-    for k in range(posts):
-        for step in range(posts):
-            candidate = (k + step) % posts
-            if vacant_until[candidate] == NEVER:
-                cover[k] = candidate
-                break
-    return cover
+    if referred_day != NEVER:
+        return referred_day
+    return notify_day if notify_day != NEVER else discharged_day
 
 
 @njit(cache=True)
-def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
+def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
            notify_day, discharged_day, followed_up_day, gaps, care_decision_day,
            assessed_day, in_hospital, patch, hours_available, hours_used, day, t, stream):
     """:func:`professional_visits`; ``patch`` is, per resident, the post serving them."""
@@ -239,12 +236,13 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
         count += 1
     for k in range(n):
         i = needy[k]
-        if day - discharged_day[i] > RECOVERY_DAYS or not (referred[i] or has_carer[k]):
+        referred = referred_day[i] != NEVER
+        if day - discharged_day[i] > RECOVERY_DAYS or not (referred or has_carer[k]):
             continue
-        since = notify_day[i] if notify_day[i] != NEVER else discharged_day[i]
+        since = asked_since(referred_day[i], notify_day[i], discharged_day[i])
         if followed_up_day[i] == NEVER:
             if day - since >= t.window:
-                missed += day - since == t.window and referred[i]
+                missed += day - since == t.window and referred
                 continue
             candidate[count], keys[count] = k, patch[i] * 1e9 + 2e8 + since
         elif skilled_left[k] > 0:
@@ -272,7 +270,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
         is_case[k] = True
         asked[post] += cost
         if cost <= 0.0 or spare[post] < cost:
-            queue += first and referred[i]
+            queue += first and referred_day[i] != NEVER
             continue
         spare[post] -= cost
         _give(k, hours, skilled_left, everyday_left, given)
@@ -280,7 +278,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred,
         if first:
             followed_up_day[i] = day
             first_visits += 1
-            late += day > (notify_day[i] if notify_day[i] != NEVER else discharged_day[i])
+            late += day > asked_since(referred_day[i], notify_day[i], discharged_day[i])
             checked[checks] = i
             checks += 1
     checked = checked[:checks]

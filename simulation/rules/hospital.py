@@ -65,7 +65,7 @@ def hospital(town: Town) -> HospitalCounts:
     """
     s, pop, p, day = town.state, town.pop, town.params, town.day
     _admit(s.admitted_today, s.in_hospital, s.admitted_day, s.stay_left, s.gaps, s.notified,
-           s.referred, s.notify_day, s.peer_stage, s.supporter, s.followed_up_day,
+           s.referred_day, s.notify_day, s.peer_stage, s.supporter, s.followed_up_day,
            s.decision_day, pop.older, day, stay_terms(p), town.streams.held("hospital"))
     return HospitalCounts(*_leave_hospital(
         s.in_hospital, s.stay_left, s.frailty, s.admitted_day, s.discharged_day, s.gaps,
@@ -106,7 +106,7 @@ def draw_stay(older: np.ndarray, t: StayTerms,
 
 
 @njit(cache=True)
-def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, referred,
+def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, referred_day,
            notify_day, peer_stage, supporter, followed_up_day, decision_day, older, day, t,
            stream):
     stays = draw_stay(older[admitted], t, stream)
@@ -117,7 +117,7 @@ def _admit(admitted, in_hospital, admitted_day, stay_left, gaps, notified, refer
         stay_left[i] = stays[k]
         gaps[i] = 0
         notified[i] = False
-        referred[i] = False
+        referred_day[i] = NEVER
         notify_day[i] = NEVER
         peer_stage[i] = PEER_NONE
         supporter[i] = -1
@@ -167,7 +167,8 @@ def _leave_hospital(in_hospital, stay_left, frailty, admitted_day, discharged_da
     leaving = np.empty(len(inpatients), dtype=np.int64)
     count = waiting = 0
     for i in inpatients:
-        stay_left[i] -= 1
+        if admitted_day[i] < day:  # a stay of s days ends s days after admission
+            stay_left[i] -= 1
         if stay_left[i] > 0:
             continue
         lasting = need_hours(frailty[i], -1, need)

@@ -168,3 +168,21 @@ def _set_capacity(hours_available, morale, vacant_until, t):
         filled = vacant_until[k] == NEVER
         hours_available[k] = t.hours_per_day * effectiveness(morale[k]) if filled \
             else np.float32(0.0)
+
+
+@njit(cache=True)
+def covering_posts(vacant_until: np.ndarray) -> np.ndarray:
+    """The post that serves each patch today: its own, or if vacant the next filled one.
+
+    Patches are numbered along the town, so the next post in order is a neighbouring
+    patch's; with every post vacant, each patch keeps its own (with no hours).
+    """
+    posts = len(vacant_until)
+    cover = np.arange(posts)
+    for k in range(posts):
+        for step in range(posts):
+            candidate = (k + step) % posts
+            if vacant_until[candidate] == NEVER:
+                cover[k] = candidate
+                break
+    return cover

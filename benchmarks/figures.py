@@ -91,17 +91,27 @@ def _values(runs: dict, arm: str, outcome: str) -> np.ndarray:
     return np.array([r[outcome] for r in runs[arm]])
 
 
-def _show(value: float, outcome: str) -> str:
-    """A difference in the outcome's unit: shares as percentage points."""
-    if BY_NAME[outcome].unit == "share":
-        return f"{100 * value:+.2f} points"
-    return f"{value:+,.3g}" if abs(value) < 100 else f"{value:+,.0f}"
+def _number(value: float, outcome: str) -> str:
+    """A difference as a signed number: shares in percentage points, money in pounds."""
+    unit = BY_NAME[outcome].unit
+    if unit == "share":
+        return f"{100 * value:+.2f}"
+    sign = "+" if value >= 0 else "-"
+    digits = f"{abs(value):,.3g}" if abs(value) < 100 else f"{abs(value):,.0f}"
+    return f"{sign}£{digits}" if unit == "GBP" else f"{sign}{digits}"
+
+
+def _unit(outcome: str) -> str:
+    """The unit a difference is written in, after its interval ('' for money)."""
+    unit = BY_NAME[outcome].unit
+    return {"share": " points", "GBP": ""}.get(unit, f" {unit}")
 
 
 def _interval(diff: np.ndarray, outcome: str) -> str:
     half = t_half_width(float(diff.std(ddof=1)), len(diff))
-    return (f"{_show(diff.mean(), outcome)} ({_show(diff.mean() - half, outcome)} to "
-            f"{_show(diff.mean() + half, outcome)})")
+    mean = diff.mean()
+    return (f"{_number(mean, outcome)} ({_number(mean - half, outcome)} to "
+            f"{_number(mean + half, outcome)}){_unit(outcome)}")
 
 
 def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:

@@ -42,7 +42,7 @@ source = "the model itself at men_care_propensity = {TRUE_PROPENSITY}"
 
 def test_shipped_calibration_loads() -> None:
     calibration = load_calibration(ROOT / "experiments" / "calibration_baseline.toml")
-    assert set(calibration.targets) >= {"readmission_rate_30d", "carer_prevalence_women"}
+    assert set(calibration.targets) >= {"readmission_rate_30d", "carer_prevalence_women_5plus"}
     assert all(t.source for t in calibration.targets.values())
 
 

@@ -41,10 +41,10 @@ CUT = {"budget_share": 0.1, "paid_care_hours_per_1000": 20.0}  # formal care onl
 
 
 @pytest.mark.parametrize(("crowd_out", "low", "high"), [
-    # measured (12 seeds): +2,601 (sd 956), +1,166 (sd 1,056), +56 (sd 844) hours
-    (1.0, 2601 - 4 * 390, 2601 + 4 * 390),
-    (0.5, 1166 - 4 * 431, 1166 + 4 * 431),
-    (0.0, -4 * 344, 4 * 344),
+    # measured (12 seeds): +2,530 (sd 1,269), +1,152 (sd 1,290), -169 (sd 1,395) hours
+    (1.0, 2530 - 4 * 518, 2530 + 4 * 518),
+    (0.5, 1152 - 4 * 527, 1152 + 4 * 527),
+    (0.0, -4 * 570, 4 * 570),
 ])
 def test_cutting_paid_care_moves_hours_onto_families_as_far_as_they_step_up(
         crowd_out: float, low: float, high: float) -> None:
@@ -100,14 +100,14 @@ def test_no_post_is_charged_more_hours_in_a_day_than_it_has() -> None:
 
 
 def test_more_posts_mean_fewer_missed_follow_ups_and_less_unmet_need() -> None:
-    # measured: 0.6 against 2.4 posts per 1000, +86.6 missed follow-ups (sd 17.2);
-    # 2.4 against 9.6, +18,030 unmet hours (sd 2,979): spare hours go to care needed.
+    # measured: 0.6 against 2.4 posts per 1000, +86.3 missed follow-ups (sd 19.8);
+    # 2.4 against 9.6, +18,770 unmet hours (sd 3,134): spare hours go to care needed.
     missed = _paired(("baseline", {"professionals_per_1000": 2.4}),
                      ("baseline", {"professionals_per_1000": 0.6}), "follow_ups_missed")
-    assert missed.mean() > 86.6 - 4 * 7.02
+    assert missed.mean() > 86.3 - 4 * 8.09
     unmet = _paired(("baseline", {"professionals_per_1000": 9.6}),
                     ("baseline", {"professionals_per_1000": 2.4}), "unmet_hours")
-    assert unmet.mean() > 18_030 - 4 * 1_220
+    assert unmet.mean() > 18_770 - 4 * 1_280
 
 
 @pytest.mark.parametrize(("setting", "missed"), [
@@ -125,8 +125,8 @@ def test_staffing_at_its_limits(setting: dict, missed: int | None) -> None:
 
 def test_a_peer_visit_is_worth_more_where_professional_follow_up_is_missing() -> None:
     # Basics missing after discharge (gap-days), scheme against none, with devolved
-    # decisions: measured -1,525 (sd 562) with no professional follow-up, -917 (sd 592)
-    # with it. Removed: with peer_gap_close = 0 the visits close nothing either way.
+    # decisions: measured -1,380 (sd 418) with no professional follow-up, -1,125
+    # (sd 456) with it. Removed: with peer_gap_close = 0 the visits close nothing either way.
     def effect(overrides: dict) -> float:
         return _paired(("devolved_decisions", overrides),
                        ("co_production_and_subsidiarity", overrides),
@@ -137,11 +137,12 @@ def test_a_peer_visit_is_worth_more_where_professional_follow_up_is_missing() ->
     assert abs(effect({"follow_up_share": 0.0, "peer_gap_close": 0.0})) < 4 * 229
 
 
-def test_a_veto_costs_more_when_professionals_are_short() -> None:
-    # Risk aversion 0.8 against 0.2, scheme and devolution on: measured +702 gap-days
-    # (sd 342) at 0.6 posts per 1000, +359 (sd 374) at 2.4. Vetoed patients go back to
-    # professionals, who are late when short. Removed: with veto_max = 0 nothing is
-    # vetoed and risk aversion costs no gap-days (checked below at the short staffing).
+def test_vetoes_cost_basics_missing() -> None:
+    # Risk aversion 0.8 against 0.2, scheme and devolution on: measured +677 gap-days
+    # (sd 619) at 0.6 posts per 1000, +628 (sd 509) at 2.4: vetoed patients go back to
+    # professionals, who come later than a volunteer or not at all, at either staffing
+    # (the difference between the two is not measurable at this size). Removed: with
+    # veto_max = 0 nothing is vetoed and risk aversion costs no gap-days.
     def cost(posts: float, **extra: float) -> np.ndarray:
         base = {"professionals_per_1000": posts, **extra}
         return _paired(("co_production_and_subsidiarity", {**base, "risk_aversion": 0.2}),
@@ -149,13 +150,13 @@ def test_a_veto_costs_more_when_professionals_are_short() -> None:
                        "basics_missing")
 
     short = cost(0.6)
-    assert short.mean() > 702 - 4 * 139 and short.mean() > 0
+    assert short.mean() > 0
     assert abs(cost(0.6, veto_max=0.0).mean()) < short.mean()
 
 
 def test_reciprocity_grows_the_pool_and_the_pool_limits_the_scheme() -> None:
     # Being supported doubles the chance of saying yes (reciprocity_boost 2) against no
-    # boost (1): measured +3.8 volunteers (sd 3.3) and +11.9 patients reached (sd 11.7)
+    # boost (1): measured +4.7 volunteers (sd 3.2) and +9.1 patients reached (sd 11.5)
     # over 180 days, with devolution. Removed: reciprocity_boost = 1 is the removal.
     arms = (("co_production_and_subsidiarity", {"reciprocity_boost": 1.0}),
             ("co_production_and_subsidiarity", {}))
@@ -173,9 +174,9 @@ def test_no_willing_volunteers_means_no_visits() -> None:
 
 
 def test_the_scheme_works_only_as_fast_as_its_decisions_are_taken() -> None:
-    # Under managers the scheme's referrals wait for review: measured -643 gap-days
-    # (sd 466) for the scheme; with instant managers (review 0 days, ample throughput)
-    # -1,446 (sd 496). The difference is the decision queue; removing the queue (the
+    # Under managers the scheme's referrals wait for review: measured -568 gap-days
+    # (sd 699) for the scheme; with instant managers (review 0 days, ample throughput)
+    # -1,043 (sd 364). The difference is the decision queue; removing the queue (the
     # instant managers) is the removal.
     slow = _paired(("baseline", {}), ("peer_visits", {}), "basics_missing")
     fast_managers = {"manager_review_days": 0, "manager_decisions_per_post": 10.0}

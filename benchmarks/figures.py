@@ -1,4 +1,4 @@
-"""The measured figures of docs/ODD.md: scenario effects, the factorial, risk, equity.
+"""The measured figures of docs/ODD.md: effects, capacity, the factorial, risk, equity.
 
     uv run python benchmarks/figures.py                      # 16 seeds, 10,000 residents
     uv run python benchmarks/figures.py --seeds 4 --residents 3000 --out /tmp/ODD.md
@@ -27,6 +27,7 @@ from simulation.sweep.analysis import t_half_width
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 EQUAL = {"men_care_propensity": 1.0, "minority_family_expectation": 1.0}
 LOW_RISK, HIGH_RISK = {"risk_aversion": 0.2}, {"risk_aversion": 0.8}
+POSTS = (0.6, 2.4, 9.6)  # professionals per 1000: a quarter, and 4 and 16 times that
 
 # Arms: a name, its scenario and overrides.
 ARMS: dict[str, tuple[str, dict]] = {
@@ -44,6 +45,8 @@ ARMS: dict[str, tuple[str, dict]] = {
     **{f"{name}, equal propensities": (name, EQUAL)
        for name in ("baseline", "peer_visits", "co_production_and_subsidiarity",
                     "family_absorbs", "mutual_aid")},
+    **{f"baseline, {posts} posts": ("baseline", {"professionals_per_1000": posts})
+       for posts in POSTS},
 }
 
 # (arm, comparison, outcomes) of the scenario-effects table.
@@ -65,6 +68,12 @@ FACTORIAL_OUTCOMES = ("readmission_rate_30d", "basics_missing", "unmet_hours",
                       "staff_morale", "cost_total")
 RISK_OUTCOMES = ("readmission_rate_30d", "basics_missing", "peer_first_visits",
                  "peer_unmatched", "volunteers")
+# (fewer posts, more posts, outcomes) of the capacity table
+CAPACITY = (
+    (0.6, 2.4, ("follow_ups_missed", "delayed_bed_days", "unmet_hours",
+                "readmission_rate_30d")),
+    (2.4, 9.6, ("unmet_hours", "professional_hours", "follow_ups_missed")),
+)
 EQUITY_POLICIES = ("peer_visits", "co_production_and_subsidiarity", "family_absorbs",
                    "mutual_aid")
 EQUITY_OUTCOMES = ("unpaid_share_women", "unpaid_share_minority", "family_hours")
@@ -155,6 +164,18 @@ def risk_block(runs: dict) -> str:
                    "Devolved decisions", "Difference (devolved − managers)"), rows)
 
 
+def capacity_block(runs: dict) -> str:
+    rows = []
+    for fewer, more, outcomes in CAPACITY:
+        for outcome in outcomes:
+            diff = (_values(runs, f"baseline, {more} posts", outcome)
+                    - _values(runs, f"baseline, {fewer} posts", outcome))
+            rows.append((f"{more} − {fewer}", BY_NAME[outcome].label,
+                         _interval(diff, outcome)))
+    return _table(("Posts per 1000 (more − fewer)", "Outcome", "Mean difference (95% CI)"),
+                  rows)
+
+
 def equity_block(runs: dict) -> str:
     rows = []
     for policy in EQUITY_POLICIES:
@@ -181,7 +202,8 @@ def main() -> None:
     command = "uv run python benchmarks/figures.py" + (
         "" if (args.seeds, args.residents, args.days) == (16, 10_000, 365)
         else f" --seeds {args.seeds} --residents {args.residents} --days {args.days}")
-    for name, block in (("scenario effects", effects_block), ("factorial", factorial_block),
+    for name, block in (("scenario effects", effects_block), ("capacity", capacity_block),
+                        ("factorial", factorial_block),
                         ("risk x devolved", risk_block), ("equity", equity_block)):
         write_block(args.out, name, command, f"{size}.\n\n{block(runs)}")
         print(f"{name}: written to {args.out}")

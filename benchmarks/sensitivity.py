@@ -1,105 +1,105 @@
-"""The tables of docs/sensitivity.md: Morris screening, its noise floor, Sobol indices.
+"""The tables of docs/sensitivity.md: Morris screening with its noise, Sobol indices.
 
     uv run carecap sweep experiments/morris_assumptions.toml --out out/morris
     uv run carecap sweep experiments/sobol_uncertain.toml --out out/sobol
     uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol
 
-Morris's mu* (the mean absolute elementary effect: how far the outcome moves when one
-parameter steps two thirds of its range, the others anywhere in theirs) is shown as a
-percentage of the outcome's mean at the scenario's defaults, so the outcomes can be read
-side by side. Every point of a sweep shares one seed, but a changed parameter changes
-which draws fall where, so part of every elementary effect is noise. The noise floor is
-what mu* would be from noise alone: the mean absolute difference of two runs with
-independent seeds at the defaults, over the step (``2 x sd / (sqrt(pi) x step)``), from
-``--noise-seeds`` runs at the sweep's size. Common random numbers make the true floor
-lower, so a parameter above the floor moves the outcome; one below it cannot be told
-from noise at this size.
+Morris's elementary effect of a parameter is the change in an outcome when that
+parameter alone steps along a trajectory (here two thirds of its range), per unit of its
+normalised range; mu* is the mean absolute effect over the trajectories. Within a
+replicate every point shares one seed (common random numbers), but a changed parameter
+changes which draws fall where, so part of every effect is noise. The Morris sweep has
+two replicates (two seeds), so each effect is measured twice: half the spread of the
+two measurements' differences is the noise in their mean, and the **noise floor** of a
+parameter is the mu* that noise alone would give (``sqrt(2 / pi)`` times that noise's
+standard deviation). A parameter whose mu* is at least twice its floor moves the outcome.
+mu* is shown as a percentage of the outcome's mean over the sweep's runs, so outcomes can
+be read side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from simulation import run
 from simulation.docblocks import write_block
 from simulation.metrics import BY_NAME
 from simulation.sweep.analysis import Sweep
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "sensitivity.md"
 COMMAND = "uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol"
-
-
-def _summary(job: tuple[str, int, int, int]) -> dict[str, float]:
-    scenario, seed, residents, days = job
-    return run(scenario, seed=seed, days=days, residents=residents).summary
-
-
-def noise(sweep: Sweep, seeds: int) -> pd.DataFrame:
-    """Mean and seed-to-seed sd of each outcome at the defaults, at the sweep's size."""
-    manifest = sweep.manifest
-    scenario = manifest["scenarios"][0]
-    residents, days = int(manifest["residents"]), int(manifest["days"])
-    jobs = [(scenario, 10_000 + seed, residents, days) for seed in range(seeds)]
-    with ProcessPoolExecutor() as pool:
-        runs = list(pool.map(_summary, jobs))
-    return pd.DataFrame({o: [r[o] for r in runs] for o in sweep.outcomes}).agg(["mean", "std"])
+CLEAR = 2.0  # mu* at least this many times its noise floor counts as an effect
 
 
 def _short(outcome: str) -> str:
     return BY_NAME[outcome].label
 
 
-def _point_outputs(sweep: Sweep) -> pd.DataFrame:
-    """Each design point's outcomes (its mean over replicates), in design order."""
-    stats = sweep.arm_stats(sweep.outcomes)
-    return stats.pivot(index="arm", columns="outcome", values="mean").sort_index()
+def elementary_effects(sweep: Sweep, outcome: str) -> tuple[list[str], np.ndarray]:
+    """Each replicate's elementary effects, shaped (replicates, trajectories, parameters).
+
+    The steps are taken from the values the runs used (whole-number parameters
+    rounded), in units of each parameter's range.
+    """
+    names = sweep.design["problem"]["names"]
+    bounds = np.asarray(sweep.design["problem"]["bounds"], dtype=np.float64)
+    values = np.array([[arm["overrides"][name] for name in names] for arm in sweep.arms],
+                      dtype=np.float64)
+    unit = (values - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+    runs = sweep.run_summaries()
+    y = runs.pivot(index="replicate", columns="arm", values=outcome).to_numpy(np.float64)
+    k = len(names)
+    trajectories = len(values) // (k + 1)
+    effects = np.full((len(y), trajectories, k), np.nan)
+    for t in range(trajectories):
+        for j in range(k):
+            a, b = t * (k + 1) + j, t * (k + 1) + j + 1
+            moved = int(np.argmax(np.abs(unit[b] - unit[a])))
+            effects[:, t, moved] = (y[:, b] - y[:, a]) / (unit[b, moved] - unit[a, moved])
+    return names, effects
 
 
-def morris_block(sweep: Sweep, floor: pd.DataFrame) -> str:
-    """The screening table: mu* as % of the mean, parameters by their largest effect."""
-    from SALib.analyze import morris
-
-    design = sweep.design
-    problem, matrix = design["problem"], np.asarray(design["matrix"], dtype=np.float64)
-    levels = int(design["levels"])
-    step = levels / (2 * (levels - 1))
-    y = _point_outputs(sweep)
+def morris_block(sweep: Sweep) -> str:
+    """The screening table: mu* as % of the mean, parameters by their largest mu*/floor."""
     outcomes = sweep.outcomes
-    relative, above = {}, {}
+    runs = sweep.run_summaries()
+    relative, ratio = {}, {}
     for outcome in outcomes:
-        result = morris.analyze(problem, matrix, y[outcome].to_numpy(np.float64),
-                                num_levels=levels, seed=1)
-        mean, sd = floor.loc["mean", outcome], floor.loc["std", outcome]
-        noise_mu = 2 * sd / (math.sqrt(math.pi) * step)
-        relative[outcome] = 100 * np.asarray(result["mu_star"]) / abs(mean)
-        above[outcome] = np.asarray(result["mu_star"]) / noise_mu
-        relative[f"floor {outcome}"] = 100 * noise_mu / abs(mean)
-    names = problem["names"]
-    strength = np.max([above[o] for o in outcomes], axis=0)
+        names, effects = elementary_effects(sweep, outcome)
+        replicates = effects.shape[0]
+        if replicates < 2:
+            raise SystemExit("the Morris sweep needs two replicates or more to measure "
+                             "its noise (rerun it with --replicates 2)")
+        mean_effect = effects.mean(axis=0)  # over replicates
+        mu_star = np.abs(mean_effect).mean(axis=0)
+        # Noise of one replicate's effect, from the spread between replicates, then of
+        # their mean; what mu* would be from that noise alone.
+        single = effects.std(axis=0, ddof=1).mean(axis=0) if replicates > 2 else \
+            np.abs(effects[0] - effects[1]).mean(axis=0) * math.sqrt(math.pi) / 2
+        floor = math.sqrt(2 / math.pi) * single / math.sqrt(replicates)
+        level = abs(float(runs[outcome].mean()))
+        relative[outcome] = 100 * mu_star / level
+        ratio[outcome] = mu_star / np.maximum(floor, 1e-300)
+    strength = np.max([ratio[o] for o in outcomes], axis=0)
     order = np.argsort(-strength, kind="stable")
     header = ["Parameter", *(_short(o) for o in outcomes), "Largest mu* / floor"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for i in order:
-        cells = []
-        for o in outcomes:
-            value = f"{relative[o][i]:.1f}"
-            cells.append(f"**{value}**" if above[o][i] >= 1 else value)
+        cells = [f"**{relative[o][i]:.1f}**" if ratio[o][i] >= CLEAR else
+                 f"{relative[o][i]:.1f}" for o in outcomes]
         lines.append(f"| `{names[i]}` | " + " | ".join(cells) + f" | {strength[i]:.1f} |")
-    floor_cells = [f"{relative[f'floor {o}']:.1f}" for o in outcomes]
-    lines.append("| *noise floor* | " + " | ".join(floor_cells) + " | 1 |")
-    points = len(matrix)
-    manifest = sweep.manifest
-    size = (f"{points} runs ({design['samples']} trajectories of {len(names) + 1} points, "
-            f"{levels} levels), {int(manifest['residents']):,} residents, "
-            f"{manifest['days']} days, scenario `{manifest['scenarios'][0]}`")
-    return (f"{size}. mu* as a percentage of the outcome's mean at the defaults; **bold** "
-            f"where it is above the noise floor.\n\n" + "\n".join(lines))
+    design, manifest = sweep.design, sweep.manifest
+    replicates = int(runs["replicate"].nunique())
+    size = (f"{len(runs)} runs ({design['samples']} trajectories of {len(names) + 1} points, "
+            f"{design['levels']} levels, {replicates} seeds), "
+            f"{int(manifest['residents']):,} residents, {manifest['days']} days, scenario "
+            f"`{manifest['scenarios'][0]}`")
+    return (f"{size}. mu* as a percentage of the outcome's mean over these runs; **bold** "
+            f"where mu* is at least {CLEAR:g} times the parameter's noise floor.\n\n"
+            + "\n".join(lines))
 
 
 def sobol_block(sweep: Sweep) -> str:
@@ -133,12 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--morris", type=Path, required=True, help="a Morris sweep folder")
     parser.add_argument("--sobol", type=Path, help="a Sobol sweep folder")
-    parser.add_argument("--noise-seeds", type=int, default=10)
     parser.add_argument("--out", type=Path, default=DOC, help="the file whose blocks to fill")
     args = parser.parse_args()
-    screening = Sweep(args.morris)
-    floor = noise(screening, args.noise_seeds)
-    write_block(args.out, "morris", COMMAND, morris_block(screening, floor))
+    write_block(args.out, "morris", COMMAND, morris_block(Sweep(args.morris)))
     print(f"morris: written to {args.out}")
     if args.sobol:
         write_block(args.out, "sobol", COMMAND, sobol_block(Sweep(args.sobol)))

@@ -168,7 +168,7 @@ def test_odd_scenario_table_matches_the_scenario_files() -> None:
 
 # The generated blocks of the ODD: the phase table (`carecap phases --markdown`) and the
 # measured figures (written by benchmarks/figures.py).
-ODD_BLOCKS = ("phases", "scenario effects", "factorial", "risk x devolved", "equity")
+ODD_BLOCKS = ("phases", "scenario effects", "capacity", "factorial", "risk x devolved", "equity")
 
 
 def test_odd_has_each_generated_block_once() -> None:

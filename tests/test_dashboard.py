@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from io import StringIO
@@ -380,7 +381,8 @@ def test_town_map_colours_residents_by_role_and_toggles_edges(stepped):
     layout = figures.TownLayout.of(stepped.model)
     full = figures.network_figure(stepped.model, layout, show_caseload=True)
     names = [t.name for t in full.data]
-    assert names[:3] == ["social ties", "peer visits", "caseload"]
+    assert names[:3] == ["peer visits", "caseload", f"social ties ({layout.ties:,})"]
+    assert full.layout.images[0].source.startswith("data:image/png;base64,")
     residents = next(t for t in full.data if t.name == "residents")
     assert len(residents.x) == TINY and "frailty" in residents.hovertemplate
     code = figures.categories(stepped.model)
@@ -416,7 +418,7 @@ def _shown(run: Run, other: Run | None = None, **options) -> figures.Shown:
 def test_series_equity_costs_and_compare_figures(stepped):
     frame = stepped.frame()
     series = figures.figure_of("Time series", _shown(stepped))
-    assert {"unmet", "family", "paid (budgets)"} <= {t.name for t in series.data}
+    assert {"unmet hours", "family hours", "paid (budgets) hours"} <= {t.name for t in series.data}
     assert all(len(t.x) == 10 for t in series.data)
     equity = figures.figure_of("Equity", _shown(stepped))
     assert any("share of adults" in t.name for t in equity.data)
@@ -488,18 +490,39 @@ def test_replicates_are_drawn_as_bands_with_their_means():
     assert "mean of 3 seeds" in " ".join(t.name for t in fig.data)
 
 
-def test_the_towns_ties_are_sampled_evenly_past_a_limit():
-    assert list(figures.tie_sample(5, most=10)) == [0, 1, 2, 3, 4]
-    picked = figures.tie_sample(35_000, most=2_500)
-    assert len(picked) == 2_500 and picked[0] == 0 and picked[-1] == 34_999
-    assert np.all(np.diff(picked) > 0)
+def _picture(image: dict) -> np.ndarray:
+    """The grey-and-alpha pixels of a PNG data URL made by figures.tie_picture."""
+    data = base64.b64decode(image["source"].removeprefix("data:image/png;base64,"))
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "big")
+        chunks[data[at + 4:at + 8]] = data[at + 8:at + 8 + size]
+        at += 12 + size
+    width, height = (int.from_bytes(chunks[b"IHDR"][i:i + 4], "big") for i in (0, 4))
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8)
+    return rows.reshape(height, 1 + width * 2)[:, 1:].reshape(height, width, 2)
+
+
+def test_the_towns_ties_are_one_picture_where_short_ties_show_most():
+    # Residents on a unit square: a short tie at the top left, one ten times as long along
+    # the bottom, and one across the town.
+    x = np.array([0.0, 0.01, 0.0, 0.1, 1.0])
+    y = np.array([1.0, 1.0, 0.0, 0.0, 0.0])
+    image = figures.tie_picture(x, y, np.array([0, 2, 1]), np.array([1, 3, 4]), pixels=101)
+    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == (0.0, 1.0, 1.0, 1.0)
+    ink = _picture(image)[..., 1].astype(int)
+    assert ink[0, 0] > 0 and ink[0, 1] > 0  # the short tie, top left
+    assert 0 < ink[100, 5] < ink[0, 0]  # the longer tie shows, fainter
+    assert ink[100, 50] == 0 and ink[50, 50] == 0  # past it, and across town: nothing
+    assert ink[70, 30] == 0  # no trace of the tie across town, too faint to see
+    # A town's every tie is in its picture, drawn once, and named in the legend.
     run = Run(Setting("baseline", 1, 4_000))
     layout = figures.TownLayout.of(run.model)
-    assert layout.ties > figures.MAX_TIES_DRAWN
-    assert len(layout.social[0]) == 3 * figures.MAX_TIES_DRAWN
     today = figures.town_today(run.model, layout, show_social=True)
-    assert today["data"][0]["name"] == f"social ties ({figures.MAX_TIES_DRAWN:,} of " \
-                                       f"{layout.ties:,})"
+    assert today["layout"]["images"] == [layout.social]
+    assert f"social ties ({layout.ties:,})" in [t["name"] for t in today["data"]]
+    assert figures.town_today(run.model, layout, show_social=False)["layout"]["images"] == []
 
 
 def test_series_figures_are_built_from_their_points(stepped):
@@ -621,7 +644,7 @@ def test_figure_view_is_updated_in_place(stepped):
     assert widget.figure == whole  # the town is not sent again
     assert sent == ["changes", "changes"]  # one message per step, so one redraw
     update = json.loads(widget.changes)
-    assert 0 not in update["traces"]  # the ties (trace 0) are not resent
+    assert "images" not in update["relayout"]  # the ties' picture is not resent
     assert set(update["restyle"]) >= {"marker", "customdata"}
     assert update["relayout"]["title"]["text"] == fresh.layout.title.text
     residents = [t["name"] for t in fresh.to_plotly_json()["data"]].index("residents")

@@ -92,7 +92,7 @@ _CSS = """
 .carecap-views { flex: 1 1 560px; min-width: 0; }
 .carecap-lesson { flex: 1 1 300px; min-width: 0; max-width: 460px; }
 .carecap-chart { width: 100%; }
-.carecap-town { max-width: 880px; }
+.carecap-town { max-width: 820px; }
 .carecap-summary { border-collapse: collapse; font-size: 0.85em; width: 100%; }
 .carecap-summary th, .carecap-summary td { padding: 2px 8px; border-bottom: 1px solid #eee;
                                            text-align: right; }
@@ -623,9 +623,10 @@ def ReplicateBar(setting: Setting, state: Seeds):  # noqa: N802
                             "95% confidence intervals of the mean over seeds; the headline "
                             "and the Summary give intervals for the whole run.")
             else:
+                pairs = " (same seeds on both sides, so each pair shares a town)" \
+                    if setting.compare else ""
                 tag("span", f"Runs seeds {setting.seed} to {setting.seed + seeds.value - 1} "
-                            f"of this setting{side} in the background (same seeds on both "
-                            "sides, so each pair shares a town).")
+                            f"of this setting{side} in the background{pairs}.")
         if problem.value:
             solara.Error(f"The seeds stopped: {problem.value}", dense=True)
 

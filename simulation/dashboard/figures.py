@@ -18,7 +18,11 @@ saying what made it, so an exported picture or page says so too.
 
 from __future__ import annotations
 
+import base64
+import functools
+import struct
 import textwrap
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,12 +58,16 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 # Role code i is drawn in CATEGORIES[i]'s colour (code / (count - 1) hits its stop exactly).
 ROLE_SCALE = tuple((i / (len(CATEGORIES) - 1), colour) for i, (_, colour) in enumerate(CATEGORIES))
-EDGE_STYLE = {"social": ("social ties", "rgba(90,90,90,0.16)", 0.6),
-              "peer": ("peer visits", "rgba(0,158,115,0.8)", 1.2),
+EDGE_STYLE = {"peer": ("peer visits", "rgba(0,158,115,0.8)", 1.2),
               "caseload": ("caseload", "rgba(0,114,178,0.35)", 0.8)}
-# At most this many social ties are drawn, spread evenly over the list of ties: at
-# 10,000 residents all 35,000 are a grey blot that takes the browser 0.4 s to redraw.
-MAX_TIES_DRAWN = 2_500
+# The social ties are drawn once, as a picture under the map (see tie_picture): as lines,
+# 35,000 of them at 10,000 residents were a grey blot that took each step 2.6 s to redraw.
+TIES_PIXELS = 800  # the picture's width and height
+TIE_GREY = 60
+TIE_INK = 0.3  # how dark a short tie is where it passes; more ties through a pixel add up
+TIE_SHORT = 0.02  # ties longer than this (in map units) fade with their length
+TIE_FAINTEST = 0.04  # ties fainter than this are left out
+_TIE_RGB = f"rgb({TIE_GREY},{TIE_GREY},{TIE_GREY})"
 # Household members share a home; spread them on a small circle so each can be hovered.
 HOUSEHOLD_SPREAD = 0.006
 HOURS_BY_SOURCE = (("family_hours", "family", OKABE_ITO["reddish purple"]),
@@ -74,8 +82,9 @@ COMPARED = ("readmission_rate_30d", "unmet_hours", "unpaid_hours", "volunteers",
 _ROLE_NAMES = ("patient", "family carer", "helping neighbour", "peer volunteer")
 _MARGIN = {"l": 60, "r": 16, "t": 70, "b": 70}
 _CHART_MARGIN = {**_MARGIN, "t": 150}  # the title, and a legend of up to four rows
+BAND = "band"  # the traces drawn from seeds carry this as their meta (the page can tell)
 STAMP_WIDTH = 100  # characters per line of the stamp under each chart
-TOWN_HEIGHT = 640  # pixels; the map is square, so this (less the margins) is its size too
+TOWN_HEIGHT = 560  # pixels; the map is square, so this (less the margins) is its size too
 
 
 # -- the town ---------------------------------------------------------------------------------
@@ -90,9 +99,7 @@ class TownLayout:
         y: Drawn northing of each resident.
         post_x: Easting of each professional post (its patch centre).
         post_y: Northing of each professional post.
-        social: The social ties drawn (at most :data:`MAX_TIES_DRAWN`) as gap-separated
-            line coordinates.
-        ties: How many social ties the town has.
+        tied: The two ends of every family, kin and neighbour tie (resident indices).
         label: One line per resident: index, sex, age band, ethnic group.
     """
 
@@ -100,9 +107,18 @@ class TownLayout:
     y: np.ndarray
     post_x: np.ndarray
     post_y: np.ndarray
-    social: tuple[np.ndarray, np.ndarray]
-    ties: int
+    tied: tuple[np.ndarray, np.ndarray]
     label: np.ndarray
+
+    @property
+    def ties(self) -> int:
+        """How many social ties the town has."""
+        return len(self.tied[0])
+
+    @functools.cached_property
+    def social(self) -> dict[str, Any]:
+        """The ties' picture (see :func:`tie_picture`), drawn when first shown."""
+        return tie_picture(self.x, self.y, *self.tied)
 
     @classmethod
     def of(cls, model: CareModel) -> TownLayout:
@@ -116,7 +132,6 @@ class TownLayout:
         x = (pop.x + radius * np.cos(angle)).astype(np.float32)
         y = (pop.y + radius * np.sin(angle)).astype(np.float32)
         u, v = network.social.pairs()
-        drawn = tie_sample(len(u))
         sex = np.where(pop.female, "woman", "man")
         group = np.where(pop.minority, "ethnic-minority household", "white-majority household")
         ages = np.asarray(AGE_BANDS)[pop.age_band]
@@ -124,19 +139,63 @@ class TownLayout:
             np.char.add(np.char.add("resident ", np.arange(n).astype(str)), " · "),
             np.char.add(sex, ", ")), np.char.add(ages, ", ")), group)
         return cls(x=x, y=y, post_x=pop.patch_x, post_y=pop.patch_y,
-                   social=segments(x[u[drawn]], y[u[drawn]], x[v[drawn]], y[v[drawn]]),
-                   ties=len(u), label=label)
+                   tied=(u, v), label=label)
 
 
-def tie_sample(ties: int, most: int = MAX_TIES_DRAWN) -> np.ndarray:
-    """Indices of the ties to draw: all, or ``most`` spread evenly over the list.
+def tie_picture(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray,
+                pixels: int = TIES_PIXELS) -> dict[str, Any]:
+    """Every tie drawn into one picture, as a plotly layout image over the residents' extent.
 
-    The ties are listed resident by resident, so an even spread samples every part of
-    town alike, and the same ties are drawn every time (no random draw).
+    Where many ties pass, the ink adds up, and a long tie (a friend across town) is
+    fainter the longer it is, so the picture shows where the town is densely knit,
+    which thousands of separate lines at 10,000 residents could not. Drawn once per run:
+    a step of the map never redraws it.
+
+    Args:
+        x: Each resident's drawn easting.
+        y: Each resident's drawn northing.
+        u: One end of each tie (resident indices).
+        v: The other end.
+        pixels: The picture's width and height.
     """
-    if ties <= most:
-        return np.arange(ties)
-    return np.linspace(0, ties - 1, most).round().astype(np.int64)
+    left, right, bottom, top = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    size = max(right - left, top - bottom) or 1.0
+    scale = (pixels - 1) / size
+    fade = np.minimum(1.0, TIE_SHORT / np.maximum(np.hypot(x[v] - x[u], y[v] - y[u]), 1e-9))
+    seen = fade >= TIE_FAINTEST  # fainter ones would not show, and cost the most points
+    u, v, fade = u[seen], v[seen], fade[seen]
+    px0, py0 = (x[u] - left) * scale, (top - y[u]) * scale
+    px1, py1 = (x[v] - left) * scale, (top - y[v]) * scale
+    # A point every pixel along each tie, all ties at once.
+    steps = np.maximum(2, np.ceil(np.hypot(px1 - px0, py1 - py0)).astype(np.int64) + 1)
+    tie = np.repeat(np.arange(len(u)), steps)
+    start = np.repeat(np.cumsum(steps) - steps, steps)
+    along = (np.arange(len(tie)) - start) / np.repeat(steps - 1, steps)
+    column = np.rint(px0[tie] + along * (px1 - px0)[tie]).astype(np.int64)
+    row = np.rint(py0[tie] + along * (py1 - py0)[tie]).astype(np.int64)
+    passes = np.bincount(row * pixels + column, weights=fade[tie], minlength=pixels * pixels)
+    ink = 1.0 - (1.0 - TIE_INK) ** passes.reshape(pixels, pixels)
+    grey = np.empty((pixels, pixels, 2), dtype=np.uint8)
+    grey[..., 0] = TIE_GREY
+    grey[..., 1] = np.rint(255 * ink).astype(np.uint8)
+    return {"source": "data:image/png;base64," + base64.b64encode(_png(grey)).decode(),
+            "xref": "x", "yref": "y", "x": left, "y": top, "sizex": size, "sizey": size,
+            "sizing": "stretch", "xanchor": "left", "yanchor": "top", "layer": "below"}
+
+
+def _png(grey: np.ndarray) -> bytes:
+    """A grey-and-alpha image as PNG bytes (no imaging library: a PNG is zlib and CRCs)."""
+    height, width, _ = grey.shape
+    rows = np.concatenate([np.zeros((height, 1), dtype=np.uint8),  # filter: none
+                           grey.reshape(height, width * 2)], axis=1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 4, 0, 0, 0)  # 8-bit grey, alpha
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
 
 
 def segments(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
@@ -211,7 +270,7 @@ def town_today(model: CareModel, layout: TownLayout, *, show_social: bool = True
     """
     town, s = model.town, model.town.state
     traces = []
-    edges = {"social": layout.social if show_social else None}
+    edges = {}
     if show_peer:
         a, b = town.peer_pairs()
         edges["peer"] = segments(layout.x[a], layout.y[a], layout.x[b], layout.y[b])
@@ -222,8 +281,6 @@ def town_today(model: CareModel, layout: TownLayout, *, show_social: bool = True
     for kind, xy in edges.items():
         if xy is not None:
             name, colour, width = EDGE_STYLE[kind]
-            if kind == "social" and len(xy[0]) // 3 < layout.ties:
-                name = f"social ties ({len(xy[0]) // 3:,} of {layout.ties:,})"
             # WebGL for the edges: the browser redraws thousands of ties in a tenth of the
             # time an SVG path takes, and the canvas sits under the residents' markers.
             traces.append({"type": "scattergl", "x": xy[0], "y": xy[1], "mode": "lines",
@@ -235,6 +292,11 @@ def town_today(model: CareModel, layout: TownLayout, *, show_social: bool = True
     # counts) are empty traces of one colour each. WebGL, because recolouring 2,000 SVG
     # markers takes the browser 0.4 s and the canvas 0.05 s; colours are role codes on a
     # stepped scale, because plotly checks a list of colour names one by one (0.1 s).
+    if show_social:  # the picture is in the layout; this is its legend entry
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines",
+                       "name": f"social ties ({layout.ties:,})", "uid": "social",
+                       "hoverinfo": "skip",
+                       "line": {"color": _TIE_RGB, "width": 1}})
     code = categories(model)
     counts = np.bincount(code, minlength=len(CATEGORIES))
     for (name, colour), count in zip(CATEGORIES, counts, strict=True):
@@ -266,7 +328,8 @@ def town_today(model: CareModel, layout: TownLayout, *, show_social: bool = True
         "hovertemplate": "%{text}<br>morale %{customdata[0]:.2f} · "
                          "%{customdata[1]:.1f} h used today<extra></extra>"})
     return {"data": traces, "layout": {
-        "title": {"text": f"The town on day {town.day} ({town.pop.size:,} residents)"}}}
+        "title": {"text": f"The town on day {town.day} ({town.pop.size:,} residents)"},
+        "images": [layout.social] if show_social else []}}
 
 
 # -- what made a figure -------------------------------------------------------------------------
@@ -463,11 +526,11 @@ def _band_trace(plan: Plan, band, colour: str, name: str, legend: bool,
     plan.add(np.r_[x, x[::-1]], np.r_[band.high, band.low[::-1]] * factor,
              {"name": name, "fill": "toself", "mode": "lines", "line": {"width": 0},
               "fillcolor": _transparent(colour, 0.2), "hoverinfo": "skip",
-              "legendgroup": name, "showlegend": False}, row, col)
+              "legendgroup": name, "showlegend": False, "meta": BAND}, row, col)
     plan.add(x, band.mean * factor,
              {"name": name, "mode": "lines", "legendgroup": name, "showlegend": legend,
-              "line": {"color": colour, "width": 1, "dash": "dash"}, "hoverinfo": "skip"},
-             row, col)
+              "line": {"color": colour, "width": 1, "dash": "dash"}, "hoverinfo": "skip",
+              "meta": BAND}, row, col)
 
 
 def _transparent(colour: str, alpha: float) -> str:
@@ -501,18 +564,17 @@ def timeseries(shown: Shown) -> Plan:
     Readmission, care hours by source (unmet on top), volunteers, peer visits, staff
     morale and the decision wait.
     """
-    titles = tuple(display.title(m) if m else "Care hours by source (hours a day)"
+    titles = tuple(display.title(m) if m else "Care hours a day, by who gives them (stacked)"
                    for m in SERIES_ROWS)
     plan = Plan(shown.title(f"Daily outcomes of {shown.names[0]}"),
                 rows=len(SERIES_ROWS), subplot_titles=titles,
                 row_heights=tuple(1.6 if m is None else 1.0 for m in SERIES_ROWS),
-                layout={"height": 1060, "margin": _CHART_MARGIN, "uirevision": "series",
-                        "legend": {"title": {"text": "care hours from: "}}})
+                layout={"height": 1060, "margin": _CHART_MARGIN, "uirevision": "series"})
     for row, metric in enumerate(SERIES_ROWS, start=1):
         if metric is None:
             for column, name, colour in HOURS_BY_SOURCE:
                 x, y = shown.daily(POLICY, column)
-                plan.add(x, y, {"name": name, "stackgroup": "hours",
+                plan.add(x, y, {"name": f"{name} hours", "stackgroup": "hours",
                                 "line": {"width": 0.5, "color": colour},
                                 "hovertemplate": f"{name}: %{{y:,.0f}} h<extra></extra>"},
                          row)

@@ -159,9 +159,14 @@ class Pool:
                 self._jobs.remove(job)
 
     def warm(self) -> None:
-        """Start the worker processes now, so the first request does not wait for them."""
+        """Start the worker processes and wait until they answer.
+
+        Called before the server takes requests: workers starting later, as the first
+        page loads, would take its two cores' time from it.
+        """
         with self._lock:
-            self._pool().submit(int)
+            started = self._pool().submit(int)
+        started.result()
 
     def _pool(self) -> Executor:
         if self._executor is None:

@@ -87,14 +87,18 @@ def change(name: str, dx: float) -> str:
 
 
 def interval(name: str, low: float, high: float, *, difference: bool = False) -> str:
-    """A 95% confidence interval: "13.1% to 14.7%", or "−1.9 to −0.7 pts" for a difference."""
+    """A 95% confidence interval: "13.1% to 14.7%", or "−1.9 to −0.7 pts" for a difference.
+
+    A unit written after the figures ("h", "days", "pts") is written once, at the end.
+    """
     if not (math.isfinite(low) and math.isfinite(high)):
         return "–"
-    if difference and BY_NAME[name].unit == "share":
-        ends = [change(name, x).removesuffix(" pts") for x in (low, high)]
-        return f"{ends[0]} to {ends[1]} pts"
     show = (lambda x: change(name, x)) if difference else (lambda x: value(name, x))
-    return f"{show(low)} to {show(high)}"
+    first, last = show(low), show(high)
+    number, space, unit = first.rpartition(" ")
+    if space and unit.isalpha() and last.endswith(" " + unit):
+        first = number
+    return f"{first} to {last}"
 
 
 def scale(name: str, *, difference: bool = False) -> float:

@@ -902,7 +902,7 @@ def test_run_stops_on_the_runs_last_day():
 
 def test_pause_stops_on_the_next_day_after_the_one_on_screen():
     _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY)), handle_error=False)
-    drawn = _answering_page(rc, delay=0.15)  # a page that takes 150 ms to draw a day
+    drawn = _answering_page(rc, delay=0.6)  # a busy page: 0.6 s to draw each day
     _button(rc, "Run").click()
     _wait(lambda: len(drawn) >= 4)
     on_screen = drawn[-1]
@@ -930,4 +930,25 @@ def test_seeds_run_in_the_background_and_give_intervals():
     _button(rc, "Cancel seeds").click()
     _wait(lambda: "Runs seeds 0 to 1" in _texts(rc))
     assert "2 seeds, 20 days" not in _text(_html(rc, "carecap-readmission-rate-30d")[0])
+    rc.close()
+
+
+def test_pause_stops_between_the_days_of_one_redraw(monkeypatch):
+    # At 30 days a redraw, a day that takes 0.1 s: Pause does not wait for the 30.
+    step = Session.step
+
+    def slow(self, days=1):
+        time.sleep(0.1)
+        step(self, days)
+
+    monkeypatch.setattr(Session, "step", slow)
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY)), handle_error=False)
+    _answering_page(rc)
+    rc.find(v.Select, label="Speed (days)").widget.v_model = 30
+    _button(rc, "Run").click()
+    time.sleep(0.35)
+    _button(rc, "Pause").click()
+    _wait(lambda: not _buttons(rc, "Pause") and _headline_day(rc) != "0", 10)
+    time.sleep(0.5)
+    assert 1 <= int(_headline_day(rc)) <= 5
     rc.close()

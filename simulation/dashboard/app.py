@@ -182,10 +182,15 @@ def warm_up() -> None:
 
 
 class Pace:
-    """The last day the page has drawn, as its :class:`~widgets.Pacer` reports it."""
+    """The Run loop's pace: the last day the page has drawn, and whether to stop.
+
+    The page reports each day it draws (:class:`~widgets.Pacer`); Pause asks the loop to
+    stop, and wakes it if it is waiting for the page.
+    """
 
     def __init__(self) -> None:
         self._drawn = -1
+        self._stop = False
         self._changed = threading.Condition()
 
     def shown(self, day: int) -> None:
@@ -194,10 +199,26 @@ class Pace:
             self._drawn = max(self._drawn, day)
             self._changed.notify_all()
 
-    def wait_for(self, day: int, timeout: float) -> None:
-        """Block until the page has drawn ``day``, or ``timeout`` seconds pass."""
+    def go(self) -> None:
+        """Let a run go on (Run)."""
         with self._changed:
-            self._changed.wait_for(lambda: self._drawn >= day, timeout)
+            self._stop = False
+
+    def stop(self) -> None:
+        """Ask the run to stop after the day it is on (Pause, Reset)."""
+        with self._changed:
+            self._stop = True
+            self._changed.notify_all()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the run was asked to stop."""
+        return self._stop
+
+    def wait_for(self, day: int, timeout: float) -> None:
+        """Block until the page has drawn ``day``, the run is stopped, or time is up."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._drawn >= day or self._stop, timeout)
 
 
 @solara.component
@@ -228,7 +249,6 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
 
     session: Session = solara.use_memo(lambda: Session.start(applied.value),
                                        [generation.value])
-    stop = solara.use_memo(threading.Event, [])  # set by Pause, read between days
     pace = solara.use_memo(Pace, [])
 
     def forget_replicates() -> None:
@@ -239,7 +259,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         replicate_problem.set(None)
 
     def reset(setting: Setting | None = None) -> None:
-        stop.set()
+        pace.stop()
         running.set(False)
         forget_replicates()
         if setting is not None:
@@ -253,24 +273,22 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         day.set(session.day)
 
     def run() -> None:
-        stop.clear()
+        pace.go()
         running.set(True)
 
-    def pause() -> None:
-        stop.set()  # first: the loop sees it before its next day, whatever renders
-        running.set(False)
-
     def loop(cancel: threading.Event) -> None:
-        while running.value and not cancel.is_set() and not stop.is_set():
+        # Pause only asks the loop to stop: the loop shows the day it stops on, then
+        # turns Pause back into Run, so the screen never lags the run it stopped.
+        while running.value and not cancel.is_set():
             started = time.perf_counter()
             for _ in range(speed.value):
-                if stop.is_set() or cancel.is_set() or session.ended:
+                if pace.stopping or cancel.is_set() or session.ended:
                     break
                 session.step(1)
-            if cancel.is_set():
+            if cancel.is_set():  # Reset: another session now
                 return
             day.set(session.day)
-            if session.ended:
+            if pace.stopping or session.ended:
                 running.set(False)
                 return
             # The next day waits for the page to draw this one: a run that outpaces the
@@ -323,7 +341,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
     # tree, so the component tests can drive the controls the way a user does.
     with solara.Row(gap="0px", classes=["carecap-page"]):
         with solara.Column(classes=["carecap-controls"]):
-            Controls(draft, applied, running, speed, reset, step, run, pause, session.ended,
+            Controls(draft, applied, running, speed, reset, step, run, pace.stop, session.ended,
                      choose_comparison, set_length)
         with solara.Column(classes=["carecap-main"]):
             with solara.Column(gap="0px"):  # a fixed slot: see Controls
@@ -403,11 +421,15 @@ def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
 @solara.component
 def PacerView(day: int, on_shown):  # noqa: N802
     """The page's answer to each drawn day (see :class:`~widgets.Pacer`)."""
-    element = Pacer.element(on_shown=on_shown)
+    element = Pacer.element()
+
+    def listen() -> None:  # a widget's element passes on only its traits
+        solara.get_widget(element).on_shown = on_shown
 
     def tell() -> None:
         solara.get_widget(element).day = day
 
+    solara.use_effect(listen, [on_shown])
     solara.use_effect(tell, [day])
     return element
 

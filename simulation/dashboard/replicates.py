@@ -110,6 +110,11 @@ class Job:
                     self.error = f"seed {seed}, {side}: {error}"
             self._changed.notify_all()
 
+    def _fail(self, why: str) -> None:
+        with self._changed:
+            self.error = why
+            self._changed.notify_all()
+
     def _stop(self) -> None:
         with self._changed:
             self.cancelled = True
@@ -187,6 +192,9 @@ class Pool:
             except BrokenProcessPool:  # a worker died earlier: start afresh
                 self._executor = None
                 future = self._pool().submit(self._task, params, seed, job.setting.days)
+            except RuntimeError:  # the server is shutting down: no more runs
+                job._fail("the server is stopping")
+                continue
             self._running += 1
             future.add_done_callback(
                 lambda done, job=job, side=side, seed=seed: self._finished(job, side, seed,

@@ -203,13 +203,20 @@ def test_scenario_is_picked_with_its_description(page: Page, server: str):
     expect(page.get_by_text("Leppin et al.").first).to_be_visible()
 
 
+def slider(page: Page, group: str, label: str):
+    """Open the parameter group ``group``; the control of the parameter ``label``, and its
+    slider's thumb, focused."""
+    page.locator(".v-expansion-panel-title", has_text=group).click()
+    control = page.locator(".carecap-param").filter(has=page.get_by_text(label, exact=True))
+    thumb = control.get_by_role("slider")
+    thumb.scroll_into_view_if_needed()
+    thumb.focus()
+    return control, thumb
+
+
 def test_a_slider_moves_and_reset_applies_it(page: Page, server: str):
     open_dashboard(page, server)
-    page.locator(".v-expansion-panel-title", has_text="Co-production").click()
-    slider = page.locator(".carecap-param").filter(
-        has=page.get_by_text("risk aversion", exact=True))
-    thumb = slider.get_by_role("slider")
-    thumb.focus()
+    control, thumb = slider(page, "Co-production", "risk aversion")
     for presses in range(1, 11):
         thumb.press("ArrowLeft")
         # One key at a time, each seen by the server: on a busy machine the server's echo
@@ -217,7 +224,7 @@ def test_a_slider_moves_and_reset_applies_it(page: Page, server: str):
         value = round(0.5 - presses / 100, 2)
         expect(page.get_by_text(f"Reset to apply: risk aversion 0.5 → {value:g}")).to_be_visible()
     expect(thumb).to_have_attribute("aria-valuenow", "0.4")
-    expect(slider.get_by_text("0.4 share")).to_be_visible()
+    expect(control.get_by_text("0.4 share")).to_be_visible()
     expect(page.get_by_text("Reset to apply: risk aversion 0.5 → 0.4")).to_be_visible()
     page.get_by_role("button", name="Reset", exact=True).click()
     expect(page.get_by_text("Reset to apply")).to_have_count(0)
@@ -491,18 +498,14 @@ def test_the_layout_holds_and_nothing_covers_a_button(page: Page, server: str, w
             sizes = page.evaluate(OVERFLOW)
             seen[f"{view}, teaching {'on' if teaching else 'off'}"] = sizes
             assert sizes["scroll"] <= width and sizes["right"] <= width, (view, sizes)
-            assert page.evaluate(COVERED_BUTTONS) == [], view
+            covered = page.evaluate(COVERED_BUTTONS)
+            assert covered == [], (view, covered)
     record(f"layout_{width}", seen)
 
 
 def test_the_pending_notice_is_in_view_where_a_parameter_is_edited(page: Page, server: str):
     open_dashboard(page, server)
-    page.locator(".v-expansion-panel-title", has_text="Care and budgets").click()
-    slider = page.locator(".carecap-param").filter(
-        has=page.get_by_text("paid care hour cost", exact=True))
-    thumb = slider.get_by_role("slider")
-    thumb.scroll_into_view_if_needed()
-    thumb.focus()
+    _control, thumb = slider(page, "Care and budgets", "paid care hour cost")
     thumb.press("ArrowRight")
     notice = page.locator(".carecap-pending-note")
     expect(notice).to_contain_text("Reset to apply: paid care hour cost 25.0 →")

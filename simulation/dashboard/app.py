@@ -62,7 +62,7 @@ DRAWN_SECONDS = 5.0  # the most the Run loop waits for the page to draw a day
 SPEEDS = (1, 2, 5, 10, 30)
 SMOOTHING = {"as they are": 1, "7-day moving average": 7, "30-day moving average": 30}
 DEFAULT_SMOOTHING = "30-day moving average"
-SEED_CHOICES = tuple(n for n in (2, 4, 8, 12, 16, 20) if n <= MAX_SEEDS)
+SEED_CHOICES = tuple(n for n in (2, 4, 8, 10, 16, 20) if n <= MAX_SEEDS)  # 10: the lessons
 DEFAULT_SEEDS = 8
 # The headline: each outcome over the run so far (its to-date column).
 HEADLINE = ("readmission_rate_30d", "unmet_hours", "volunteers", "cost_total")
@@ -631,7 +631,7 @@ def ReplicateBar(setting: Setting, state: Seeds):  # noqa: N802
                     classes=["carecap-replicates"]):
         tag("b", "How sure?")
         solara.Select(label="Seeds", values=list(SEED_CHOICES), value=seeds,
-                      style={"max-width": "90px"})
+                      style={"max-width": "110px", "min-width": "90px"})
         side = " and of the comparison" if setting.compare else ""
         if running:
             solara.Button("Cancel seeds", on_click=cancel, color="warning", small=True)

@@ -365,13 +365,13 @@ def _stamp_note(text: str) -> list[dict[str, Any]]:
         return []
     lines = [part for line in text.split("<br>") for part in textwrap.wrap(line, STAMP_WIDTH)]
     return [{"text": "<br>".join(lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
-             "xanchor": "left", "yanchor": "top", "yshift": -30, "align": "left",
+             "xanchor": "left", "yanchor": "top", "yshift": -44, "align": "left",
              "showarrow": False, "font": {"size": 10, "color": "#555555"}}]
 
 
 def _stamp_margin(text: str) -> int:
     """The bottom margin that makes room for the axis title and the stamp's lines."""
-    return 46 + 13 * (_stamp_note(text)[0]["text"].count("<br>") + 1 if text else 0)
+    return 58 + 13 * (_stamp_note(text)[0]["text"].count("<br>") + 1 if text else 0)
 
 
 # -- charts of daily series -----------------------------------------------------------------
@@ -579,8 +579,8 @@ def timeseries(shown: Shown) -> Plan:
                                 "hovertemplate": f"{name}: %{{y:,.0f}} h<extra></extra>"},
                          row)
             plan.axes[row, 1] = {"y": {"tickformat": "~s"}}
-        else:
-            _line(plan, shown, POLICY, metric, row)
+        else:  # the run and its band named once, in the legend, by the first row
+            _line(plan, shown, POLICY, metric, row, legend=row == 1)
             plan.axes[row, 1] = {"y": display.axis(metric)}
     return plan
 

@@ -197,6 +197,24 @@ def test_the_comparison_is_its_scenario_as_shipped_on_the_same_town():
     assert session.other is None and session.setting.compare is None
 
 
+def test_both_runs_are_read_on_the_same_day_while_they_step():
+    session = Session.start(Setting("baseline", 0, TINY, compare="peer_visits", days=400))
+
+    def run() -> None:  # as the Run loop steps, while the page reads the runs to draw them
+        for _ in range(200):
+            session.step(1)
+            time.sleep(0.001)
+
+    stepping = threading.Thread(target=run)
+    stepping.start()
+    reads = mismatched = 0
+    while stepping.is_alive():
+        policy, other = session.frames()
+        reads += 1
+        mismatched += len(policy) != len(other)
+    assert reads > 50 and mismatched == 0
+
+
 def test_a_comparison_of_a_scenario_with_itself_shows_the_changes():
     session = Session.start(Setting("baseline", 2, TINY, {"staff_participation": 0.0},
                                     compare="baseline", days=20))

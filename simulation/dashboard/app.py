@@ -64,6 +64,7 @@ SMOOTHING = {"as they are": 1, "7-day moving average": 7, "30-day moving average
 DEFAULT_SMOOTHING = "30-day moving average"
 SEED_CHOICES = tuple(n for n in (2, 4, 8, 10, 16, 20) if n <= MAX_SEEDS)  # 10: the lessons
 DEFAULT_SEEDS = 8
+Choose = Callable[[str | None], None]  # picks the comparison scenario (None: no comparison)
 # The headline: each outcome over the run so far (its to-date column).
 HEADLINE = ("readmission_rate_30d", "unmet_hours", "volunteers", "cost_total")
 _CSS = """
@@ -393,9 +394,10 @@ class Seeds:
 
 @solara.component
 def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
-            teaching: solara.Reactive[bool], choose_comparison, on_shown,
-            applied: Setting, on_load, on_refused, smoothing: solara.Reactive[str],
-            seeds: Seeds):
+            teaching: solara.Reactive[bool], choose_comparison: Choose,
+            on_shown: Callable[[int], None], applied: Setting,
+            on_load: Callable[[Setting], None], on_refused: Callable[[str | None], None],
+            smoothing: solara.Reactive[str], seeds: Seeds):
     """The sides compared, the headline, the seeds, the views and, in teaching mode, the lesson.
 
     The one component that reads ``day``: Solara renders the page once for each
@@ -419,7 +421,7 @@ def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
 
 
 @solara.component
-def PacerView(day: int, on_shown):  # noqa: N802
+def PacerView(day: int, on_shown: Callable[[int], None]):  # noqa: N802
     """The page's answer to each drawn day (see :class:`~widgets.Pacer`)."""
     element = Pacer.element()
 
@@ -452,8 +454,11 @@ def Sides(setting: Setting, residents: int):  # noqa: N802
 
 
 @solara.component
-def Controls(draft, applied, running, speed, reset, step, run, pause,  # noqa: N802
-             ended: bool, choose_comparison, set_length):
+def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],  # noqa: N802
+             running: solara.Reactive[bool], speed: solara.Reactive[int],
+             reset: Callable[..., None], step: Callable[[], None], run: Callable[[], None],
+             pause: Callable[[], None], ended: bool, choose_comparison: Choose,
+             set_length: Callable[[int], None]):
     """The sidebar: pending changes, scenario and comparison, run buttons, town, parameters."""
     current = draft.value
     sc = scenario(current.scenario)
@@ -504,7 +509,7 @@ def Controls(draft, applied, running, speed, reset, step, run, pause,  # noqa: N
 
 
 @solara.component
-def CompareSelect(applied: Setting, choose_comparison):  # noqa: N802
+def CompareSelect(applied: Setting, choose_comparison: Choose):  # noqa: N802
     """Pick the comparison: a scenario as shipped, run beside the policy on the same town."""
     none = "no comparison"
     solara.Select(label="Compare with", values=[none, *shipped()],
@@ -513,7 +518,7 @@ def CompareSelect(applied: Setting, choose_comparison):  # noqa: N802
 
 
 @solara.component
-def RunLength(days: int, set_length):  # noqa: N802
+def RunLength(days: int, set_length: Callable[[int], None]):  # noqa: N802
     """The day the run stops on; applies at once (it changes where the run ends, not how)."""
     problem = solara.use_reactive(None)
 
@@ -534,7 +539,7 @@ def RunLength(days: int, set_length):  # noqa: N802
 
 
 @solara.component
-def TownInputs(draft):  # noqa: N802
+def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
     """Residents and seed; values the dashboard cannot run are refused, with the reason."""
     current = draft.value
     problem = solara.use_reactive(None)
@@ -563,7 +568,7 @@ def TownInputs(draft):  # noqa: N802
 
 
 @solara.component
-def ParamGroup(draft, group: str):  # noqa: N802
+def ParamGroup(draft: solara.Reactive[Setting], group: str):  # noqa: N802
     """Every parameter of one group, generated from the declarations."""
     current = draft.value
     values = effective(current)
@@ -654,8 +659,9 @@ def ReplicateBar(setting: Setting, state: Seeds):  # noqa: N802
 
 
 @solara.component
-def Views(session: Session, setting: Setting, today: int, choose_comparison,  # noqa: N802
-          smoothing: solara.Reactive[str], replicates: Replicates | None):
+def Views(session: Session, setting: Setting, today: int,  # noqa: N802
+          choose_comparison: Choose, smoothing: solara.Reactive[str],
+          replicates: Replicates | None):
     """The tabs of views over the run, with the CSV export; only the open tab is drawn.
 
     ``setting`` is the session's (a comparison picked or a length set changes it, not the
@@ -681,7 +687,7 @@ def Views(session: Session, setting: Setting, today: int, choose_comparison,  # 
 
 @solara.component
 def View(view: str, session: Session, shown: figures.Shown, day: int,  # noqa: N802
-         choose_comparison):
+         choose_comparison: Choose):
     """One view of the run."""
     run = session.run
     if view == "Town":
@@ -748,7 +754,8 @@ def SummaryView(shown: figures.Shown):  # noqa: N802
 
 
 @solara.component
-def Lesson(setting: Setting, on_load, on_refused):  # noqa: N802
+def Lesson(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
+           on_refused: Callable[[str | None], None]):
     """Teaching mode: the scenario's lesson notes and the share box."""
     sc = scenario(setting.scenario)
     tag("h3", f"Lesson: {sc.title}")
@@ -760,7 +767,8 @@ def Lesson(setting: Setting, on_load, on_refused):  # noqa: N802
 
 
 @solara.component
-def Share(setting: Setting, on_load, on_refused):  # noqa: N802
+def Share(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
+          on_refused: Callable[[str | None], None]):
     """The code and full link of the run on screen, and a box to load someone else's code."""
     code = setting.encode()
     typed = solara.use_reactive("")

@@ -118,7 +118,6 @@ class Job:
     def _stop(self) -> None:
         with self._changed:
             self.cancelled = True
-            self._todo.clear()
             self._changed.notify_all()
 
 

@@ -20,8 +20,6 @@ PRICE_YEAR = 2023
 VERSION = version("carecap")
 MINUS = "\u2212"  # a typographic minus: a hyphen reads as a dash on slides
 
-# Units whose figures are counts of things: shown bare, the label says what they count.
-_COUNTS = {"admissions", "patients", "bed days", "people", "visits", "posts", "decisions"}
 _SCORES = {"score 0-1", "index 0-1"}
 
 
@@ -72,8 +70,8 @@ def value(name: str, x: float, *, sign: bool = False) -> str:
         text = f"{size:,.0f} h"
     elif declared == "days":
         text = f"{size:,.1f} days"
-    elif float(size).is_integer() or size >= 1000 or declared not in _COUNTS:
-        text = f"{size:,.0f}"
+    elif float(size).is_integer() or size >= 1000:
+        text = f"{size:,.0f}"  # any other unit counts things: people, visits, referrals...
     else:  # a mean of a count: "60.4 volunteers on an average day"
         text = f"{size:,.1f}"
     return _signed(text, x, sign)

@@ -171,3 +171,16 @@ def test_figures_blocks_are_rewritten_from_runs(tmp_path: Path) -> None:
 def test_a_bad_figures_block_is_named(spec: str, problem: str) -> None:
     with pytest.raises(LessonError, match=problem):
         Figures.parse(spec)
+
+
+@pytest.mark.parametrize("number", sorted(LESSONS))
+def test_every_name_a_lesson_quotes_is_a_parameter_metric_or_scenario(number: int) -> None:
+    # A lesson tells students which control to move and which figure to read: after a
+    # change to the model, a renamed parameter would send them looking for nothing.
+    from simulation.metrics import BY_NAME
+    from simulation.params import SPECS
+
+    text = (LESSONS_FILE.parent / LESSONS[number].file).read_text(encoding="utf-8")
+    quoted = set(re.findall(r"`([a-z][a-z0-9_]*)`", text))
+    unknown = quoted - set(SPECS) - set(BY_NAME) - set(shipped())
+    assert not unknown, unknown

@@ -13,6 +13,8 @@ import json
 import math
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -356,6 +358,27 @@ def test_sessions_runs_take_turns_and_a_cancelled_job_stops():
     assert third.cancelled and third.result() is None
     assert third.done <= 1  # only the run already started, and its result is dropped
     assert len(order) == 7  # no run of the cancelled job started after the cancel
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_server_killed_outright_leaves_no_worker_behind():
+    # A server with its worker started, then killed with SIGKILL (no chance to clean up).
+    script = ("from simulation.dashboard.replicates import POOL; POOL.warm(); "
+              "print(*POOL._executor._processes, flush=True); import time; time.sleep(60)")
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                              text=True)
+    workers = [int(pid) for pid in server.stdout.readline().split()]
+    assert workers and not any(_gone(pid) for pid in workers)
+    server.kill()
+    server.wait()
+    _wait(lambda: all(_gone(pid) for pid in workers), 15)
 
 
 def test_a_job_asks_for_both_sides_on_the_same_seeds_and_is_capped():
@@ -943,11 +966,30 @@ def test_seeds_run_in_the_background_and_give_intervals():
     # The bands are drawn (the render may be finishing on the thread that got the seeds).
     _wait(lambda: any(t.get("fill") == "toself"
                       for t in rc.find(PlotlyView).widget.shown["data"]))
-    # Asking again and cancelling leaves no result and no runs behind.
-    _button(rc, "Run 2 seeds").click()
+    rc.close()
+
+
+def test_seeds_can_be_cancelled_from_the_page(monkeypatch):
+    gate = threading.Event()  # the runs wait here, so the page can cancel them midway
+    started: list[int] = []
+
+    def held(params, seed, days):
+        started.append(seed)
+        gate.wait(10)
+        return _recorded(params, seed, days)
+
+    monkeypatch.setattr(app, "POOL", Pool(workers=1, task=held, executor=_threads))
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY, days=20)),
+                            handle_error=False)
+    _button(rc, "Run 8 seeds").click()
+    _wait(lambda: _buttons(rc, "Cancel seeds") and started)
+    assert "running 0 of 8 runs" in _texts(rc)
     _button(rc, "Cancel seeds").click()
-    _wait(lambda: "Runs seeds 0 to 1" in _texts(rc))
-    assert "2 seeds, 20 days" not in _text(_html(rc, "carecap-readmission-rate-30d")[0])
+    gate.set()
+    _wait(lambda: "Runs seeds 0 to 7" in _texts(rc))
+    time.sleep(0.3)
+    assert started == [0]  # the run under way finished; no other started
+    assert "8 seeds" not in _text(_html(rc, "carecap-readmission-rate-30d")[0])
     rc.close()
 
 

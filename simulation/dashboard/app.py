@@ -316,8 +316,9 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
 
     def ask_replicates(seeds: int) -> None:
         forget_replicates()
-        progress.set((0, 0))
-        job.set(POOL.submit(Job(session.setting, session.run.residents, seeds)))
+        asked = Job(session.setting, session.run.residents, seeds)
+        progress.set((0, asked.total))
+        job.set(POOL.submit(asked))
 
     def watch(cancel: threading.Event) -> None:
         current = job.value

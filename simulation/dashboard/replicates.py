@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -28,6 +29,7 @@ from simulation.scenarios import load_scenario
 from simulation.sweep.executor import POOL_CONTEXT, run_one
 
 MAX_SEEDS = 20  # per request, per side: 40 runs of a year at most
+SERVER_CHECK_SECONDS = 1.0  # how often a worker checks that its server is still there
 WORKERS = max(1, (os.cpu_count() or 2) - 1)
 
 Task = Callable[[Params, int, int], pd.DataFrame]
@@ -123,7 +125,25 @@ class Job:
 
 def processes(workers: int) -> Executor:
     """Worker processes forked from a server that has the model loaded (as sweeps use)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT,
+                               initializer=_leave_with, initargs=(os.getpid(),))
+
+
+def _leave_with(server: int) -> None:
+    """In a worker: exit when the server has gone, however it went.
+
+    A server stopped with Ctrl-C takes its workers with it; one killed outright cannot,
+    and a worker waiting for runs (and the process that forked it) would wait for ever.
+    """
+    def watch() -> None:
+        while True:
+            time.sleep(SERVER_CHECK_SECONDS)
+            try:
+                os.kill(server, 0)  # signal 0: only asks whether the process is there
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="carecap-server-watch").start()
 
 
 class Pool:

@@ -28,7 +28,8 @@ from simulation.day import PHASES
 from simulation.docblocks import BlockError, write_block
 from simulation.inputs import InputError
 from simulation.metrics import DAILY
-from simulation.params import GROUPS, SPECS, ParamError, Params
+from simulation.params import ParamError, Params
+from simulation.paramtable import FORMATS, as_csv, as_json, as_markdown, show
 from simulation.results import TABLE_SUFFIXES
 from simulation.runner import DEFAULT_DAYS, run
 from simulation.scenarios import ScenarioError, load_scenario, shipped
@@ -121,7 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                             help="write the table into this file's generated block instead")
 
     commands.add_parser("scenarios", help="list the shipped scenarios")
-    commands.add_parser("params", help="list parameters with units, ranges and sources")
+    params_cmd = commands.add_parser("params", help="list parameters with units, ranges and "
+                                     "sources, or export them")
+    params_cmd.add_argument("--format", choices=FORMATS, default="table",
+                            help="table (default, names never cut), csv, markdown or json")
     return parser
 
 
@@ -486,16 +490,10 @@ def _phases(args: argparse.Namespace, console: Console) -> int:
 
 
 def _params(args: argparse.Namespace, console: Console) -> int:
-    for group in GROUPS:
-        table = Table(title=f"Parameters: {group}", title_justify="left")
-        for column in ("name", "default", "unit", "allowed", "source", "meaning"):
-            table.add_column(column)
-        for spec in SPECS.values():
-            if spec.group == group:
-                default = str(spec.default).lower() if spec.type is bool else f"{spec.default:g}"
-                table.add_row(spec.name, default, spec.unit, spec.allowed, spec.source,
-                              spec.help)
-        console.print(table)
+    if args.format == "table":
+        show(console)
+    else:  # plain text on stdout, for a file or a pipe (no terminal styling)
+        sys.stdout.write({"csv": as_csv, "markdown": as_markdown, "json": as_json}[args.format]())
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The dashboard page: controls on the left, the run's views on the right.
+"""The dashboard page: controls on the left, the run's figures and views on the right.
 
 State, per browser session (nothing here lives at module level, so two sessions never
 share a run):
@@ -6,49 +6,113 @@ share a run):
 * ``draft`` — the setting the controls show; edits collect here;
 * ``applied`` — the setting of the run on screen; Reset copies the draft into it, so
   the run always matches the setting the Share box hands out;
-* ``session`` — the run(s) made from ``applied``, rebuilt on Reset;
-* ``day`` — bumped after every step; only the components that draw the run read it,
-  so stepping redraws the views, not the sixty parameter controls.
+* ``session`` — the policy run and its comparison, made from ``applied``, rebuilt on
+  Reset;
+* ``day`` — bumped after every step; only the component that draws the run reads it,
+  so stepping redraws the views, not the sixty parameter controls;
+* the replicate job and its result (other seeds of the setting, run in the background).
 
-Picking a scenario or loading a shared code applies at once; parameter, residents and
-seed edits wait for Reset (the controls say so).
+Picking a scenario, a comparison or the run's length, or loading a shared code, applies
+at once; parameter, residents and seed edits wait for Reset (a notice at the top of the
+controls says what Reset will change).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cache
 from urllib.parse import parse_qs, quote
 
 import plotly.graph_objects as go
 import solara
 import solara.lab
+import solara.server.settings
 
-from simulation.dashboard import figures
-from simulation.dashboard.session import DEFAULT_RESIDENTS, MAX_RESIDENTS, Run, Session
-from simulation.dashboard.setting import Setting, SettingError
-from simulation.dashboard.widgets import Chart, Drawn, ParamControl, Prose, Section, tag
+from simulation.dashboard import display, figures
+from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
+from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
+from simulation.dashboard.setting import MAX_DAYS, Setting, SettingError
+from simulation.dashboard.stats import Replicates
+from simulation.dashboard.tables import summary
+from simulation.dashboard.widgets import (
+    Chart,
+    Drawn,
+    Pacer,
+    ParamControl,
+    Prose,
+    Section,
+    ShareLink,
+    tag,
+)
+from simulation.metrics import BY_NAME
 from simulation.params import GROUPS, SPECS, Params
 from simulation.scenarios import Scenario, load_scenario, shipped
 
-VIEWS = ("Town", "Time series", "Equity", "Costs", "Compare")
-# The views of one run's daily series: figure, its points, and the export's name.
-SERIES_VIEWS = {"Time series": (figures.timeseries_figure, figures.timeseries_points, "series"),
-                "Equity": (figures.equity_figure, figures.equity_points, "equity"),
-                "Costs": (figures.costs_figure, figures.costs_points, "costs")}
+# Solara's page puts "This website runs on Solara" over the page's bottom right corner,
+# where it covered the charts' export buttons (the page is read per request).
+solara.server.settings.theme.show_banner = False
+
+VIEWS = ("Town", "Time series", "Equity", "Costs", "Compare", "Summary")
 # The Run loop redraws at most this often; faster speeds step more days per redraw.
 FRAME_SECONDS = 0.1
-DRAWN_SECONDS = 5.0  # the most the Run loop waits for a day to be drawn
+DRAWN_SECONDS = 5.0  # the most the Run loop waits for the page to draw a day
 SPEEDS = (1, 2, 5, 10, 30)
+SMOOTHING = {"as they are": 1, "7-day moving average": 7, "30-day moving average": 30}
+DEFAULT_SMOOTHING = "30-day moving average"
+SEED_CHOICES = tuple(n for n in (2, 4, 8, 10, 16, 20) if n <= MAX_SEEDS)  # 10: the lessons
+DEFAULT_SEEDS = 8
+Choose = Callable[[str | None], None]  # picks the comparison scenario (None: no comparison)
+# The headline: each outcome over the run so far (its to-date column).
+HEADLINE = ("readmission_rate_30d", "unmet_hours", "volunteers", "cost_total")
 _CSS = """
-.carecap-controls { width: 360px; min-width: 360px; padding: 8px 12px; overflow-y: auto;
-                    max-height: calc(100vh - 64px); border-right: 1px solid #ddd; }
-.carecap-main { flex: 1 1 0; min-width: 0; padding: 8px 16px; }
+.carecap-page { flex-wrap: nowrap !important; align-items: flex-start; width: 100%; }
+.carecap-controls { width: 340px; min-width: 340px; padding: 0 12px 8px 12px;
+                    position: sticky; top: 0; overflow-y: auto; max-height: 100vh;
+                    border-right: 1px solid #ddd; box-sizing: border-box; }
+/* contain: its width never follows its content's, so nothing inside (a chart, a table,
+   a row of tabs) can push the page wider than the window. */
+.carecap-main { flex: 1 1 0; min-width: 0; padding: 8px 16px; box-sizing: border-box;
+                contain: inline-size; }
+.carecap-pending { position: sticky; top: 0; z-index: 5; background: white;
+                   padding-top: 8px; margin-bottom: 4px; }
 .carecap-param { margin-bottom: 6px; }
-.carecap-metric { padding: 4px 14px; border-left: 3px solid #1f77b4; }
+.carecap-headline { display: flex; flex-wrap: wrap; gap: 6px; }
+.carecap-metric { padding: 4px 12px; border-left: 3px solid #0072B2; min-width: 150px;
+                  flex: 1 1 150px; max-width: 260px; }
+.carecap-metric.carecap-day { min-width: 70px; flex: 0 0 auto; }
+.carecap-metric .k { font-size: 0.8em; color: #444; }
 .carecap-metric .v { font-size: 1.35em; font-weight: 600; }
+.carecap-metric .c, .carecap-metric .r { font-size: 0.78em; color: #333; }
+.carecap-sides { font-size: 0.85em; color: #333; margin: 2px 0 6px 0; }
+.carecap-sides b.policy { color: #0072B2; }
+.carecap-sides b.comparison { color: #b37400; }
+.carecap-body { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 12px; }
+.carecap-views { flex: 1 1 560px; min-width: 0; }
+.carecap-lesson { flex: 1 1 300px; min-width: 0; max-width: 460px; }
+.carecap-chart { width: 100%; }
+.carecap-town { max-width: 820px; }
+.carecap-summary { border-collapse: collapse; font-size: 0.85em; width: 100%; }
+.carecap-summary th, .carecap-summary td { padding: 2px 8px; border-bottom: 1px solid #eee;
+                                           text-align: right; }
+.carecap-summary th:first-child, .carecap-summary td:first-child { text-align: left; }
+.carecap-summary td { white-space: nowrap; }
+.carecap-summary td:first-child { white-space: normal; }
+.carecap-scroll { overflow-x: auto; max-width: 100%; }
 .carecap-share code { font-size: 1.05em; word-break: break-all; }
+.carecap-link-row { display: flex; gap: 6px; margin: 4px 0; }
+.carecap-link { flex: 1 1 0; min-width: 0; font-family: monospace; font-size: 0.85em;
+                border: 1px solid #bbb; border-radius: 4px; padding: 4px 6px; }
+.carecap-copy { border: 1px solid #0072B2; color: #0072B2; border-radius: 4px;
+                padding: 2px 10px; background: white; cursor: pointer; }
+.carecap-intro { margin-bottom: 8px; }
+.carecap-intro ol { margin: 4px 0 4px 20px; }
+@media (max-width: 1200px) {
+  .carecap-controls { width: 300px; min-width: 300px; }
+  .carecap-main { padding: 8px 8px; }
+}
 """
 
 
@@ -60,11 +124,7 @@ def scenario(name: str) -> Scenario:
 
 def checked(setting: Setting) -> Setting:
     """The setting if the dashboard can run it; otherwise a SettingError naming the field."""
-    residents = setting.residents or scenario(setting.scenario).overrides.get(
-        "residents", DEFAULT_RESIDENTS)
-    if residents > MAX_RESIDENTS:
-        raise SettingError(f"residents: {residents:,} is too many for the dashboard "
-                           f"(allowed: 50 to {MAX_RESIDENTS:,})")
+    town_size(setting)
     return setting
 
 
@@ -91,7 +151,7 @@ def with_param(setting: Setting, name: str, value: object) -> Setting:
         overrides.pop(name, None)
     else:
         overrides[name] = value
-    return Setting(setting.scenario, setting.seed, setting.residents, overrides)
+    return replace(setting, overrides=overrides)
 
 
 def changes(draft: Setting, applied: Setting) -> list[str]:
@@ -112,11 +172,54 @@ def warm_up() -> None:
 
     The model's compiled kernels and plotly's validators load on first use, which took a
     second of the first visitor's page; a small town stepped once and drawn loads them.
+    The replicate workers start too, so the first request for seeds does not wait.
     """
     run = Run(Setting("baseline", residents=SPECS["residents"].low))
     run.step(1)
     figures.network_figure(run.model, figures.TownLayout.of(run.model)).to_plotly_json()
-    figures.timeseries_figure(run.frame()).to_plotly_json()
+    shown = figures.Shown(run.frame(), None, run.setting, run.residents)
+    figures.figure_of("Time series", shown).to_plotly_json()
+    POOL.warm()
+
+
+class Pace:
+    """The Run loop's pace: the last day the page has drawn, and whether to stop.
+
+    The page reports each day it draws (:class:`~widgets.Pacer`); Pause asks the loop to
+    stop, and wakes it if it is waiting for the page.
+    """
+
+    def __init__(self) -> None:
+        self._drawn = -1
+        self._stop = False
+        self._changed = threading.Condition()
+
+    def shown(self, day: int) -> None:
+        """The page has drawn ``day``."""
+        with self._changed:
+            self._drawn = max(self._drawn, day)
+            self._changed.notify_all()
+
+    def go(self) -> None:
+        """Let a run go on (Run)."""
+        with self._changed:
+            self._stop = False
+
+    def stop(self) -> None:
+        """Ask the run to stop after the day it is on (Pause, Reset)."""
+        with self._changed:
+            self._stop = True
+            self._changed.notify_all()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the run was asked to stop."""
+        return self._stop
+
+    def wait_for(self, day: int, timeout: float) -> None:
+        """Block until the page has drawn ``day``, the run is stopped, or time is up."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._drawn >= day or self._stop, timeout)
 
 
 @solara.component
@@ -133,19 +236,33 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
     draft = solara.use_reactive(initial)
     applied = solara.use_reactive(initial)
     generation = solara.use_reactive(0)
-    compare_with = solara.use_reactive(None)
     running = solara.use_reactive(False)
     speed = solara.use_reactive(1)
     day = solara.use_reactive(0)
     teaching = solara.use_reactive(False)
     notice = solara.use_reactive(refused)
+    smoothing = solara.use_reactive(DEFAULT_SMOOTHING)
+    job = solara.use_reactive(None)
+    progress = solara.use_reactive((0, 0))
+    replicates = solara.use_reactive(None)
+    replicate_problem = solara.use_reactive(None)
+    intro = solara.use_reactive(True)
 
-    session: Session = solara.use_memo(
-        lambda: Session.start(applied.value, compare_with.value),
-        [applied.value, generation.value])
+    session: Session = solara.use_memo(lambda: Session.start(applied.value),
+                                       [generation.value])
+    pace = solara.use_memo(Pace, [])
+
+    def forget_replicates() -> None:
+        if job.value is not None:
+            POOL.cancel(job.value)
+        job.set(None)
+        replicates.set(None)
+        replicate_problem.set(None)
 
     def reset(setting: Setting | None = None) -> None:
+        pace.stop()
         running.set(False)
+        forget_replicates()
         if setting is not None:
             draft.set(setting)
         applied.set(setting or draft.value)
@@ -156,75 +273,209 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         session.step(1)
         day.set(session.day)
 
-    drawn = solara.use_memo(threading.Event, [])  # set by Views once a day is drawn
+    def run() -> None:
+        pace.go()
+        running.set(True)
 
     def loop(cancel: threading.Event) -> None:
+        # Pause only asks the loop to stop: the loop shows the day it stops on, then
+        # turns Pause back into Run, so the screen never lags the run it stopped.
         while running.value and not cancel.is_set():
             started = time.perf_counter()
-            session.step(speed.value)
-            if cancel.is_set():
+            for _ in range(speed.value):
+                if pace.stopping or cancel.is_set() or session.ended:
+                    break
+                session.step(1)
+            if cancel.is_set():  # Reset: another session now
                 return
-            drawn.clear()
             day.set(session.day)
-            # The next day waits for this one to be drawn: Solara gives up ("too many
-            # renders") when another thread changes state during every render pass.
-            drawn.wait(DRAWN_SECONDS)
+            if pace.stopping or session.ended:
+                running.set(False)
+                return
+            # The next day waits for the page to draw this one: a run that outpaces the
+            # page piles redraws up in it, and a click on Pause lands days late.
+            pace.wait_for(session.day, DRAWN_SECONDS)
             cancel.wait(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
 
     # Without intrusive_cancel: Solara's tracing-based cancel would slow every step.
     solara.use_thread(loop, dependencies=[running.value, session], intrusive_cancel=False)
 
     def choose_comparison(name: str | None) -> None:
-        session.compare(name)
-        compare_with.set(name)
+        forget_replicates()
+        session.compare(name or None)
+        applied.set(session.setting)
+        draft.set(replace(draft.value, compare=name or None))
         day.set(session.day)
+
+    def set_length(days: int) -> None:
+        forget_replicates()
+        session.lengthen(days)
+        applied.set(session.setting)
+        draft.set(replace(draft.value, days=days))
+        day.set(session.day)
+
+    def ask_replicates(seeds: int) -> None:
+        forget_replicates()
+        asked = Job(session.setting, session.run.residents, seeds)
+        progress.set((0, asked.total))
+        job.set(POOL.submit(asked))
+
+    def watch(cancel: threading.Event) -> None:
+        current = job.value
+        while current is not None and not cancel.is_set():
+            current.wait(0.5)
+            if cancel.is_set():
+                return
+            progress.set((current.done, current.total))
+            if current.over:
+                replicate_problem.set(current.error)
+                replicates.set(current.result())
+                job.set(None)
+                return
+
+    solara.use_thread(watch, dependencies=[job.value], intrusive_cancel=False)
+    # A closed tab leaves no runs queued for the others.
+    solara.use_effect(lambda: forget_replicates, [])
 
     solara.Title("carecap — community care capacity")
     solara.Style(_CSS)
     # A plain two-column layout rather than Solara's Sidebar portal: everything is in one
     # tree, so the component tests can drive the controls the way a user does.
-    with solara.Row(gap="0px", style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+    with solara.Row(gap="0px", classes=["carecap-page"]):
         with solara.Column(classes=["carecap-controls"]):
-            Controls(draft, applied, running, speed, reset, step)
+            Controls(draft, applied, running, speed, reset, step, run, pace.stop, session.ended,
+                     choose_comparison, set_length)
         with solara.Column(classes=["carecap-main"]):
             with solara.Column(gap="0px"):  # a fixed slot: see Controls
                 if notice.value:
                     solara.Error(notice.value, dense=True, classes=["carecap-notice"])
-            RunPane(session, day, teaching, compare_with.value, choose_comparison, drawn.set,
-                    applied.value, reset, notice.set)
+            with solara.Column(gap="0px"):
+                if intro.value:
+                    Intro(on_close=lambda: intro.set(False))
+            RunPane(session, day, teaching, choose_comparison, pace.shown, applied.value,
+                    reset, notice.set, smoothing,
+                    Seeds(job, progress, replicate_problem, replicates.value, ask_replicates,
+                          forget_replicates))
+
+
+@solara.component
+def Intro(on_close: Callable[[], None]):  # noqa: N802
+    """The first screen's word on what the model is for and what to try."""
+    with solara.Card(classes=["carecap-intro"]):
+        tag("b", "What would happen to care, to who carries it, and to hospital "
+                 "readmission, if a town built reciprocity into care and devolved "
+                 "decisions to the people closest to the patient?")
+        tag("p", "carecap simulates a town's residents — patients, family carers, "
+                 "neighbours, peer volunteers — and its professionals, one day at a time. "
+                 "Every figure on this page is for one simulated town; ask for more seeds "
+                 "to see how sure a difference is.", style="margin: 4px 0")
+        tag("ol",
+            tag("li", "Press Run: the run plays to its last day (day 365 unless you set "
+                      "another) and stops. The headline shows the run so far."),
+            tag("li", "Pick a scenario to compare with (left, under Compare with): the same "
+                      "town as shipped. Every difference is policy minus comparison."),
+            tag("li", "How sure? Run 8 seeds: bands on the charts and 95% confidence "
+                      "intervals in the headline and the Summary."),
+            tag("li", "Teaching mode adds the scenario's lesson notes and a link to share "
+                      "this setting with a room."))
+        solara.Button("Got it", on_click=on_close, text=True, color="primary")
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """The replicate seeds' state and actions, handed down to the bar that shows them."""
+
+    job: solara.Reactive[Job | None]
+    progress: solara.Reactive[tuple[int, int]]
+    problem: solara.Reactive[str | None]
+    result: Replicates | None
+    ask: Callable[[int], None]
+    cancel: Callable[[], None]
 
 
 @solara.component
 def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
-            teaching: solara.Reactive[bool], compare_with: str | None, choose_comparison,
-            on_drawn, applied: Setting, on_load, on_refused):
-    """The headline, the views and, in teaching mode, the lesson beside them.
+            teaching: solara.Reactive[bool], choose_comparison: Choose,
+            on_shown: Callable[[int], None], applied: Setting,
+            on_load: Callable[[Setting], None], on_refused: Callable[[str | None], None],
+            smoothing: solara.Reactive[str], seeds: Seeds):
+    """The sides compared, the headline, the seeds, the views and, in teaching mode, the lesson.
 
     The one component that reads ``day``: Solara renders the page once for each
     component that reads a changed value, so a second reader would double every step.
     """
     today = day.value
-    with solara.Row(style={"align-items": "center"}):
-        Headline(session, today)
-        solara.v.Spacer()
+    replicates = seeds.result
+    Sides(session.setting, session.run.residents)
+    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
+        with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
+            Headline(session, today, replicates)
         solara.Switch(label="Teaching mode", value=teaching)
-    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
-        with solara.Column(style={"flex": "3 1 0", "min-width": "0"}):
-            Views(session, today, compare_with, choose_comparison, on_drawn)
+    ReplicateBar(session.setting, seeds)
+    with solara.Div(classes=["carecap-body"]):
+        with solara.Div(classes=["carecap-views"]):
+            Views(session, session.setting, today, choose_comparison, smoothing, replicates)
         if teaching.value:
-            with solara.Column(style={"flex": "1 1 0", "min-width": "300px"}):
+            with solara.Div(classes=["carecap-lesson"]):
                 Lesson(applied, on_load=on_load, on_refused=on_refused)
+    PacerView(today, on_shown)
 
 
 @solara.component
-def Controls(draft, applied, running, speed, reset, step):  # noqa: N802
-    """The sidebar: scenario, run buttons, town, parameters by group, sharing."""
+def PacerView(day: int, on_shown: Callable[[int], None]):  # noqa: N802
+    """The page's answer to each drawn day (see :class:`~widgets.Pacer`)."""
+    element = Pacer.element()
+
+    def listen() -> None:  # a widget's element passes on only its traits
+        solara.get_widget(element).on_shown = on_shown
+
+    def tell() -> None:
+        solara.get_widget(element).day = day
+
+    solara.use_effect(listen, [on_shown])
+    solara.use_effect(tell, [day])
+    return element
+
+
+@solara.component
+def Sides(setting: Setting, residents: int):  # noqa: N802
+    """What is compared: each side's scenario and settings, and which way differences go."""
+    policy, other = figures.side_names(setting)
+    changed = ", ".join(f"{name.replace('_', ' ')} {value}"
+                        for name, value in setting.overrides.items()) or "none"
+    town = f"seed {setting.seed}, {residents:,} residents"
+    if setting.compare is None:
+        tag("div", tag("b", "Policy: ", cls="policy"), f"{policy} — changes: {changed} — ",
+            f"{town}, run to day {setting.days}. No comparison.", cls="carecap-sides")
+    else:
+        tag("div", tag("b", "Policy: ", cls="policy"), f"{policy} — changes: {changed}. ",
+            tag("b", "Comparison: ", cls="comparison"),
+            f"{other} — no changes. Same town: {town}; run to day {setting.days}. "
+            f"Differences are policy − comparison.", cls="carecap-sides")
+
+
+@solara.component
+def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],  # noqa: N802
+             running: solara.Reactive[bool], speed: solara.Reactive[int],
+             reset: Callable[..., None], step: Callable[[], None], run: Callable[[], None],
+             pause: Callable[[], None], ended: bool, choose_comparison: Choose,
+             set_length: Callable[[int], None]):
+    """The sidebar: pending changes, scenario and comparison, run buttons, town, parameters."""
     current = draft.value
     sc = scenario(current.scenario)
     pending = changes(current, applied.value)
 
     def pick(name: str) -> None:
-        reset(Setting(name, current.seed, current.residents))
+        reset(Setting(name, current.seed, current.residents, compare=current.compare,
+                      days=current.days))
+
+    # Sticky at the top of the sidebar: seen wherever in the list a parameter is edited.
+    with solara.Column(gap="0px", classes=["carecap-pending"]):
+        if pending:
+            solara.Warning("Reset to apply: " + "; ".join(pending), dense=True,
+                           classes=["carecap-pending-note"])
+            solara.Button("Reset to apply", icon_name="mdi-restore", on_click=lambda: reset(),
+                          color="warning", small=True)
 
     solara.Select(label="Scenario", values=shipped(), value=current.scenario, on_value=pick)
     Prose(sc.title, " ".join(sc.description.split()))
@@ -234,21 +485,22 @@ def Controls(draft, applied, running, speed, reset, step):  # noqa: N802
         if sc.sources:
             with Section(f"Sources ({len(sc.sources)})"):
                 Prose(items=sc.sources)
+    CompareSelect(applied.value, choose_comparison)
 
     with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
         if running.value:
-            solara.Button("Pause", icon_name="mdi-pause", on_click=lambda: running.set(False),
-                          color="warning")
+            solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="warning")
         else:
-            solara.Button("Run", icon_name="mdi-play", on_click=lambda: running.set(True),
-                          color="primary")
+            solara.Button("Run", icon_name="mdi-play", on_click=run, color="primary",
+                          disabled=ended)
         solara.Button("Step", icon_name="mdi-step-forward", on_click=step,
-                      disabled=running.value)
+                      disabled=running.value or ended)
         solara.Button("Reset", icon_name="mdi-restore", on_click=lambda: reset())
-    solara.Select(label="Speed (days per redraw)", values=list(SPEEDS), value=speed)
-    with solara.Column(gap="0px"):
-        if pending:
-            solara.Warning("Reset to apply: " + "; ".join(pending), dense=True)
+    with solara.Row(gap="8px", style={"flex-wrap": "nowrap"}):
+        with solara.Column(gap="0px", style={"flex": "1 1 0", "min-width": "0"}):
+            solara.Select(label="Speed (days)", values=list(SPEEDS), value=speed)
+        with solara.Column(gap="0px", style={"flex": "1 1 0", "min-width": "0"}):
+            RunLength(applied.value.days, set_length)
 
     with Section("Town: residents and seed", expanded=True):
         TownInputs(draft)
@@ -258,27 +510,57 @@ def Controls(draft, applied, running, speed, reset, step):  # noqa: N802
 
 
 @solara.component
-def TownInputs(draft):  # noqa: N802
+def CompareSelect(applied: Setting, choose_comparison: Choose):  # noqa: N802
+    """Pick the comparison: a scenario as shipped, run beside the policy on the same town."""
+    none = "no comparison"
+    solara.Select(label="Compare with", values=[none, *shipped()],
+                  value=applied.compare or none,
+                  on_value=lambda name: choose_comparison(None if name == none else name))
+
+
+@solara.component
+def RunLength(days: int, set_length: Callable[[int], None]):  # noqa: N802
+    """The day the run stops on; applies at once (it changes where the run ends, not how)."""
+    problem = solara.use_reactive(None)
+
+    def set_days(value: int | None) -> None:
+        try:
+            if value is None or not 1 <= value <= MAX_DAYS:
+                raise SettingError(f"days: {value} refused (allowed: 1 to {MAX_DAYS:,})")
+            set_length(value)
+        except SettingError as error:
+            problem.set(str(error))
+            return
+        problem.set(None)
+
+    with solara.Column(gap="0px"):
+        solara.InputInt("Run to day", value=days, on_value=set_days, continuous_update=False)
+        if problem.value:
+            solara.Error(problem.value, dense=True)
+
+
+@solara.component
+def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
     """Residents and seed; values the dashboard cannot run are refused, with the reason."""
     current = draft.value
     problem = solara.use_reactive(None)
-    shown = current.residents or scenario(current.scenario).overrides.get(
-        "residents", DEFAULT_RESIDENTS)
+    shown = town_size(current)
+    limit = MAX_RESIDENTS
 
     def set_residents(value: int | None) -> None:
-        if value is None or not SPECS["residents"].low <= value <= MAX_RESIDENTS:
+        if value is None or not SPECS["residents"].low <= value <= limit:
             problem.set(f"residents: {value} refused (allowed: "
-                        f"{SPECS['residents'].low:g} to {MAX_RESIDENTS:,} in the dashboard)")
+                        f"{SPECS['residents'].low:g} to {limit:,} in the dashboard)")
             return
         problem.set(None)
-        draft.set(Setting(current.scenario, current.seed, value, current.overrides))
+        draft.set(replace(current, residents=value))
 
     def set_seed(value: int | None) -> None:
         if value is None or value < 0:
             problem.set(f"seed: {value} refused (allowed: a whole number, 0 or more)")
             return
         problem.set(None)
-        draft.set(Setting(current.scenario, value, current.residents, current.overrides))
+        draft.set(replace(current, seed=value))
 
     solara.InputInt("Residents", value=shown, on_value=set_residents, continuous_update=False)
     solara.InputInt("Seed", value=current.seed, on_value=set_seed, continuous_update=False)
@@ -287,7 +569,7 @@ def TownInputs(draft):  # noqa: N802
 
 
 @solara.component
-def ParamGroup(draft, group: str):  # noqa: N802
+def ParamGroup(draft: solara.Reactive[Setting], group: str):  # noqa: N802
     """Every parameter of one group, generated from the declarations."""
     current = draft.value
     values = effective(current)
@@ -304,64 +586,137 @@ def ParamGroup(draft, group: str):  # noqa: N802
 
 
 @solara.component
-def Headline(session: Session, day: int):  # noqa: N802
-    """The day counter and today's headline figures."""
+def Headline(session: Session, day: int, replicates: Replicates | None):  # noqa: N802
+    """The day, and each headline outcome over the run so far.
+
+    With a comparison, each figure's change against it; with replicates, the mean over
+    seeds (or the paired difference) and its 95% confidence interval.
+    """
     latest = session.run.latest()
-    items = [("Day", f"{day}")]
-    if latest:
-        items += [("30-day readmission", f"{latest['readmission_rate_30d']:.1%}"),
-                  ("Unmet care", f"{latest['unmet_hours']:,.0f} h"),
-                  ("Volunteers", f"{latest['volunteers']:,.0f}"),
-                  ("Staff morale", f"{latest['staff_morale']:.2f}")]
-    with solara.Row(gap="4px"):
-        for label, value in items:
-            tag("div", tag("div", label), tag("div", value, cls="v"),
-                cls=f"carecap-metric carecap-{label.split()[0].lower()}")
+    theirs = session.other.latest() if session.other is not None else {}
+    names = figures.side_names(session.setting)
+    with solara.Div(classes=["carecap-headline"]):
+        tag("div", tag("div", "Day", cls="k"), tag("div", f"{day}", cls="v"),
+            tag("div", f"of {session.setting.days}", cls="c"), cls="carecap-metric carecap-day")
+        for name in HEADLINE:
+            so_far = f"{name}_to_date"
+            parts = [tag("div", BY_NAME[so_far].label, cls="k"),
+                     tag("div", display.value(name, latest[so_far]) if latest else "–",
+                         cls="v")]
+            if theirs:
+                mine, other = latest[so_far], theirs[so_far]
+                parts.append(tag("div", f"{names[1]}: {display.value(name, other)} · change "
+                                        f"{display.change(name, mine - other)}", cls="c"))
+            if replicates is not None:
+                parts.append(tag("div", _over_seeds(name, replicates), cls="r"))
+            tag("div", *parts, cls=f"carecap-metric carecap-{name.replace('_', '-')}")
+
+
+def _over_seeds(name: str, replicates: Replicates) -> str:
+    """A headline outcome over the replicates: mean or paired difference, with its CI."""
+    seeds = f"{len(replicates.seeds)} seeds, {replicates.days} days"
+    if replicates.paired:
+        mean, low, high = replicates.difference(name)
+        return (f"{seeds}: change {display.change(name, mean)} (95% CI "
+                f"{display.interval(name, low, high, difference=True)})")
+    mean, low, high = replicates.outcome(name)
+    return f"{seeds}: {display.value(name, mean)} (95% CI {display.interval(name, low, high)})"
 
 
 @solara.component
-def Views(session: Session, today: int, compare_with,  # noqa: N802
-          choose_comparison, on_drawn=lambda: None):
+def ReplicateBar(setting: Setting, state: Seeds):  # noqa: N802
+    """How sure? Ask for N seeds of this setting (and its comparison), see them come in.
+
+    The one reader of the job's progress, so a run finishing redraws only this bar.
+    """
+    seeds = solara.use_reactive(DEFAULT_SEEDS)
+    running = state.job.value is not None
+    done, total = state.progress.value
+    replicates, ask, cancel, problem = state.result, state.ask, state.cancel, state.problem
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"},
+                    classes=["carecap-replicates"]):
+        tag("b", "How sure?")
+        solara.Select(label="Seeds", values=list(SEED_CHOICES), value=seeds,
+                      style={"max-width": "110px", "min-width": "90px"})
+        side = " and of the comparison" if setting.compare else ""
+        if running:
+            solara.Button("Cancel seeds", on_click=cancel, color="warning", small=True)
+            tag("span", f"running {done} of {total} runs ({seeds.value} seeds of this "
+                        f"setting{side}, {setting.days} days each)…")
+        else:
+            solara.Button(f"Run {seeds.value} seeds", on_click=lambda: ask(seeds.value),
+                          color="primary", small=True, outlined=True)
+            if replicates is not None:
+                tag("span", f"Shown: {replicates.describe()}{side}. Bands on the charts are "
+                            "95% confidence intervals of the mean over seeds; the headline "
+                            "and the Summary give intervals for the whole run.")
+            else:
+                pairs = " (same seeds on both sides, so each pair shares a town)" \
+                    if setting.compare else ""
+                tag("span", f"Runs seeds {setting.seed} to {setting.seed + seeds.value - 1} "
+                            f"of this setting{side} in the background{pairs}.")
+        if problem.value:
+            solara.Error(f"The seeds stopped: {problem.value}", dense=True)
+
+
+@solara.component
+def Views(session: Session, setting: Setting, today: int,  # noqa: N802
+          choose_comparison: Choose, smoothing: solara.Reactive[str],
+          replicates: Replicates | None):
     """The tabs of views over the run, with the CSV export; only the open tab is drawn.
 
-    Calls ``on_drawn`` once a day's views are drawn.
+    ``setting`` is the session's (a comparison picked or a length set changes it, not the
+    session): a changed argument is what redraws a component.
     """
     tab = solara.use_reactive(0)
-    run = session.run
-    solara.use_effect(on_drawn, [today])
-    with solara.Row(justify="end"):
-        solara.FileDownload(run.csv, label="Daily metrics (CSV)", mime_type="text/csv",
-                            filename=f"carecap-{run.setting.scenario}-seed{run.setting.seed}"
+    policy, other = session.frames()
+    shown = figures.Shown(policy, other, setting, session.run.residents,
+                          SMOOTHING[smoothing.value], replicates)
+    with solara.Row(justify="end", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select(label="Daily values", values=list(SMOOTHING), value=smoothing,
+                      style={"max-width": "220px"})
+        versus = f"-vs-{setting.compare}" if setting.compare else ""
+        solara.FileDownload(session.csv, label="Daily metrics, both runs (CSV)",
+                            mime_type="text/csv",
+                            filename=f"carecap-{setting.scenario}{versus}-seed{setting.seed}"
                                      f"-day{today}.csv")
     with solara.lab.Tabs(value=tab):
         for view in VIEWS:
             solara.lab.Tab(view)
-    View(VIEWS[tab.value], session, today, compare_with, choose_comparison)
+    View(VIEWS[tab.value], session, shown, today, choose_comparison)
 
 
 @solara.component
-def View(view: str, session: Session, day: int, compare_with, choose_comparison):  # noqa: N802
+def View(view: str, session: Session, shown: figures.Shown, day: int,  # noqa: N802
+         choose_comparison: Choose):
     """One view of the run."""
     run = session.run
     if view == "Town":
-        TownView(run, day)
+        TownView(run, day, shown.stamp)
         return
     with solara.Column(gap="0px"):  # a fixed slot, so the chart below is kept, not remade
-        if day == 0 and view != "Compare":
+        if day == 0:
             solara.Info("Press Step or Run: the charts start on day 1.", dense=True)
-    if view == "Compare":
-        CompareView(session, day, compare_with, choose_comparison)
+    if view == "Summary":
+        SummaryView(shown)
         return
-    figure, points, suffix = SERIES_VIEWS[view]
-    frame = run.frame()
-    Chart(Drawn(lambda: figure(frame), series=points(frame), kind=view),
-          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-{suffix}")
+    if view == "Compare" and shown.comparison is None:
+        solara.Info("Pick a scenario to compare with: it runs as shipped on the same town "
+                    "(same seed and residents), so the difference is the effect of what "
+                    "the policy changes.", dense=True)
+        CompareSelect(session.setting, choose_comparison)
+        return
+    plan = figures.CHARTS[view](shown)
+    Chart(Drawn(lambda: plan.figure(shown.stamp), series=plan.series(),
+                kind=(view, shown.stamp, shown.window)),
+          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-{view.lower().replace(' ', '-')}"
+          f"-day{day}")
 
 
 @solara.component
-def TownView(run: Run, day: int):  # noqa: N802
+def TownView(run: Run, day: int, stamp: str):  # noqa: N802
     """The town map, with switches for the edge kinds."""
-    # Off at first: the town's ties triple the browser's redraw time (see docs/dashboard.md).
+    # Off at first: the town's ties make the browser's redraw slower (see docs/dashboard.md).
     social = solara.use_reactive(False)
     peer = solara.use_reactive(True)
     caseload = solara.use_reactive(False)
@@ -375,43 +730,33 @@ def TownView(run: Run, day: int):  # noqa: N802
 
     def figure() -> go.Figure:  # for a first draw or an export: the model as it is then
         with run.lock:
-            return figures.network_figure(run.model, layout, **edges)
+            return figures.network_figure(run.model, layout, stamp=stamp, **edges)
 
     with run.lock:
         today = figures.town_today(run.model, layout, **edges)
-    Chart(Drawn(figure, plain=today, kind="Town"),
-          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
+    with solara.Div(classes=["carecap-town"]):
+        Chart(Drawn(figure, plain=today, kind=("Town", stamp)),
+              f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
 
 
 @solara.component
-def CompareView(session: Session, day: int, compare_with, choose_comparison):  # noqa: N802
-    """Two scenarios, same seed, same town: both runs and their difference."""
-    current = session.run.setting.scenario
-    others = [name for name in shipped() if name != current]
-    with solara.Row(style={"align-items": "center"}):
-        solara.Select(label=f"Compare {current} with", values=others,
-                      value=compare_with if compare_with in others else None,
-                      on_value=choose_comparison)
-        if compare_with:
-            solara.Button("Stop comparing", on_click=lambda: choose_comparison(None),
-                          text=True)
-    if session.other is None:
-        solara.Info("Pick a second scenario: it runs beside this one with the same seed, "
-                    "town and overrides, so the difference is the scenario's effect.",
-                    dense=True)
-        return
-    with solara.Column(gap="0px"):
-        if day == 0:
-            solara.Info("Press Step or Run to run both.", dense=True)
-    frames = (session.run.frame(), session.other.frame(),
-              (current, session.other.setting.scenario))
-    Chart(Drawn(lambda: figures.compare_figure(*frames),
-                series=figures.compare_points(*frames), kind=("Compare", frames[2])),
-          f"carecap-compare-{current}-vs-{session.other.setting.scenario}")
+def SummaryView(shown: figures.Shown):  # noqa: N802
+    """Every metric over the run so far, for each run, their difference and over seeds."""
+    table = summary(shown.policy, shown.comparison, shown.names, shown.replicates)
+    tag("p", "Each outcome from day 1 to today, summarised as `carecap run` summarises a "
+             "run: totals, daily means, and rates over the whole run.",
+        style="font-size: 0.85em; margin: 4px 0")
+    with solara.Div(classes=["carecap-scroll"]):
+        tag("table",
+            tag("thead", tag("tr", *(tag("th", cell) for cell in table.header))),
+            tag("tbody", *(tag("tr", *(tag("td", cell) for cell in row))
+                           for row in table.rows)),
+            cls="carecap-summary")
 
 
 @solara.component
-def Lesson(setting: Setting, on_load, on_refused):  # noqa: N802
+def Lesson(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
+           on_refused: Callable[[str | None], None]):
     """Teaching mode: the scenario's lesson notes and the share box."""
     sc = scenario(setting.scenario)
     tag("h3", f"Lesson: {sc.title}")
@@ -423,8 +768,9 @@ def Lesson(setting: Setting, on_load, on_refused):  # noqa: N802
 
 
 @solara.component
-def Share(setting: Setting, on_load, on_refused):  # noqa: N802
-    """The code and link of the run on screen, and a box to load someone else's code."""
+def Share(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
+          on_refused: Callable[[str | None], None]):
+    """The code and full link of the run on screen, and a box to load someone else's code."""
     code = setting.encode()
     typed = solara.use_reactive("")
     problem = solara.use_reactive(None)
@@ -441,9 +787,8 @@ def Share(setting: Setting, on_load, on_refused):  # noqa: N802
 
     with solara.Card("Share this run", classes=["carecap-share"]):
         tag("div", "Code: ", tag("code", code, cls="carecap-code"))
-        tag("div", tag("a", "Link to this setting", cls="carecap-link",
-                       href=f"?setting={quote(code, safe='~')}"),
-            " — copy it to the room: it opens the same scenario, seed and parameters.")
+        tag("div", "Link — it opens the same scenario, comparison, seed and parameters:")
+        ShareLink.element(query=f"?setting={quote(code, safe='~')}")
         solara.InputText("Paste a code to load", value=typed, continuous_update=True)
         solara.Button("Load code", on_click=load, disabled=not typed.value.strip())
         if problem.value:

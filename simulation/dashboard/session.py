@@ -8,12 +8,14 @@ sessions never see each other's runs.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from simulation.dashboard.display import VERSION
 from simulation.dashboard.setting import Setting, SettingError
+from simulation.dashboard.stats import COMPARISON, POLICY
 from simulation.metrics import NAMES
 from simulation.model import CareModel
 from simulation.scenarios import load_scenario
@@ -22,14 +24,31 @@ from simulation.scenarios import load_scenario
 # and larger towns belong in `carecap run` or a sweep.
 MAX_RESIDENTS = 50_000
 DEFAULT_RESIDENTS = 2_000
+# What the CSV says of each row's run, before the metrics.
+STAMP_COLUMNS = ("run", "scenario", "seed", "residents", "setting", "carecap_version")
+
+
+def town_size(setting: Setting) -> int:
+    """The residents a setting runs with: its own, its scenario's, or the dashboard's default.
+
+    Raises:
+        SettingError: If that is more than :data:`MAX_RESIDENTS`.
+    """
+    residents = setting.residents or load_scenario(setting.scenario).overrides.get(
+        "residents", DEFAULT_RESIDENTS)
+    if residents > MAX_RESIDENTS:
+        raise SettingError(f"residents: {residents:,} is too many for the dashboard "
+                           f"(allowed: 50 to {MAX_RESIDENTS:,}; use `carecap run` "
+                           "for larger towns)")
+    return residents
 
 
 class Run:
-    """One model run for a setting, advanced a day at a time.
+    """One model run for a setting, advanced a day at a time up to its last day.
 
     Args:
-        setting: The scenario, seed, residents and overrides. Residents default to
-            :data:`DEFAULT_RESIDENTS` when the setting leaves them to the scenario and
+        setting: The scenario, seed, residents, overrides and length. Residents default
+            to :data:`DEFAULT_RESIDENTS` when the setting leaves them to the scenario and
             the scenario does not set them (a 10,000-resident default town is slower to
             draw than a class wants to wait).
 
@@ -44,12 +63,7 @@ class Run:
     """
 
     def __init__(self, setting: Setting) -> None:
-        scenario = load_scenario(setting.scenario)
-        residents = setting.residents or scenario.overrides.get("residents", DEFAULT_RESIDENTS)
-        if residents > MAX_RESIDENTS:
-            raise SettingError(f"residents: {residents:,} is too many for the dashboard "
-                               f"(allowed: 50 to {MAX_RESIDENTS:,}; use `carecap run` "
-                               "for larger towns)")
+        residents = town_size(setting)
         self.setting = setting
         self.lock = threading.RLock()
         self.model = CareModel(scenario=setting.scenario, seed=setting.seed,
@@ -68,24 +82,25 @@ class Run:
         return self.model.params.residents
 
     def step(self, days: int = 1) -> None:
-        """Advance the model ``days`` days and record each day's metrics."""
+        """Advance the model ``days`` days (never past its last) and record each day."""
         with self.lock:
-            for _ in range(days):
+            for _ in range(min(days, self.setting.days - self.day)):
                 self.model.step()
                 self._rows.append(self.model.latest)
             self._frame = None
 
     def frame(self) -> pd.DataFrame:
-        """The daily metrics so far, one row per day, one column per metric."""
+        """The daily metrics so far, one row per day, one column per metric.
+
+        Typed as :func:`simulation.run` types its table, so the two are equal.
+        """
         with self.lock:
             if self._frame is None:
-                self._frame = pd.DataFrame(self._rows, columns=list(NAMES))
+                values = np.array([list(row.values()) for row in self._rows],
+                                  dtype=np.float64).reshape(len(self._rows), len(NAMES))
+                self._frame = pd.DataFrame(values, columns=list(NAMES))
                 self._frame["day"] = self._frame["day"].astype(np.int64)
             return self._frame
-
-    def csv(self) -> bytes:
-        """The daily metrics as CSV, with a header naming every metric."""
-        return self.frame().to_csv(index=False).encode()
 
     def latest(self) -> dict[str, float]:
         """Today's metrics (empty before the first step)."""
@@ -94,36 +109,62 @@ class Run:
 
 @dataclass
 class Session:
-    """What one browser session runs: the main run and, in Compare, a second one.
+    """What one browser session runs: the policy run and, when comparing, its comparison.
 
-    The comparison run has the same seed, residents and overrides, and only another
-    scenario, so the difference plotted is the scenario's effect (paired, same town).
+    The comparison is its own scenario as shipped on the same town (seed and residents),
+    so the difference plotted, policy minus comparison, is the effect of everything the
+    policy changes. Both runs are stepped together and always on the same day.
+
+    Attributes:
+        run: The policy run (the setting the controls show).
+        other: The comparison run, or ``None``.
     """
 
     run: Run
     other: Run | None = None
 
     @classmethod
-    def start(cls, setting: Setting, compare_with: str | None = None) -> Session:
-        """Build the run(s) for a setting; ``compare_with`` names the second scenario."""
+    def start(cls, setting: Setting) -> Session:
+        """Build the run(s) for a setting (the comparison from ``setting.compare``)."""
         session = cls(run=Run(setting))
-        session.compare(compare_with)
+        session.compare(setting.compare)
         return session
 
-    def compare(self, scenario: str | None) -> None:
-        """Run ``scenario`` beside the main run (``None`` stops comparing).
+    @property
+    def setting(self) -> Setting:
+        """The setting of the screen: the policy's, with the comparison and length now."""
+        return self.run.setting
 
-        The second run is brought up to the main run's day, so the two stay in step.
+    @property
+    def comparison(self) -> Setting | None:
+        """The comparison run's setting, or ``None``."""
+        return self.setting.comparison(self.run.residents)
+
+    def compare(self, scenario: str | None) -> None:
+        """Run ``scenario`` as shipped beside the policy (``None`` stops comparing).
+
+        The comparison is brought up to the policy's day, so the two stay in step.
         """
-        if not scenario or scenario == self.run.setting.scenario:
-            self.other = None
-            return
-        s = self.run.setting
-        other = Run(Setting(scenario=scenario, seed=s.seed, residents=self.run.residents,
-                            overrides=s.overrides))
-        with self.run.lock:  # the main run must not move on while the other catches up
-            other.step(self.run.day)
+        with self.run.lock:  # the policy must not move on while the other catches up
+            self.run.setting = replace(self.setting, compare=scenario)
+            other = Run(self.comparison) if scenario else None
+            if other is not None:
+                other.step(self.run.day)
             self.other = other
+
+    def lengthen(self, days: int) -> None:
+        """Make the run stop on ``days`` (not before today: a run cannot go back).
+
+        Raises:
+            SettingError: If ``days`` is before today or not allowed.
+        """
+        with self.run.lock:
+            if days < self.day:
+                raise SettingError(f"days: the run is already on day {self.day} (allowed: "
+                                   f"{self.day} or more; Reset to run a shorter one)")
+            self.run.setting = replace(self.setting, days=days)
+            if self.other is not None:
+                self.other.setting = self.comparison
 
     def step(self, days: int = 1) -> None:
         """Advance both runs in step, so they always show the same day."""
@@ -132,7 +173,38 @@ class Session:
             if self.other is not None:
                 self.other.step(days)
 
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The policy's and the comparison's daily tables, on the same day."""
+        with self.run.lock:
+            return self.run.frame(), None if self.other is None else self.other.frame()
+
     @property
     def day(self) -> int:
         """Days run so far."""
         return self.run.day
+
+    @property
+    def ended(self) -> bool:
+        """Whether the run has reached its last day."""
+        return self.day >= self.setting.days
+
+    def csv(self) -> bytes:
+        """Both runs' daily metrics as one CSV, each row saying which run it is.
+
+        One row per run and day; before the metrics, the run (policy or comparison), its
+        scenario, seed, residents, the setting's share code and carecap's version, so a
+        file read long after says what made it.
+        """
+        policy, other = self.frames()
+        code = self.setting.encode()
+        parts = [(POLICY, self.setting, policy)]
+        if other is not None:
+            parts.append((COMPARISON, self.comparison, other))
+        tables = []
+        for side, setting, frame in parts:
+            stamp = pd.DataFrame({"run": side, "scenario": setting.scenario,
+                                  "seed": setting.seed, "residents": self.run.residents,
+                                  "setting": code, "carecap_version": VERSION},
+                                 index=frame.index, columns=list(STAMP_COLUMNS))
+            tables.append(pd.concat([stamp, frame], axis=1))
+        return pd.concat(tables, ignore_index=True).to_csv(index=False).encode()

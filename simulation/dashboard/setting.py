@@ -1,15 +1,16 @@
-"""One dashboard setting — scenario, seed, residents, parameter overrides — as a short code.
+"""One dashboard setting — scenario, seed, residents, overrides, comparison, length — as a code.
 
 A teacher shares a setting with a room as ``http://HOST:PORT/?setting=CODE``. The code is
 readable and uses only URL-safe characters, fields joined by ``~``::
 
-    peer_visits~7~2000~risk_aversion-0.2~visits_per_week-3.0
+    peer_visits~7~2000~risk_aversion-0.2~patients_per_volunteer-3~vs-baseline~days-730
 
 (scenario, seed, residents — empty for the scenario's own — then ``name-value`` for each
-override), so it can be read out to a room or typed in. Decoding validates every field
-against the scenario list and the parameter declarations: a mistyped or tampered code is
-refused with one line naming the field and what is allowed, never run with a silently
-different value.
+override, then ``vs-SCENARIO`` when a comparison runs beside it and ``days-N`` when the
+run is not a year long), so it can be read out to a room or typed in. Decoding validates
+every field against the scenario list and the parameter declarations: a mistyped or
+tampered code is refused with one line naming the field and what is allowed, never run
+with a silently different value.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulation.params import SPECS, ParamError, coerce
+from simulation.runner import DEFAULT_DAYS
 from simulation.scenarios import shipped
+
+# Ten years: a dashboard run keeps every day's row and redraws them all.
+MAX_DAYS = 3_650
+# Code fields that are not parameters: the comparison scenario and the run's length.
+_COMPARE, _DAYS = "vs", "days"
 
 
 class SettingError(ValueError):
@@ -35,6 +42,10 @@ class Setting:
         residents: Number of residents, or ``None`` for the scenario's own.
         overrides: Parameters set on top of the scenario, by name (``residents`` is its
             own field, not an override).
+        compare: The scenario run beside it for comparison, as shipped (its own
+            parameters, none of ``overrides``) on the same town, or ``None``. It may be
+            the same scenario: the overrides against the scenario as shipped.
+        days: The day the run stops on.
 
     Raises:
         SettingError: If any field is not allowed (checked on construction).
@@ -44,12 +55,18 @@ class Setting:
     seed: int = 0
     residents: int | None = None
     overrides: dict[str, Any] = field(default_factory=dict, hash=False)
+    compare: str | None = None
+    days: int = DEFAULT_DAYS
 
     def __post_init__(self) -> None:
         names = shipped()
-        if self.scenario not in names:
-            raise SettingError(f"scenario: {self.scenario!r} is unknown "
-                               f"(allowed: {', '.join(names)})")
+        for name, value in (("scenario", self.scenario), ("compare", self.compare)):
+            if value is not None and value not in names:
+                raise SettingError(f"{name}: {value!r} is unknown (allowed: {', '.join(names)})")
+        if (isinstance(self.days, bool) or not isinstance(self.days, int)
+                or not 1 <= self.days <= MAX_DAYS):
+            raise SettingError(f"days: {self.days!r} is not allowed "
+                               f"(allowed: a whole number from 1 to {MAX_DAYS:,})")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise SettingError(f"seed: {self.seed!r} is not allowed "
                                "(allowed: a whole number, 0 or more)")
@@ -70,6 +87,10 @@ class Setting:
         fields = [self.scenario, str(self.seed), "" if self.residents is None
                   else str(self.residents)]
         fields += [f"{name}-{_text(value)}" for name, value in self.overrides.items()]
+        if self.compare is not None:
+            fields.append(f"{_COMPARE}-{self.compare}")
+        if self.days != DEFAULT_DAYS:
+            fields.append(f"{_DAYS}-{self.days}")
         return "~".join(fields)
 
     @classmethod
@@ -88,24 +109,45 @@ class Setting:
             raise SettingError(f"seed: {seed!r} is not allowed "
                                "(allowed: a whole number, 0 or more)")
         overrides: dict[str, Any] = {}
+        compare, days = None, DEFAULT_DAYS
         for pair in pairs:
             # Names have no hyphen; values may (1e-05), so split at the first one.
             name, dash, value = pair.partition("-")
             if not dash:
                 raise SettingError(f"override {pair!r} cannot be read (allowed: name-value, "
                                    "e.g. risk_aversion-0.2)")
-            overrides[name] = _checked(name, value, from_text=True)
+            if name == _COMPARE:
+                compare = value
+            elif name == _DAYS:
+                if not value.isdigit():
+                    raise SettingError(f"days: {value!r} is not allowed (allowed: a whole "
+                                       f"number from 1 to {MAX_DAYS:,})")
+                days = int(value)
+            else:
+                overrides[name] = _checked(name, value, from_text=True)
         return cls(scenario=scenario, seed=int(seed),
                    residents=_checked("residents", residents, from_text=True) if residents
                    else None,
-                   overrides=overrides)
+                   overrides=overrides, compare=compare, days=days)
+
+    def comparison(self, residents: int) -> Setting | None:
+        """The comparison run's setting: its scenario as shipped, on this run's town.
+
+        Args:
+            residents: The town's size as this setting runs it (the comparison scenario
+                may declare another, which would be another town).
+        """
+        if self.compare is None:
+            return None
+        return Setting(self.compare, self.seed, residents, days=self.days)
 
     def describe(self) -> str:
-        """One line for people: scenario, seed, residents and any overrides."""
-        parts = [f"scenario {self.scenario}", f"seed {self.seed}"]
+        """One line for people: scenario, seed, residents and any changed parameters."""
+        parts = [self.scenario, f"seed {self.seed}"]
         if self.residents is not None:
             parts.append(f"{self.residents:,} residents")
-        parts += [f"{name} = {value}" for name, value in self.overrides.items()]
+        parts += [f"{name.replace('_', ' ')} {_shown(value)}"
+                  for name, value in self.overrides.items()]
         return ", ".join(parts)
 
 
@@ -122,6 +164,10 @@ def _checked(name: str, value: Any, from_text: bool = False) -> int | float | bo
 def _text(value: int | float | bool) -> str:
     """A value as code text; ``repr`` of a float reads back as exactly the same float."""
     return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+
+def _shown(value: int | float | bool) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
 
 
 def _short(code: str) -> str:

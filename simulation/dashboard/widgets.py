@@ -162,7 +162,9 @@ export default {
     div.style.width = "100%";
     el.appendChild(div);
     const Plotly = await loadPlotly(model);
-    const config = { responsive: true, displaylogo: false };
+    // The camera button saves a PNG named after the chart, at twice the size for slides.
+    const png = () => ({ format: "png", scale: 2, filename: model.get("filename") || "carecap" });
+    const config = () => ({ responsive: true, displaylogo: false, toImageButtonOptions: png() });
     const update = () => {
       const changes = model.get("changes");
       if (!changes || !div.data) return;
@@ -173,10 +175,13 @@ export default {
       const figure = model.get("figure");
       if (!figure) return;
       const { data, layout } = JSON.parse(figure);
-      Plotly.react(div, data, layout, config).then(update);
+      Plotly.react(div, data, layout, config()).then(update);
     };
+    // A new name (the day is in it) needs no redraw: the button reads it when pressed.
+    const named = () => { if (div._context) div._context.toImageButtonOptions = png(); };
     model.on("change:figure", draw);
     model.on("change:changes", update);
+    model.on("change:filename", named);
     // Follow the container's width: the page lays out after the first draw, and plotly's
     // own "responsive" only listens to the window.
     let width = 0;
@@ -192,6 +197,7 @@ export default {
       resized.disconnect();
       model.off("change:figure", draw);
       model.off("change:changes", update);
+      model.off("change:filename", named);
       Plotly.purge(div);
     };
   },
@@ -214,6 +220,7 @@ class PlotlyView(anywidget.AnyWidget):
     _esm = _ESM
     figure = traitlets.Unicode("").tag(sync=True)
     changes = traitlets.Unicode("").tag(sync=True)
+    filename = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -290,9 +297,12 @@ class PlotlyView(anywidget.AnyWidget):
 
 
 @solara.component
-def LiveFigure(drawn: Drawn):  # noqa: N802 - Solara components are named like classes
-    """Show a plotly figure, updating the same widget in place when ``drawn`` changes."""
-    element = PlotlyView.element()
+def LiveFigure(drawn: Drawn, filename: str = "carecap"):  # noqa: N802 - Solara components
+    """Show a plotly figure, updating the same widget in place when ``drawn`` changes.
+
+    ``filename`` names the PNG its camera button saves.
+    """
+    element = PlotlyView.element(filename=filename)
 
     def apply() -> None:
         solara.get_widget(element).draw(drawn)
@@ -312,10 +322,105 @@ def Chart(drawn: Drawn, name: str):  # noqa: N802
     export = solara.use_memo(
         lambda: lambda: shown.current.fig.to_html(include_plotlyjs=True).encode(), [])
     with solara.Column(gap="0px", classes=["carecap-chart"]):
-        LiveFigure(drawn)
+        LiveFigure(drawn, filename=name)
         with solara.Row(justify="end"):
             solara.FileDownload(export, filename=f"{name}.html", label="Chart as HTML",
                                 mime_type="text/html")
+
+
+_PACER_ESM = """
+export default {
+  render({ model }) {
+    // Answer each new day once the page has painted it. A hidden tab paints nothing, so a
+    // timer answers too: a run in a background tab goes on, slowly.
+    const shown = () => {
+      const day = model.get("day");
+      let sent = false;
+      const send = () => { if (!sent) { sent = true; model.send({ shown: day }); } };
+      requestAnimationFrame(() => requestAnimationFrame(send));
+      setTimeout(send, 1000);
+    };
+    model.on("change:day", shown);
+    return () => model.off("change:day", shown);
+  },
+};
+"""
+
+
+class Pacer(anywidget.AnyWidget):
+    """Tells the server when the page has drawn a day, so a run never outpaces the page.
+
+    A run that steps faster than the browser draws queues redraws in the page, which
+    then shows a day long past while the server is far ahead, and a click on Pause lands
+    hundreds of days late. The Run loop sets ``day`` after each redraw and waits for the
+    page's answer (sent after its next painted frame) before the next day. The answer
+    travels behind any click the user made meanwhile, so the click is seen first.
+    """
+
+    _esm = _PACER_ESM
+    day = traitlets.Int(-1).tag(sync=True)
+
+    def __init__(self, on_shown: Callable[[int], None] = lambda day: None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_shown = on_shown
+        self.on_msg(self._answer)
+
+    def _answer(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if "shown" in content:
+            self.on_shown(int(content["shown"]))
+
+
+_SHARE_ESM = """
+export default {
+  render({ model, el }) {
+    const row = document.createElement("div");
+    row.className = "carecap-link-row";
+    const input = document.createElement("input");
+    input.readOnly = true;
+    input.className = "carecap-link";
+    input.setAttribute("aria-label", "Link to this setting");
+    const button = document.createElement("button");
+    button.className = "carecap-copy";
+    button.textContent = "Copy link";
+    const show = () => {
+      // The page's own address: whatever name the room reaches this server by.
+      input.value = location.origin + location.pathname + model.get("query");
+    };
+    button.addEventListener("click", async () => {
+      input.select();
+      let copied = false;
+      try {
+        await navigator.clipboard.writeText(input.value);
+        copied = true;
+      } catch (error) {
+        // The clipboard API needs a secure page (https, or this machine); elsewhere
+        // the selected text is copied the old way.
+        copied = document.execCommand && document.execCommand("copy");
+      }
+      button.textContent = copied ? "Copied" : "Select and copy";
+      setTimeout(() => { button.textContent = "Copy link"; }, 2000);
+    });
+    input.addEventListener("focus", () => input.select());
+    model.on("change:query", show);
+    show();
+    row.append(input, button);
+    el.appendChild(row);
+    return () => model.off("change:query", show);
+  },
+};
+"""
+
+
+class ShareLink(anywidget.AnyWidget):
+    """The full link to a setting, as the page's address names this server, with a copy button.
+
+    Built in the page, because only the page knows the address the room reaches the
+    server by (the server may listen on every interface).
+    """
+
+    _esm = _SHARE_ESM
+    query = traitlets.Unicode("").tag(sync=True)
 
 
 def slider_step(low: float, high: float, default: float) -> float:

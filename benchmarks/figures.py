@@ -116,14 +116,14 @@ def _unit(outcome: str) -> str:
     return {"share": " points", "GBP": ""}.get(unit, f" {unit}")
 
 
-def _interval(diff: np.ndarray, outcome: str) -> str:
+def interval(diff: np.ndarray, outcome: str) -> str:
     half = t_half_width(float(diff.std(ddof=1)), len(diff))
     mean = diff.mean()
     return (f"{_number(mean, outcome)} ({_number(mean - half, outcome)} to "
             f"{_number(mean + half, outcome)}){_unit(outcome)}")
 
 
-def _table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
+def markdown_table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -135,8 +135,8 @@ def effects_block(runs: dict) -> str:
         for outcome in outcomes:
             diff = _values(runs, arm, outcome) - _values(runs, other, outcome)
             rows.append((f"`{arm}` − `{other}`", BY_NAME[outcome].label,
-                         _interval(diff, outcome)))
-    return _table(("Arm − comparison", "Outcome", "Mean difference (95% CI)"), rows)
+                         interval(diff, outcome)))
+    return markdown_table(("Arm − comparison", "Outcome", "Mean difference (95% CI)"), rows)
 
 
 def factorial_block(runs: dict) -> str:
@@ -144,10 +144,10 @@ def factorial_block(runs: dict) -> str:
     for outcome in FACTORIAL_OUTCOMES:
         base, peer, dev, both = (_values(runs, a, outcome) for a in (
             "baseline", "peer_visits", "devolved_decisions", "co_production_and_subsidiarity"))
-        rows.append((BY_NAME[outcome].label, _interval(peer - base, outcome),
-                     _interval(dev - base, outcome), _interval(both - base, outcome),
-                     _interval(both - peer - dev + base, outcome)))
-    return _table(("Outcome", "Peer support alone", "Devolved decisions alone", "Both",
+        rows.append((BY_NAME[outcome].label, interval(peer - base, outcome),
+                     interval(dev - base, outcome), interval(both - base, outcome),
+                     interval(both - peer - dev + base, outcome)))
+    return markdown_table(("Outcome", "Peer support alone", "Devolved decisions alone", "Both",
                    "Interaction: both − peer − devolved + baseline"), rows)
 
 
@@ -158,9 +158,9 @@ def risk_block(runs: dict) -> str:
                     - _values(runs, "peer_visits, risk 0.2", outcome))
         devolved = (_values(runs, "both, risk 0.8", outcome)
                     - _values(runs, "both, risk 0.2", outcome))
-        rows.append((BY_NAME[outcome].label, _interval(managers, outcome),
-                     _interval(devolved, outcome), _interval(devolved - managers, outcome)))
-    return _table(("Outcome (risk aversion 0.8 − 0.2, scheme on)", "Managers decide",
+        rows.append((BY_NAME[outcome].label, interval(managers, outcome),
+                     interval(devolved, outcome), interval(devolved - managers, outcome)))
+    return markdown_table(("Outcome (risk aversion 0.8 − 0.2, scheme on)", "Managers decide",
                    "Devolved decisions", "Difference (devolved − managers)"), rows)
 
 
@@ -171,8 +171,8 @@ def capacity_block(runs: dict) -> str:
             diff = (_values(runs, f"baseline, {more} posts", outcome)
                     - _values(runs, f"baseline, {fewer} posts", outcome))
             rows.append((f"{more} − {fewer}", BY_NAME[outcome].label,
-                         _interval(diff, outcome)))
-    return _table(("Posts per 1000 (more − fewer)", "Outcome", "Mean difference (95% CI)"),
+                         interval(diff, outcome)))
+    return markdown_table(("Posts per 1000 (more − fewer)", "Outcome", "Mean difference (95% CI)"),
                   rows)
 
 
@@ -184,8 +184,8 @@ def equity_block(runs: dict) -> str:
             equal = (_values(runs, f"{policy}, equal propensities", outcome)
                      - _values(runs, "baseline, equal propensities", outcome))
             rows.append((f"`{policy}` − `baseline`", BY_NAME[outcome].label,
-                         _interval(default, outcome), _interval(equal, outcome)))
-    return _table(("Policy", "Outcome", "With the population's propensities",
+                         interval(default, outcome), interval(equal, outcome)))
+    return markdown_table(("Policy", "Outcome", "With the population's propensities",
                    "With propensities made equal"), rows)
 
 

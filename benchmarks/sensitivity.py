@@ -2,7 +2,10 @@
 
     uv run carecap sweep experiments/morris_assumptions.toml --out out/morris
     uv run carecap sweep experiments/sobol_uncertain.toml --out out/sobol
-    uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol
+    uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol --hinges
+
+``--hinges`` also measures the policy conclusions at each end of the assumptions they
+may hinge on (the factorial's arms, paired seeds; see :data:`HINGES`).
 
 Morris's elementary effect of a parameter is the change in an outcome when that
 parameter alone steps along a trajectory (here two thirds of its range), per unit of its
@@ -21,17 +24,30 @@ from __future__ import annotations
 
 import argparse
 import math
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.figures import interval, markdown_table
+from simulation import run
 from simulation.docblocks import write_block
 from simulation.metrics import BY_NAME
 from simulation.sweep.analysis import Sweep
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "sensitivity.md"
-COMMAND = "uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol"
+COMMAND = ("uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol "
+           "--hinges")
 CLEAR = 2.0  # mu* at least this many times its noise floor counts as an effect
+
+# The assumptions the policy conclusions may hinge on: those screening found to move
+# readmission most, the manager's review (the link through which the two policies
+# meet) and how many gaps a volunteer closes (the scheme's own effect). Each is set to
+# the ends of its screening range.
+HINGES = ("unmet_frailty_effect", "decision_hours", "gap_prob", "waiting_risk",
+          "recovery_need_hours", "decisions_per_year", "frailty_reversion",
+          "professional_hours_per_case", "manager_review_days", "peer_gap_close")
+FACTORIAL = ("baseline", "peer_visits", "devolved_decisions", "co_production_and_subsidiarity")
 
 
 def _short(outcome: str) -> str:
@@ -129,17 +145,75 @@ def sobol_block(sweep: Sweep) -> str:
     return "\n\n".join(parts)
 
 
+def _summary(job: tuple[str, dict, int, int, int]) -> dict[str, float]:
+    scenario, overrides, seed, residents, days = job
+    return run(scenario, seed=seed, residents=residents, days=days, **overrides).summary
+
+
+def hinges_block(ranges: dict[str, list[float]], seeds: int, residents: int,
+                 days: int) -> str:
+    """The factorial's conclusions at the defaults and at each end of each hinge."""
+    settings: list[tuple[str, dict]] = [("defaults", {})]
+    for name in HINGES:
+        low, high = ranges[name]
+        for value in (low, high):
+            settings.append((f"`{name}` = {value:g}", {name: value}))
+    jobs = [(arm, overrides, seed, residents, days) for _, overrides in settings
+            for arm in FACTORIAL for seed in range(seeds)]
+    with ProcessPoolExecutor() as pool:
+        summaries = list(pool.map(_summary, jobs))
+    rows, at = [], 0
+    for label, _ in settings:
+        arms = {}
+        for arm in FACTORIAL:
+            arms[arm] = summaries[at:at + seeds]
+            at += seeds
+
+        def values(arm: str, outcome: str, arms: dict = arms) -> np.ndarray:
+            return np.array([s[outcome] for s in arms[arm]])
+
+        def contrast(outcome: str, plus: tuple, minus: tuple) -> str:
+            diff = sum(values(a, outcome) for a in plus) - sum(values(a, outcome)
+                                                               for a in minus)
+            return interval(diff, outcome)
+
+        base, peer, dev, both = FACTORIAL
+        rows.append((label,
+                     contrast("readmission_rate_30d", (dev,), (base,)),
+                     contrast("readmission_rate_30d", (both,), (dev,)),
+                     contrast("readmission_rate_30d", (both, base), (peer, dev)),
+                     contrast("basics_missing", (both, base), (peer, dev))))
+    size = (f"{seeds} seeds (0 to {seeds - 1}), {residents:,} residents, {days} days, the "
+            "four arms of the factorial at each setting; 95% confidence intervals of the "
+            "mean paired difference")
+    return f"{size}.\n\n" + markdown_table(
+        ("Setting", "Devolution's effect on readmission",
+         "The scheme's effect where decisions are devolved (readmission)",
+         "Interaction on readmission", "Interaction on basics missing"), rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--morris", type=Path, required=True, help="a Morris sweep folder")
     parser.add_argument("--sobol", type=Path, help="a Sobol sweep folder")
+    parser.add_argument("--hinges", action="store_true",
+                        help="also measure the factorial at the ends of each hinge")
+    parser.add_argument("--seeds", type=int, default=8, help="seeds per arm for --hinges")
+    parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=DOC, help="the file whose blocks to fill")
     args = parser.parse_args()
-    write_block(args.out, "morris", COMMAND, morris_block(Sweep(args.morris)))
+    screening = Sweep(args.morris)
+    write_block(args.out, "morris", COMMAND, morris_block(screening))
     print(f"morris: written to {args.out}")
     if args.sobol:
         write_block(args.out, "sobol", COMMAND, sobol_block(Sweep(args.sobol)))
         print(f"sobol: written to {args.out}")
+    if args.hinges:
+        ranges = dict(zip(screening.design["problem"]["names"],
+                          screening.design["problem"]["bounds"], strict=True))
+        block = hinges_block(ranges, args.seeds, args.residents, 365)
+        write_block(args.out, "hinges", COMMAND, block)
+        print(f"hinges: written to {args.out}")
 
 
 if __name__ == "__main__":

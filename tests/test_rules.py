@@ -745,7 +745,7 @@ def visit_day(everyday, skilled, referred, notify_day, followed_up, has_carer=No
         needy, state["everyday_left"], state["skilled_left"], state["has_carer"],
         state["need"], state["referred_day"], state["notify_day"], state["discharged_day"],
         state["followed_up_day"], state["gaps"], state["care_decision_day"],
-        state["assessed_day"], np.zeros(n, bool), ints(0, 0, 0, 0, 1, 1)[:n],
+        state["assessed_day"], np.zeros(n, bool), ints(0, 1), ints(0, 0, 0, 0, 1, 1)[:n],
         hours_available, hours_used, day,
         formal_care.formal_terms(p), rng())
     return out, state, hours_used
@@ -782,10 +782,10 @@ def test_care_decisions_are_assessed_as_hours_allow_hospital_first():
     assessed = np.full(n, NEVER, np.int32)
     used = floats(0.5, 0.0)
     out = formal_care._visit(
-        ints(), floats(), floats(), bools(), floats(*[0] * n), bools(*[False] * n),
+        ints(), floats(), floats(), bools(), floats(*[0] * n), np.full(n, NEVER, np.int32),
         np.full(n, NEVER, np.int32), np.full(n, NEVER, np.int32),
         np.full(n, NEVER, np.int32), np.zeros(n, np.uint8), raised, assessed,
-        bools(False, False, False, False, False, True), ints(0, 0, 0, 0, 1, 1),
+        bools(False, False, False, False, False, True), ints(0, 1), ints(0, 0, 0, 0, 1, 1),
         floats(3.0, 0.6), used, 20, formal_care.formal_terms(p), rng())
     # Post 1 has 0.6 hours: one assessment fits, the patient in hospital's (resident 5)
     assert assessed.tolist() == [NEVER] * 5 + [20] and out[6] == 1

@@ -91,11 +91,10 @@ def decisions(town: Town) -> DecisionCounts:
     """
     s, p = town.state, town.params
     t = decision_terms(p)
-    serving = covering_posts(s.vacant_until)[town.pop.patch]
     taken, frontline, waited, waiting, s.step_in, s.waiting_share = _decide(
-        s.in_need, serving, s.decision_day, s.assessed_day, s.morale,
-        s.vacant_until, s.hours_available, s.decision_time, s.cases, town.day, t,
-        town.streams.held("decisions"), town.streams.held("risk"))
+        s.in_need, covering_posts(s.vacant_until), town.pop.patch, s.decision_day,
+        s.assessed_day, s.morale, s.vacant_until, s.hours_available, s.decision_time,
+        s.cases, town.day, t, town.streams.held("decisions"), town.streams.held("risk"))
     vetoed = _take_effects(taken, s.gaps, s.frailty, s.package_hours, s.package_wait_day,
                            s.peer_stage, s.referred_day, s.volunteer, town.pop.budget_draw,
                            town.day, t, need_terms(p), town.streams.held("risk"))
@@ -184,12 +183,31 @@ def oldest_first(raised_day: np.ndarray, capacity: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _decide(needy, serving, decision_day, assessed_day, morale, vacant_until, hours_available,
+def open_decisions(decision_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The decisions waiting, as (kind, resident) pairs: kind by kind, residents in order."""
+    kinds, n = decision_day.shape
+    count = 0
+    for kind in range(kinds):
+        for i in range(n):
+            count += decision_day[kind, i] != NEVER
+    kind_of = np.empty(count, dtype=np.int64)
+    resident = np.empty(count, dtype=np.int64)
+    k = 0
+    for kind in range(kinds):
+        for i in range(n):
+            if decision_day[kind, i] != NEVER:
+                kind_of[k], resident[k] = kind, i
+                k += 1
+    return kind_of, resident
+
+
+@njit(cache=True)
+def _decide(needy, cover, patch, decision_day, assessed_day, morale, vacant_until, hours_available,
             decision_time, cases, day, t, decisions_stream, risk_stream):
     """Raise reviews, take today's decisions at the frontline, serve the manager's queue.
 
-    ``serving`` is, per resident, the post serving their patch (a vacant patch's is the
-    covering post), whose staff take the decision at once or leave it waiting.
+    ``cover`` is, per patch, the post serving it (a vacant patch's is the covering
+    post), whose staff take its residents' decisions at once or leave them waiting.
 
     Returns the decisions taken as ``(kind, resident, day raised)`` rows, how many were
     taken by the frontline, the days waited in all, the decisions left waiting, and per
@@ -206,21 +224,26 @@ def _decide(needy, serving, decision_day, assessed_day, morale, vacant_until, ho
             step_in[k] = step_in_chance(morale[k], t)
             filled += 1
     kinds = len(DECISION_KINDS)
-    taken = np.empty((kinds * decision_day.shape[1], 3), dtype=np.int64)
+    open_kind, open_resident = open_decisions(decision_day)
+    taken = np.empty((len(open_kind), 3), dtype=np.int64)
     count = frontline = 0
     # Today's decisions: care decisions assessed today (their time is spent), then risk
     # decisions raised today if tomorrow has the hours. Each kind draws from its own
     # stream, so a scheme's decisions leave care's alone.
     for kind in range(kinds):
         row = decision_day[kind]
-        if kind == CARE_DECISION:
-            new = np.flatnonzero((assessed_day == day) & (row != NEVER))
-        else:
-            new = np.flatnonzero(row == day)
-        draws = (rng if kind == CARE_DECISION else risk_rng).random(len(new))
-        for k in range(len(new)):
+        new = np.empty(len(open_kind), dtype=np.int64)
+        fresh = 0
+        for k in range(len(open_kind)):
+            i = open_resident[k]
+            if open_kind[k] == kind and (assessed_day[i] == day if kind == CARE_DECISION
+                                         else row[i] == day):
+                new[fresh] = i
+                fresh += 1
+        draws = (rng if kind == CARE_DECISION else risk_rng).random(fresh)
+        for k in range(fresh):
             i = new[k]
-            post = serving[i]
+            post = cover[patch[i]]
             if draws[k] >= step_in[post]:
                 continue
             if kind != CARE_DECISION:
@@ -234,13 +257,14 @@ def _decide(needy, serving, decision_day, assessed_day, morale, vacant_until, ho
             count += 1
             frontline += 1
     # The manager's queue: every kind, oldest first, once past the review's least time.
-    queued_kind = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
-    queued = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
-    queued_day = np.empty(kinds * decision_day.shape[1], dtype=np.int64)
+    queued_kind = np.empty(len(open_kind), dtype=np.int64)
+    queued = np.empty(len(open_kind), dtype=np.int64)
+    queued_day = np.empty(len(open_kind), dtype=np.int64)
     q = 0
-    for kind in range(kinds):
+    for k in range(len(open_kind)):
+        kind, i = open_kind[k], open_resident[k]
         row = decision_day[kind]
-        for i in np.flatnonzero(row != NEVER):
+        if row[i] != NEVER:  # not taken at the frontline
             since = row[i]
             if kind == CARE_DECISION:
                 if assessed_day[i] == NEVER:
@@ -264,11 +288,12 @@ def _decide(needy, serving, decision_day, assessed_day, morale, vacant_until, ho
         waited += day - taken[k, 2]
     waiting = 0
     waiting_by_post = np.zeros(posts, dtype=np.int64)
-    for kind in range(kinds):
-        for i in np.flatnonzero(decision_day[kind] != NEVER):
+    for k in range(len(open_kind)):
+        kind, i = open_kind[k], open_resident[k]
+        if decision_day[kind, i] != NEVER:
             waiting += 1
             if kind == CARE_DECISION:
-                waiting_by_post[serving[i]] += 1
+                waiting_by_post[cover[patch[i]]] += 1
     waiting_share = np.zeros(posts, dtype=np.float64)
     for k in range(posts):
         if cases[k] > 0:

@@ -192,7 +192,7 @@ def professional_visits(town: Town, needy: np.ndarray, everyday_left: np.ndarray
         needy, everyday_left, skilled_left, has_carer, s.need, s.referred_day,
         s.notify_day, s.discharged_day, s.followed_up_day, s.gaps,
         s.decision_day[CARE_DECISION], s.assessed_day, s.in_hospital,
-        cover[town.pop.patch], s.hours_available, s.hours_used, town.day,
+        cover, town.pop.patch, s.hours_available, s.hours_used, town.day,
         formal_terms(town.params), town.streams.held("discharge")))
 
 
@@ -212,8 +212,9 @@ def asked_since(referred_day: int, notify_day: int, discharged_day: int) -> int:
 @njit(cache=True)
 def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
            notify_day, discharged_day, followed_up_day, gaps, care_decision_day,
-           assessed_day, in_hospital, patch, hours_available, hours_used, day, t, stream):
-    """:func:`professional_visits`; ``patch`` is, per resident, the post serving them."""
+           assessed_day, in_hospital, cover, patch, hours_available, hours_used, day, t,
+           stream):
+    """:func:`professional_visits`; ``cover[patch[i]]`` is the post serving resident ``i``."""
     posts = len(hours_used)
     n = len(needy)
     spare = np.empty(posts, dtype=np.float64)  # hours a post has left today
@@ -232,7 +233,8 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     count = missed = queue = 0
     for i in to_assess:
         candidate[count] = -1 - i
-        keys[count] = patch[i] * 1e9 + (5e8 if in_hospital[i] else 7e8) + care_decision_day[i]
+        tier = 5e8 if in_hospital[i] else 7e8
+        keys[count] = cover[patch[i]] * 1e9 + tier + care_decision_day[i]
         count += 1
     for k in range(n):
         i = needy[k]
@@ -244,9 +246,9 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
             if day - since >= t.window:
                 missed += day - since == t.window and referred
                 continue
-            candidate[count], keys[count] = k, patch[i] * 1e9 + 2e8 + since
+            candidate[count], keys[count] = k, cover[patch[i]] * 1e9 + 2e8 + since
         elif skilled_left[k] > 0:
-            candidate[count], keys[count] = k, patch[i] * 1e9 + discharged_day[i]
+            candidate[count], keys[count] = k, cover[patch[i]] * 1e9 + discharged_day[i]
         else:
             continue
         count += 1
@@ -255,7 +257,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     for o in np.argsort(keys[:count], kind="mergesort"):
         if candidate[o] < 0:  # an assessment
             i = -1 - candidate[o]
-            post = patch[i]
+            post = cover[patch[i]]
             if spare[post] >= t.assessment:
                 spare[post] -= t.assessment
                 assessed_day[i] = day
@@ -263,7 +265,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
             continue
         k = candidate[o]
         i = needy[k]
-        post = patch[i]
+        post = cover[patch[i]]
         first = followed_up_day[i] == NEVER
         hours = min(np.float64(skilled_left[k]) + everyday_left[k], t.visit)
         cost = t.visit if first else hours  # a first visit is a whole visit
@@ -294,14 +296,14 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
         if not visited[k] and left > 0:
             request[k] = min(left, t.visit)
             is_case[k] = True
-            demand[patch[needy[k]]] += request[k]  # discretionary: not overload
+            demand[cover[patch[needy[k]]]] += request[k]  # discretionary: not overload
     share = np.ones(posts, dtype=np.float64)
     for k in range(posts):
         if demand[k] > 0:
             share[k] = min(spare[k] / demand[k], 1.0)
     for k in range(n):
         if request[k] > 0:
-            post = patch[needy[k]]
+            post = cover[patch[needy[k]]]
             hours = request[k] * share[post]
             if hours > 0:
                 spare[post] -= hours
@@ -312,7 +314,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     case_unmet = np.zeros(posts, dtype=np.float64)
     for k in range(n):
         if is_case[k]:
-            post = patch[needy[k]]
+            post = cover[patch[needy[k]]]
             case_count[post] += 1
             case_need[post] += need[needy[k]]
             case_unmet[post] += np.float64(everyday_left[k]) + skilled_left[k]

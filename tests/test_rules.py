@@ -891,7 +891,8 @@ def decide(raised, patch, morale, hours_available, booked, day=10, assessed=None
                   "decision_hours": 1.0, "decisions_per_year": 0.0, **overrides})
     decision_day = np.array(raised, np.int32)
     assessed_day = np.array(assessed or [NEVER] * len(patch), np.int32)
-    out = decisions._decide(ints(), ints(*patch), decision_day, assessed_day,
+    cover = np.arange(len(morale))  # every post filled: each serves its own patch
+    out = decisions._decide(ints(), cover, ints(*patch), decision_day, assessed_day,
                             floats(*morale),
                             np.full(len(morale), NEVER, np.int32), floats(*hours_available),
                             floats(*booked), ints(*[1] * len(morale)), day,

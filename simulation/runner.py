@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 
 from simulation.day import Town
+from simulation.inputs import DEFAULT_DAYS
 from simulation.metrics import NAMES, report_day, summarise
 from simulation.params import Params
 from simulation.results import RunResult
 from simulation.scenarios import resolve_params
-
-DEFAULT_DAYS = 365
 
 
 def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEFAULT_DAYS,

@@ -27,8 +27,9 @@ import solara.lab
 
 from simulation.dashboard import figures
 from simulation.dashboard.session import DEFAULT_RESIDENTS, MAX_RESIDENTS, Run, Session
-from simulation.dashboard.setting import Setting, SettingError
+from simulation.dashboard.setting import SEEDS_ALLOWED, Setting, SettingError
 from simulation.dashboard.widgets import Chart, Drawn, ParamControl, Prose, Section, tag
+from simulation.inputs import MAX_SEED
 from simulation.params import GROUPS, SPECS, Params
 from simulation.scenarios import Scenario, load_scenario, shipped
 
@@ -274,8 +275,8 @@ def TownInputs(draft):  # noqa: N802
         draft.set(Setting(current.scenario, current.seed, value, current.overrides))
 
     def set_seed(value: int | None) -> None:
-        if value is None or value < 0:
-            problem.set(f"seed: {value} refused (allowed: a whole number, 0 or more)")
+        if value is None or not 0 <= value <= MAX_SEED:
+            problem.set(f"seed: {value} refused ({SEEDS_ALLOWED})")
             return
         problem.set(None)
         draft.set(Setting(current.scenario, value, current.residents, current.overrides))

@@ -17,8 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation.inputs import MAX_SEED
 from simulation.params import SPECS, ParamError, coerce
 from simulation.scenarios import shipped
+
+SEEDS_ALLOWED = f"allowed: a whole number from 0 to {MAX_SEED}"
 
 
 class SettingError(ValueError):
@@ -31,7 +34,7 @@ class Setting:
 
     Attributes:
         scenario: A shipped scenario's name.
-        seed: The run's seed (a whole number, 0 or more).
+        seed: The run's seed (a whole number from 0 to ``MAX_SEED``).
         residents: Number of residents, or ``None`` for the scenario's own.
         overrides: Parameters set on top of the scenario, by name (``residents`` is its
             own field, not an override).
@@ -50,9 +53,9 @@ class Setting:
         if self.scenario not in names:
             raise SettingError(f"scenario: {self.scenario!r} is unknown "
                                f"(allowed: {', '.join(names)})")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise SettingError(f"seed: {self.seed!r} is not allowed "
-                               "(allowed: a whole number, 0 or more)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) \
+                or not 0 <= self.seed <= MAX_SEED:
+            raise SettingError(f"seed: {self.seed!r} is not allowed ({SEEDS_ALLOWED})")
         if self.residents is not None:
             object.__setattr__(self, "residents", _checked("residents", self.residents))
         if not isinstance(self.overrides, dict):
@@ -84,9 +87,8 @@ class Setting:
             raise SettingError(f"setting code {_short(code)!r} cannot be read (allowed: "
                                "scenario~seed~residents~name-value..., as the Share box shows)")
         scenario, seed, residents, *pairs = fields
-        if not seed.isdigit():
-            raise SettingError(f"seed: {seed!r} is not allowed "
-                               "(allowed: a whole number, 0 or more)")
+        if not (seed.isascii() and seed.isdigit()):
+            raise SettingError(f"seed: {seed!r} is not allowed ({SEEDS_ALLOWED})")
         overrides: dict[str, Any] = {}
         for pair in pairs:
             # Names have no hyphen; values may (1e-05), so split at the first one.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -290,3 +291,31 @@ def test_calibrate_refuses_a_bad_json_path_without_making_out(
     _refused_writing_nothing(capsys, workdir, ["calibrate", str(CALIBRATION), "--json",
                                                "/proc/fit.json"], "--json /proc/fit.json")
     assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["not a url", "tcp://host", "tcp://host:0", "http://h:80",
+                                     "tcp://h:99999", "tcp://[::1"])
+def test_a_scheduler_address_that_is_not_one_is_refused(
+        capsys: pytest.CaptureFixture[str], workdir: Path, address: str) -> None:
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler", address],
+                             f"--scheduler {address!r}", "allowed: tcp://HOST:PORT")
+
+
+def test_a_scheduler_nobody_answers_at_is_refused_before_any_folder(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    with socket.socket() as probe:  # a port just free, so nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler",
+                                               f"tcp://127.0.0.1:{port}"],
+                             f"--scheduler tcp://127.0.0.1:{port}: no Dask scheduler answered",
+                             "allowed: the address of a running scheduler")
+
+
+def test_a_server_that_is_not_a_scheduler_is_refused_before_any_folder(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler",
+                                                   address],
+                                 f"--scheduler {address}: no Dask scheduler answered")

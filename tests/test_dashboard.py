@@ -545,3 +545,14 @@ def test_compare_runs_a_second_scenario(dashboard):
     rc.find(v.Select, label="Compare baseline with").widget.v_model = "peer_visits"
     names = {t.get("name") for t in rc.find(PlotlyView).widget.shown["data"]}
     assert {"baseline", "peer_visits", "difference"} <= names
+
+
+@pytest.mark.parametrize("code", [f"baseline~{2**63}~", "baseline~٣~"])
+def test_a_setting_seed_outside_the_range_is_refused_naming_it(code):
+    with pytest.raises(SettingError, match=rf"seed: .*allowed: a whole number from 0 to "
+                                           rf"{2**63 - 1}"):
+        Setting.decode(code)
+
+
+def test_the_largest_seed_is_a_setting():
+    assert Setting.decode(f"baseline~{2**63 - 1}~").seed == 2**63 - 1

@@ -30,6 +30,7 @@ fork server before it pays for importing the model.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import select
@@ -38,7 +39,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -236,15 +237,18 @@ class DaskPool:
         self.task = task
         self.first_started: float | None = None
         parts = urlsplit(address)
-        # Dask retries a refused connection until its timeout: ask once, quickly, first.
-        if parts.hostname and parts.port:
-            socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
         try:
+            # Dask retries a refused connection until its timeout: ask once, quickly; and
+            # it waits without end for a greeting from a server that is not Dask's.
+            if parts.hostname and parts.port:
+                socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+            with ThreadPoolExecutor(1) as thread:  # its own event loop, whoever calls
+                thread.submit(asyncio.run, _greeted(address, timeout)).result()
             self.client = Client(address, timeout=f"{timeout}s")
-        except (OSError, TimeoutError) as error:
+        except TimeoutError:
+            raise OSError(f"no answer within {timeout:g} s") from None
+        except (OSError, ValueError) as error:  # ValueError: an address Dask cannot read
             raise OSError(str(error).splitlines()[0]) from None
-        except ValueError as error:  # an address Dask cannot read
-            raise OSError(str(error)) from None
 
     def __enter__(self) -> DaskPool:
         return self
@@ -301,6 +305,14 @@ class DaskPool:
             future.release()
             if progress is not None:
                 progress(run, message is None)
+
+
+async def _greeted(address: str, timeout: float) -> None:
+    """Connect to a Dask server and exchange greetings, within ``timeout`` seconds."""
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+    await comm.close()
 
 
 def execute(experiment: Experiment, store: SweepStore, workers: int,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 USAGE_ERROR = 2
 PROGRESS_AFTER_SECONDS = 2.0
+COMPILING = "building the town (a first run on a machine also compiles the model: ~20 s)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -180,8 +182,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     except ParamError as error:
         raise InputError(f"--set {error}") from None
 
-    with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents") \
-            as progress:
+    with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents",
+                       waiting=COMPILING) as progress:
         result = run(scenario=str(scenario.path), seed=seed, days=days,
                      progress=progress, **overrides)
     _print_summary(console, scenario.title, result.summary, seed, days,
@@ -213,32 +215,66 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 class _LazyProgress:
-    """A progress bar that appears only once a run has taken a couple of seconds."""
+    """A progress bar that appears only once a task has taken a couple of seconds.
 
-    def __init__(self, console: Console, label: str) -> None:
+    It appears then even if no step has ended yet, saying what it waits for: a first run
+    on a machine compiles the model before its first day, which takes a while.
+
+    Args:
+        console: Where the command prints (the bar goes to standard error beside it).
+        label: What runs, e.g. the scenario and its size.
+        unit: What a step is ("day", "section").
+        waiting: Said once if the bar appears before the first step has ended.
+    """
+
+    def __init__(self, console: Console, label: str, unit: str = "day",
+                 waiting: str = "starting") -> None:
         self.console = Console(stderr=True) if console.file is sys.stdout else console
-        self.label = label
-        self.started = time.monotonic()
+        self.label, self.unit, self.waiting = label, unit, waiting
         self.bar: Progress | None = None
         self.task = None
+        self.done: tuple[int, int | None] = (0, None)
+        self.closed = False
+        self.lock = threading.Lock()  # the timer's thread shows the bar; steps move it
+        self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._show)
+        self.timer.daemon = True
 
     def __enter__(self) -> Callable[[int, int], None]:
+        self.timer.start()
         return self.update
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        self.timer.cancel()
+        with self.lock:
+            self.closed = True
+            if self.bar is not None:
+                self.bar.stop()
 
-    def update(self, day: int, days: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
+    def _show(self) -> None:
+        with self.lock:
+            if self.closed:
                 return
+            if self.done[1] is None:  # no step has ended: say what it is waiting for
+                self.console.print(f"{self.label}: {self.waiting}", soft_wrap=True,
+                                   highlight=False)
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
-                                TimeRemainingColumn(), console=self.console, transient=True)
+                                TextColumn("{task.fields[count]}"), TimeRemainingColumn(),
+                                console=self.console, transient=True)
+            self.task = self.bar.add_task(self.label, total=None, count="")
+            self._move()
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=days)
-        self.bar.update(self.task, completed=day)
+
+    def update(self, step: int, steps: int) -> None:
+        with self.lock:
+            self.done = (step, steps)
+            if self.bar is not None:
+                self._move()
+
+    def _move(self) -> None:
+        step, steps = self.done
+        if steps is not None:
+            self.bar.update(self.task, completed=step, total=steps,
+                            count=f"{self.unit} {step}/{steps}")
 
 
 def format_value(value: float, unit: str) -> str:
@@ -425,7 +461,8 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
     started = time.monotonic()
     try:
-        with _LazyProgress(console, "report") as progress:
+        with _LazyProgress(console, "report", unit="section",
+                           waiting="reading the runs") as progress:
             sweep = write_report(folder, out, csv, progress=progress)
     except SweepFolderError as error:
         raise InputError(str(error)) from None
@@ -460,7 +497,8 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
                   f"{', '.join(calibration.targets)} over {calibration.replicates} replicates "
                   f"of {calibration.residents:,} residents, {calibration.days} days, "
                   f"{workers} workers")
-    with _LazyProgress(console, "calibrate") as progress:
+    with _LazyProgress(console, "calibrate", unit="evaluation",
+                       waiting=COMPILING) as progress:
         fit = calibrate(calibration, workers=workers, progress=progress)
     table = Table(title=f"Fit after {fit.evaluations} evaluations (loss {fit.loss:.4g}, "
                         f"from {fit.start_loss:.4g} at the scenario's values)")

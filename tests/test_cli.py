@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from pathlib import Path
@@ -319,3 +320,21 @@ def test_a_server_that_is_not_a_scheduler_is_refused_before_any_folder(
         _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler",
                                                    address],
                                  f"--scheduler {address}: no Dask scheduler answered")
+
+
+def test_a_slow_start_is_shown_before_the_first_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A first run compiles the model before its first day: the bar must not wait for it.
+    from rich.console import Console
+
+    from simulation.cli import _LazyProgress
+
+    monkeypatch.setattr("simulation.cli.PROGRESS_AFTER_SECONDS", 0.0)
+    shown = io.StringIO()
+    progress = _LazyProgress(Console(file=shown, force_terminal=True, width=200), "a town",
+                             waiting="compiling the model")
+    with progress as update:
+        progress.timer.join()  # the moment the bar is due; no day has ended
+        assert progress.bar is not None
+        update(1, 3)
+    assert "a town: compiling the model" in shown.getvalue()
+    assert "day 1/3" in shown.getvalue()

@@ -316,7 +316,8 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
 
     began = time.time() - _age()
     workers = inputs.whole_number("--workers", args.workers, 1, 1024)
-    scheduler = inputs.scheduler("--scheduler", args.scheduler) if args.scheduler else None
+    scheduler = inputs.scheduler("--scheduler", args.scheduler) \
+        if args.scheduler is not None else None
     out = inputs.output_folder("--out", args.out) if args.out is not None else None
     sizes = _sizes(args)
     if scheduler is None:
@@ -395,8 +396,11 @@ def _precision(args: argparse.Namespace, declared: Precision | None) -> Precisio
         targets: dict[str, object] = {}
         for item in args.precision:
             outcome, sep, width = item.partition("=")
+            if not sep:
+                raise InputError(f"--precision {item!r}: expected OUTCOME=HALF_WIDTH, e.g. "
+                                 "readmission_rate_30d=0.005")
             try:
-                targets[outcome.strip()] = float(width) if sep else None
+                targets[outcome.strip()] = float(width)
             except ValueError:
                 targets[outcome.strip()] = width
         half_widths = parse_half_widths(targets, "--precision", InputError)

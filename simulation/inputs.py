@@ -148,7 +148,8 @@ def output_path(flag: str, text: str | None, suffixes: tuple[str, ...],
     if path.is_dir():
         raise InputError(f"{flag} {text}: is a directory (allowed: a file path)")
     if not parent.is_dir() and not new_folder:
-        raise InputError(f"{flag} {text}: folder {parent} does not exist")
+        raise InputError(f"{flag} {text}: folder {parent} does not exist (allowed: a file "
+                         "in a folder that exists)")
     _check_writable(flag, text, parent, "a file in a folder you can write to")
     return path
 
@@ -159,6 +160,9 @@ def output_folder(flag: str, text: str) -> Path:
     Raises:
         InputError: If the path is a file, sits below a file, or nothing can be made there.
     """
+    if not text.strip():
+        raise InputError(f"{flag}: empty (allowed: a folder, new or one this command wrote "
+                         "before)")
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise InputError(f"{flag} {text}: is a file (allowed: a folder, new or one this "

@@ -91,8 +91,7 @@ def read_toml(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as problem:
         raise error(f"{path}: not valid TOML ({problem})") from None
     if not data:
-        raise error(f"{path}: empty {what} file (allowed: a {what} file with at least "
-                    "one field)")
+        raise error(f"{path}: empty {what} file (allowed: at least one field)")
     return data
 
 

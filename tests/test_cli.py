@@ -230,6 +230,13 @@ def test_an_empty_file_is_refused(capsys: pytest.CaptureFixture[str], workdir: P
                              f"empty {what} file")
 
 
+def test_a_precision_without_a_half_width_is_refused(capsys: pytest.CaptureFixture[str],
+                                                     workdir: Path) -> None:
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--precision",
+                                               "readmission_rate_30d"],
+                             "--precision 'readmission_rate_30d'", "OUTCOME=HALF_WIDTH")
+
+
 @pytest.mark.parametrize("argv", [
     ["--precision", "readmission_rate_30d=inf"],
     ["--precision", "readmission_rate_30d=1e999"],
@@ -279,6 +286,8 @@ def test_more_replicates_than_the_seeds_left_are_refused(
     ("/proc/x", ["--out /proc/x", "cannot create a file in /proc", "allowed: a folder"]),
     ("tiny.toml", ["--out tiny.toml", "is a file", "allowed: a folder"]),
     ("tiny.toml/below", ["--out tiny.toml/below", "tiny.toml is a file", "allowed: a folder"]),
+    ("", ["--out: empty", "allowed: a folder"]),
+    (" ", ["--out: empty", "allowed: a folder"]),
 ])
 def test_a_sweep_folder_that_cannot_be_made_is_refused_naming_out(
         capsys: pytest.CaptureFixture[str], workdir: Path, out: str,
@@ -295,7 +304,7 @@ def test_calibrate_refuses_a_bad_json_path_without_making_out(
 
 
 @pytest.mark.parametrize("address", ["not a url", "tcp://host", "tcp://host:0", "http://h:80",
-                                     "tcp://h:99999", "tcp://[::1"])
+                                     "tcp://h:99999", "tcp://[::1", ""])
 def test_a_scheduler_address_that_is_not_one_is_refused(
         capsys: pytest.CaptureFixture[str], workdir: Path, address: str) -> None:
     _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler", address],

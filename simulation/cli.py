@@ -411,8 +411,8 @@ def _precision(args: argparse.Namespace, declared: Precision | None) -> Precisio
             raise InputError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "
                              "or a [precision] table in the experiment file)")
         precision = Precision(precision.half_widths,
-                                   inputs.whole_number("--max-replicates", args.max_replicates,
-                                                       2, 100_000), precision.batch)
+                              inputs.whole_number("--max-replicates", args.max_replicates, 2,
+                                                  100_000), precision.batch)
     return precision
 
 

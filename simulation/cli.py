@@ -381,9 +381,9 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     failed = store.failed()
     console.print(f"{len(store.finished())} runs finished, {len(failed)} failed"
                   + (f" (see {store.runs_folder}/*.error.json)" if failed else "")
-                  + (f"; this sweep took {time.time() - began:.1f} s, its first run "
-                     f"starting {pool.first_started - began:.2f} s after the command"
-                     if pool.first_started is not None else ""))
+                  + f"; this sweep took {time.time() - began:.1f} s"
+                  + (f", its first run starting {pool.first_started - began:.2f} s after the "
+                     "command" if pool.first_started is not None else ""))
     return 1 if failed else 0
 
 

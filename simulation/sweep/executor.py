@@ -125,12 +125,6 @@ def run_and_save(task: Task, params: Params, run: Run, days: int, folder: Path) 
     return started
 
 
-def run_timed(task: Task, params: Params, seed: int, days: int) -> tuple[float, pd.DataFrame]:
-    """On a Dask worker: run ``task``; return when it started and its result."""
-    started = time.time()
-    return started, task(params, seed, days)
-
-
 def _described(error: BaseException) -> str:
     return "".join(traceback.format_exception(error)).strip()
 
@@ -235,7 +229,7 @@ class DaskPool:
         from distributed import Client
 
         self.task = task
-        self.first_started: float | None = None
+        self.first_started: float | None = None  # not known: its workers' clocks are theirs
         parts = urlsplit(address)
         try:
             # Dask retries a refused connection until its timeout: ask once, quickly; and
@@ -275,8 +269,8 @@ class DaskPool:
         def submit(run: Run):
             attempts[run.run_id] = attempts.get(run.run_id, 0) + 1
             key = f"carecap-{experiment.name}-{run.run_id}-try{attempts[run.run_id]}"
-            return self.client.submit(run_timed, self.task, params[run.arm], run.seed,
-                                      experiment.days, key=key, pure=False)
+            return self.client.submit(self.task, params[run.arm], run.seed, experiment.days,
+                                      key=key, pure=False)
 
         futures = {submit(r): r for r in pending}
         completed = dask_completed(futures)
@@ -285,8 +279,7 @@ class DaskPool:
             try:
                 # result() rather than status: a result lost with its worker after it
                 # finished is recomputed, and result() waits for it.
-                started, daily = future.result()
-                message = None
+                daily, message = future.result(), None
             except KilledWorker:
                 if attempts[run.run_id] < KILLS_BEFORE_FAILED:
                     retry = submit(run)
@@ -299,7 +292,6 @@ class DaskPool:
                 message = _described(error)
             if message is None:
                 store.save(run, daily)
-                self.first_started = min(self.first_started or started, started)
             else:
                 store.save_failure(run, message)
             future.release()

@@ -16,7 +16,8 @@ uncertainty and sensitivity analysis:
 A range is ``[low, high]`` or ``"declared"`` for the range declared in
 ``simulation/params.py``. Whole-number parameters are rounded after sampling;
 on/off parameters cannot be sampled (use a factorial). ``seed`` fixes the sample, so
-the same file always plans the same points.
+the same file always plans the same points. The run's size (``residents``, ``days``) is
+the experiment's, not a factor or a range: arms of different sizes would not be paired.
 """
 
 from __future__ import annotations

@@ -5,9 +5,8 @@ cd "$(dirname "$0")/.."
 
 # pip --user and uv's standalone installer put uv in ~/.local/bin (pipx too): look there
 # for the rest of this script, whether uv was installed now or on an earlier run.
-uv_on_path=$(command -v uv || true)
-user_bin=$(python3 -m site --user-base 2>/dev/null || true)
-export PATH="$HOME/.local/bin${user_bin:+:$user_bin/bin}:$PATH"
+users_path=$PATH
+source scripts/uv-path.sh
 
 # Each way in can be closed: pip may be missing, or refuse a system Python (PEP 668,
 # Debian and Ubuntu); pipx may be missing; the standalone installer needs the internet.
@@ -27,7 +26,10 @@ install_uv() {
 }
 
 if ! uv --version >/dev/null 2>&1; then
-  if ! install_uv || ! uv --version >/dev/null 2>&1; then
+  install_uv || true
+  # pip into a pyenv Python puts uv beside that Python: pyenv's shim for it needs a rehash.
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash 2>/dev/null || true; fi
+  if ! uv --version >/dev/null 2>&1; then
     echo "setup: could not install uv (tried pip, pip --user, pipx and" \
       "https://astral.sh/uv/install.sh); install it by hand: https://docs.astral.sh/uv/" >&2
     exit 1
@@ -57,8 +59,13 @@ uv sync --locked --compile-bytecode ${python:+--python "$python"}
 # The dashboard's JavaScript and CSS, from the npm registry, so it works without internet.
 uv run python -m simulation.dashboard.assets
 
-if [ -z "$uv_on_path" ]; then
+# The model's compiled kernels, into numba's cache: else the first run compiles them.
+echo "setup: compiling the model's kernels (about 20 s the first time)"
+uv run python -c "from simulation.runner import compile_kernels; compile_kernels()"
+
+# Asked of the user's own PATH, after any install: uv may have landed on it (pyenv's shims).
+if ! (PATH=$users_path; command -v uv >/dev/null 2>&1); then
   uv_dir=$(dirname "$(command -v uv)")
-  echo "setup: uv is in $uv_dir, which is not on your PATH;" \
-    "add it (for example: export PATH=\"$uv_dir:\$PATH\")" >&2
+  echo "setup: uv is in $uv_dir, which is not on your PATH; scripts/carecap finds it," \
+    "or add it (for example: export PATH=\"$uv_dir:\$PATH\")" >&2
 fi

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+source scripts/uv-path.sh  # setup may have put uv where this shell does not look yet
 
 # The dashboard's browser tests drive the system's Chromium (never Playwright's download).
 if ! command -v chromium >/dev/null 2>&1; then

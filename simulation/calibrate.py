@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.inputs import MAX_DAYS, MAX_SEED, seeds_problem
 from simulation.metrics import NAMES
 from simulation.params import SPECS, Params
 from simulation.results import atomic_write
@@ -100,7 +101,14 @@ class Calibration:
 
     def resized(self, replicates: int | None = None, residents: int | None = None,
                 days: int | None = None) -> Calibration:
-        """The same calibration at another size."""
+        """The same calibration at another size.
+
+        Raises:
+            CalibrationError: If the replicates' seeds would pass the largest seed.
+        """
+        problem = seeds_problem(self.root_seed, replicates or self.replicates)
+        if problem:
+            raise CalibrationError(f"calibration {self.name}: {problem}")
         return Calibration(self.name, self.title, self.scenario, self.bounds, self.targets,
                            replicates or self.replicates, self.root_seed,
                            residents or self.residents, days or self.days,
@@ -140,12 +148,16 @@ def load_calibration(path: str | Path) -> Calibration:
         load_scenario(scenario)
     except ScenarioError as error:
         raise fail(f"scenario: {error}") from None
+    replicates, root_seed = whole("replicates", 3, 1, 10_000), whole("root_seed", 0, 0, MAX_SEED)
+    problem = seeds_problem(root_seed, replicates)
+    if problem:
+        raise fail(problem)
     return Calibration(
         name=path.stem, title=str(data.get("title", path.stem)), scenario=str(scenario),
         bounds=_bounds(data.get("parameters"), fail), targets=_targets(data.get("targets"),
                                                                        fail),
-        replicates=whole("replicates", 3, 1, 10_000), root_seed=whole("root_seed", 0, 0, 2**62),
-        residents=whole("residents", 3000, 50, 5_000_000), days=whole("days", 365, 1, 36_500),
+        replicates=replicates, root_seed=root_seed,
+        residents=whole("residents", 3000, 50, 5_000_000), days=whole("days", 365, 1, MAX_DAYS),
         max_evaluations=whole("max_evaluations", 40, 1, 100_000),
         screen=whole("screen", 8, 0, 100_000))
 
@@ -333,7 +345,7 @@ def calibrate(calibration: Calibration, workers: int = 1,
     from scipy.optimize import minimize
     from scipy.stats import qmc
 
-    from simulation.sweep.executor import POOL_CONTEXT
+    from simulation.sweep.executor import worker_pool
 
     c = calibration
     k = len(c.bounds)
@@ -341,8 +353,7 @@ def calibrate(calibration: Calibration, workers: int = 1,
     start = np.array([(getattr(scenario, name) - low) / (high - low)
                       for name, (low, high) in c.bounds.items()])
     # One worker runs in this process: no pool to start (and no model to load again).
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=POOL_CONTEXT) \
-        if workers > 1 else contextlib.nullcontext()
+    pool = worker_pool(workers) if workers > 1 else contextlib.nullcontext()
     with pool as executor:
         objective = _Objective(c, executor, progress)
         start_loss = objective.evaluate([np.clip(start, 0.0, 1.0)])[0]

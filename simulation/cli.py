@@ -14,35 +14,62 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+# Only light modules here: the model (numba, pandas) is imported by the commands that
+# run it, so a sweep can start its worker pool before it pays for that import.
 from simulation import inputs
-from simulation.day import PHASES
 from simulation.docblocks import BlockError, write_block
-from simulation.inputs import InputError
-from simulation.metrics import DAILY
+from simulation.inputs import DEFAULT_DAYS, InputError
 from simulation.params import ParamError, Params
 from simulation.paramtable import FORMATS, as_csv, as_json, as_markdown, show
 from simulation.results import TABLE_SUFFIXES
-from simulation.runner import DEFAULT_DAYS, run
 from simulation.scenarios import ScenarioError, load_scenario, shipped
+
+if TYPE_CHECKING:
+    from simulation.sweep.experiment import Precision
+    from simulation.sweep.store import SweepStore
 
 USAGE_ERROR = 2
 PROGRESS_AFTER_SECONDS = 2.0
+COMPILING = "building the town (a first run on a machine also compiles the model: ~20 s)"
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit code 2."""
+    """An argument parser whose errors are one line and exit code 2.
+
+    A flag that takes one value may be given once: argparse would keep the last of
+    ``--out a.csv --out b.csv`` and silently drop the first.
+    """
 
     def error(self, message: str) -> NoReturn:
         raise InputError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+    def add_argument(self, *names: str, **options: object) -> argparse.Action:
+        if names and names[0].startswith("-") and "action" not in options:
+            options["action"] = _Once
+        return super().add_argument(*names, **options)
+
+
+class _Once(argparse.Action):
+    """Store a flag's value; the same flag a second time is an error."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        given = vars(namespace).setdefault("_given", {})
+        if self.dest in given:
+            parser.error(f"{option_string} given twice ({given[self.dest]!r}, then "
+                         f"{values!r}); allowed: once")
+        given[self.dest] = values
+        setattr(namespace, self.dest, values)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    from simulation.runner import run
+
     overrides = _overrides(args)
     days = inputs.days("--days", args.days)
     seed = inputs.seed("--seed", args.seed)
@@ -166,8 +195,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     except ParamError as error:
         raise InputError(f"--set {error}") from None
 
-    with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents") \
-            as progress:
+    with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents",
+                       waiting=COMPILING) as progress:
         result = run(scenario=str(scenario.path), seed=seed, days=days,
                      progress=progress, **overrides)
     _print_summary(console, scenario.title, result.summary, seed, days,
@@ -199,32 +228,66 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 class _LazyProgress:
-    """A progress bar that appears only once a run has taken a couple of seconds."""
+    """A progress bar that appears only once a task has taken a couple of seconds.
 
-    def __init__(self, console: Console, label: str) -> None:
+    It appears then even if no step has ended yet, saying what it waits for: a first run
+    on a machine compiles the model before its first day, which takes a while.
+
+    Args:
+        console: Where the command prints (the bar goes to standard error beside it).
+        label: What runs, e.g. the scenario and its size.
+        unit: What a step is ("day", "section").
+        waiting: Said once if the bar appears before the first step has ended.
+    """
+
+    def __init__(self, console: Console, label: str, unit: str = "day",
+                 waiting: str = "starting") -> None:
         self.console = Console(stderr=True) if console.file is sys.stdout else console
-        self.label = label
-        self.started = time.monotonic()
+        self.label, self.unit, self.waiting = label, unit, waiting
         self.bar: Progress | None = None
         self.task = None
+        self.done: tuple[int, int | None] = (0, None)
+        self.closed = False
+        self.lock = threading.Lock()  # the timer's thread shows the bar; steps move it
+        self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._show)
+        self.timer.daemon = True
 
     def __enter__(self) -> Callable[[int, int], None]:
+        self.timer.start()
         return self.update
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        self.timer.cancel()
+        with self.lock:
+            self.closed = True
+            if self.bar is not None:
+                self.bar.stop()
 
-    def update(self, day: int, days: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
+    def _show(self) -> None:
+        with self.lock:
+            if self.closed:
                 return
+            if self.done[1] is None:  # no step has ended: say what it is waiting for
+                self.console.print(f"{self.label}: {self.waiting}", soft_wrap=True,
+                                   highlight=False)
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
-                                TimeRemainingColumn(), console=self.console, transient=True)
+                                TextColumn("{task.fields[count]}"), TimeRemainingColumn(),
+                                console=self.console, transient=True)
+            self.task = self.bar.add_task(self.label, total=None, count="")
+            self._move()
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=days)
-        self.bar.update(self.task, completed=day)
+
+    def update(self, step: int, steps: int) -> None:
+        with self.lock:
+            self.done = (step, steps)
+            if self.bar is not None:
+                self._move()
+
+    def _move(self) -> None:
+        step, steps = self.done
+        if steps is not None:
+            self.bar.update(self.task, completed=step, total=steps,
+                            count=f"{self.unit} {step}/{steps}")
 
 
 def format_value(value: float, unit: str) -> str:
@@ -240,6 +303,8 @@ def format_value(value: float, unit: str) -> str:
 
 def _print_summary(console: Console, title: str, summary: dict[str, float], seed: int,
                    days: int, residents: int) -> None:
+    from simulation.metrics import DAILY
+
     table = Table(title=f"{title}\n{residents:,} residents, {days} days, seed {seed}",
                   show_lines=False)
     table.add_column("metric")
@@ -260,42 +325,37 @@ def _print_summary(console: Console, title: str, summary: dict[str, float], seed
 
 
 def _sweep(args: argparse.Namespace, console: Console) -> int:
-    from simulation.sweep.executor import execute
-    from simulation.sweep.experiment import (
-        ExperimentError,
-        Precision,
-        load_experiment,
-        parse_half_widths,
-    )
-    from simulation.sweep.precision import sweep_to_precision
+    from simulation.sweep import executor
+
+    began = time.time() - _age()
+    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
+    scheduler = inputs.scheduler("--scheduler", args.scheduler) \
+        if args.scheduler is not None else None
+    out = inputs.output_folder("--out", args.out) if args.out is not None else None
+    sizes = _sizes(args)
+    if scheduler is None:
+        executor.start_server()  # it loads the model while this process reads the files
+
+    from simulation.sweep.experiment import ExperimentError, load_experiment
     from simulation.sweep.store import StoreError, SweepStore
 
-    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
-    sizes = _sizes(args)
     try:
         experiment = load_experiment(args.experiment).resized(**sizes)
     except ExperimentError as error:
         raise InputError(str(error)) from None
-    precision = experiment.precision
-    if args.precision:
-        targets: dict[str, object] = {}
-        for item in args.precision:
-            outcome, sep, width = item.partition("=")
-            try:
-                targets[outcome.strip()] = float(width) if sep else None
-            except ValueError:
-                targets[outcome.strip()] = width
-        half_widths = parse_half_widths(targets, "--precision", InputError)
-        defaults = precision or Precision({})  # the file's maximum and batch, if it has them
-        precision = Precision(half_widths, defaults.max_replicates, defaults.batch)
-    if args.max_replicates is not None:
-        if precision is None:
-            raise InputError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "
-                           "or a [precision] table in the experiment file)")
-        precision = Precision(precision.half_widths,
-                              inputs.whole_number("--max-replicates", args.max_replicates, 2,
-                                            100_000), precision.batch)
-    store = SweepStore(args.out or Path("out") / experiment.name)
+    precision = _precision(args, experiment.precision)
+    if precision is not None:
+        try:  # every seed a round may add must fit
+            experiment.resized(replicates=max(experiment.replicates, precision.max_replicates))
+        except ExperimentError as error:
+            raise InputError(str(error)) from None
+    store = SweepStore(out or inputs.output_folder("--out", str(Path("out") / experiment.name)))
+    try:
+        pool = executor.DaskPool(scheduler) if scheduler else executor.LocalPool(workers)
+    except OSError as error:
+        raise InputError(f"--scheduler {scheduler}: no Dask scheduler answered "
+                         f"({error.strerror or error}); allowed: the address of a running "
+                         "scheduler, e.g. tcp://HOST:8786") from None
 
     def run_batch(planned) -> None:
         runs = planned.runs()
@@ -303,13 +363,12 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{planned.title}: {len(planned.arms)} arms x {planned.replicates} "
                       f"replicates = {len(runs)} runs ({done} already finished) in "
                       f"{store.folder}, "
-                      + (f"on {args.scheduler}" if args.scheduler else f"{workers} workers"))
+                      + (f"on {scheduler}" if scheduler else f"{workers} workers"))
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
                       TimeRemainingColumn(), console=Console(stderr=True)) as bar:
             task = bar.add_task("sweep", total=len(runs), completed=done)
-            execute(planned, store, workers, progress=lambda run, ok: bar.advance(task),
-                    scheduler=args.scheduler)
+            pool.run(planned, store, progress=lambda run, ok: bar.advance(task))
 
     def after_round(state) -> None:
         widths = ", ".join(f"{o} ±{w:.4g} (target {precision.half_widths[o]:g})"
@@ -317,20 +376,77 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{state.replicates} replicates: widest 95% CI half-width {widths}")
 
     try:
-        if precision is None:
-            store.prepare(experiment)
-            run_batch(experiment)
-        else:
-            state = sweep_to_precision(experiment, store, precision, run_batch, after_round)
-            console.print("target precision reached" if state.reached else
-                          f"stopped at the maximum of {precision.max_replicates} replicates "
-                          "before every target was reached")
+        with pool, store.lock():
+            _warn_unreadable(store, "will be run again")
+            if precision is None:
+                store.prepare(experiment)
+                run_batch(experiment)
+            else:
+                from simulation.sweep.precision import sweep_to_precision
+
+                state = sweep_to_precision(experiment, store, precision, run_batch,
+                                           after_round)
+                console.print("target precision reached" if state.reached else
+                              f"stopped at the maximum of {precision.max_replicates} "
+                              "replicates before every target was reached")
     except StoreError as error:
         raise InputError(str(error)) from None
     failed = store.failed()
     console.print(f"{len(store.finished())} runs finished, {len(failed)} failed"
-                  + (f" (see {store.runs_folder}/*.error.json)" if failed else ""))
+                  + (f" (see {store.runs_folder}/*.error.json)" if failed else "")
+                  + f"; this sweep took {time.time() - began:.1f} s"
+                  + (f", its first run starting {pool.first_started - began:.2f} s after the "
+                     "command" if pool.first_started is not None else ""))
     return 1 if failed else 0
+
+
+def _precision(args: argparse.Namespace, declared: Precision | None) -> Precision | None:
+    """The experiment's target precision, as ``--precision`` and ``--max-replicates`` set it."""
+    from simulation.sweep.experiment import Precision, parse_half_widths
+
+    precision = declared
+    if args.precision:
+        targets: dict[str, object] = {}
+        for item in args.precision:
+            outcome, sep, width = item.partition("=")
+            if not sep:
+                raise InputError(f"--precision {item!r}: expected OUTCOME=HALF_WIDTH, e.g. "
+                                 "readmission_rate_30d=0.005")
+            try:
+                targets[outcome.strip()] = float(width)
+            except ValueError:
+                targets[outcome.strip()] = width
+        half_widths = parse_half_widths(targets, "--precision", InputError)
+        defaults = precision or Precision({})  # the file's maximum and batch, if any
+        precision = Precision(half_widths, defaults.max_replicates, defaults.batch)
+    if args.max_replicates is not None:
+        if precision is None:
+            raise InputError("--max-replicates: needs a target (--precision OUTCOME=HALF_WIDTH "
+                             "or a [precision] table in the experiment file)")
+        precision = Precision(precision.half_widths,
+                              inputs.whole_number("--max-replicates", args.max_replicates, 2,
+                                                  100_000), precision.batch)
+    return precision
+
+
+def _age() -> float:
+    """Seconds since this process started (0 where the system does not say)."""
+    try:
+        stat = Path("/proc/self/stat").read_text(encoding="ascii")
+        started = int(stat.rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
+def _warn_unreadable(store: SweepStore, then: str) -> None:
+    """One line naming a sweep folder's run files that cannot be read."""
+    bad = store.unreadable()
+    if bad:
+        names = [str(path) for path in bad]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        print(f"carecap: warning: {len(bad)} run file(s) cannot be read ({next(iter(bad.values()))}"
+              f"), so count as not finished and {then}: {shown}", file=sys.stderr)
 
 
 def _sizes(args: argparse.Namespace) -> dict[str, int]:
@@ -358,14 +474,19 @@ def _report(args: argparse.Namespace, console: Console) -> int:
                        "`carecap sweep`)")
     out = inputs.output_path("--out", args.out or str(folder / "report.html"), (".html",))
     csv = inputs.output_path("--csv", args.csv, (".csv",))
+    from simulation.sweep.store import SweepStore
+
     started = time.monotonic()
     try:
-        with _LazyProgress(console, "report") as progress:
+        with _LazyProgress(console, "report", unit="section",
+                           waiting="reading the runs") as progress:
             sweep = write_report(folder, out, csv, progress=progress)
     except SweepFolderError as error:
         raise InputError(str(error)) from None
     except OSError as error:
         raise InputError(f"cannot write output: {error.strerror or error}") from None
+    _warn_unreadable(SweepStore(folder), "are left out of the report (rerun the sweep to "
+                     "compute them again)")
     console.print(f"report of {sweep.runs_finished} runs written to {out} "
                   f"in {time.monotonic() - started:.1f} s"
                   + (f"; run summaries written to {csv}" if csv else ""))
@@ -383,20 +504,18 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
         calibration = load_calibration(args.calibration).resized(**_sizes(args))
     except CalibrationError as error:
         raise InputError(str(error)) from None
-    if args.out is None:
-        try:
-            Path("out").mkdir(exist_ok=True)
-        except OSError as error:
-            raise InputError(f"--out: cannot make the default folder out/ "
-                           f"({error.strerror or error}); give --out FILE.toml") from None
     default_out = Path("out") / f"{calibration.name}.fitted.toml"
-    out = inputs.output_path("--out", args.out or str(default_out), (".toml",))
+    # The default folder out/ is made only when the fit is written, so a refused command
+    # leaves none behind.
+    out = inputs.output_path("--out", args.out or str(default_out), (".toml",),
+                             new_folder=args.out is None)
     json_path = inputs.output_path("--json", args.json, (".json",))
     console.print(f"{calibration.title}: fitting {', '.join(calibration.bounds)} to "
                   f"{', '.join(calibration.targets)} over {calibration.replicates} replicates "
                   f"of {calibration.residents:,} residents, {calibration.days} days, "
                   f"{workers} workers")
-    with _LazyProgress(console, "calibrate") as progress:
+    with _LazyProgress(console, "calibrate", unit="evaluation",
+                       waiting=COMPILING) as progress:
         fit = calibrate(calibration, workers=workers, progress=progress)
     table = Table(title=f"Fit after {fit.evaluations} evaluations (loss {fit.loss:.4g}, "
                         f"from {fit.start_loss:.4g} at the scenario's values)")
@@ -408,6 +527,7 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
     console.print(table)
     console.print("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in fit.values.items()))
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         fit.write_scenario(out)
         console.print(f"fitted scenario written to {out} (run it: carecap run {out})")
         if json_path is not None:
@@ -461,6 +581,8 @@ PHASES_COMMAND = "uv run carecap phases --markdown docs/ODD.md"
 
 def phases_markdown() -> str:
     """The phases of a day as a Markdown table (the ODD's schedule, section 1.3)."""
+    from simulation.day import PHASES
+
     lines = ["| # | Phase | ODD processes | Rule | Reads | Writes | What happens |",
              "|---|---|---|---|---|---|---|"]
     for number, phase in enumerate(PHASES, start=1):
@@ -472,6 +594,8 @@ def phases_markdown() -> str:
 
 
 def _phases(args: argparse.Namespace, console: Console) -> int:
+    from simulation.day import PHASES
+
     if args.markdown:
         try:
             write_block(Path(args.markdown), "phases", PHASES_COMMAND, phases_markdown())

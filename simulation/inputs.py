@@ -9,10 +9,12 @@ the value and what is allowed; the command line prints it as one line with exit 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from simulation.params import ParamError, coerce
 from simulation.results import temporary_beside
 
+DEFAULT_DAYS = 365
 MAX_DAYS = 36_500  # a hundred years: far past any policy question
 MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any non-negative integer; this fits int64
 
@@ -62,6 +64,40 @@ def seed(flag: str, text: str) -> int:
     return whole_number(flag, text, 0, MAX_SEED)
 
 
+def seeds_problem(root_seed: int, replicates: int) -> str | None:
+    """Why seeds ``root_seed`` to ``root_seed + replicates - 1`` leave the seed range.
+
+    Returns:
+        The reason, naming both fields and what is allowed, or ``None`` if they fit.
+    """
+    last = root_seed + replicates - 1
+    if last <= MAX_SEED:
+        return None
+    return (f"root_seed {root_seed} with {replicates} replicates reaches seed {last} "
+            f"(allowed: seeds up to {MAX_SEED}, so root_seed at most "
+            f"{MAX_SEED - replicates + 1} with {replicates} replicates)")
+
+
+def scheduler(flag: str, text: str) -> str:
+    """A Dask scheduler's address: ``tcp://HOST:PORT`` (or ``tls://``), checked as text.
+
+    Raises:
+        InputError: If the text is not such an address.
+    """
+    address = str(text).strip()
+    try:
+        parts = urlsplit(address)
+        fits = (parts.scheme in ("tcp", "tls") and bool(parts.hostname) and bool(parts.port)
+                and not (parts.path or parts.query or parts.fragment))
+    except ValueError:  # a port out of range, or a broken [IPv6] host
+        fits = False
+    if not fits:
+        raise InputError(f"{flag} {text!r}: not a scheduler address (allowed: "
+                         "tcp://HOST:PORT with a port from 1 to 65535, e.g. "
+                         "tcp://10.0.0.5:8786)")
+    return address
+
+
 def residents(flag: str, text: str) -> int:
     """A town's size, checked against the ``residents`` parameter's declaration."""
     return int(parameter(flag, "residents", text))
@@ -84,15 +120,23 @@ def parameter(flag: str, name: str, text: str) -> int | float | bool:
         raise InputError(f"{flag} {error}") from None
 
 
-def output_path(flag: str, text: str | None, suffixes: tuple[str, ...]) -> Path | None:
+def output_path(flag: str, text: str | None, suffixes: tuple[str, ...],
+                new_folder: bool = False) -> Path | None:
     """Check an output file's path before any work, so none is lost to a bad path.
+
+    Args:
+        flag: The flag to name in an error.
+        text: The path as given, or ``None`` when the flag was not given.
+        suffixes: The file types allowed.
+        new_folder: Whether the file's folder may be missing (the caller makes it when it
+            writes, so nothing is made for a refused command).
 
     Returns:
         The path, or ``None`` when the flag was not given.
 
     Raises:
         InputError: If the suffix is not one of ``suffixes``, the path is a folder, its
-            folder is missing, or no file can be made there.
+            folder is missing (and may not be), or no file can be made there.
     """
     if text is None:
         return None
@@ -103,14 +147,45 @@ def output_path(flag: str, text: str | None, suffixes: tuple[str, ...]) -> Path 
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise InputError(f"{flag} {text}: is a directory (allowed: a file path)")
-    if not parent.is_dir():
-        raise InputError(f"{flag} {text}: folder {parent} does not exist")
-    # Create and remove a file there: permission checks alone pass for root and say
-    # nothing of read-only or virtual file systems (/proc) or a full disk's quota.
-    try:
-        temporary_beside(path).unlink()
-    except OSError as error:
-        raise InputError(f"{flag} {text}: cannot create a file in {parent} "
-                         f"({error.strerror or error}); allowed: a file in a folder you can "
-                         "write to") from None
+    if not parent.is_dir() and not new_folder:
+        raise InputError(f"{flag} {text}: folder {parent} does not exist (allowed: a file "
+                         "in a folder that exists)")
+    _check_writable(flag, text, parent, "a file in a folder you can write to")
     return path
+
+
+def output_folder(flag: str, text: str) -> Path:
+    """Check a folder a command will write into (made if missing) before any work.
+
+    Raises:
+        InputError: If the path is a file, sits below a file, or nothing can be made there.
+    """
+    if not text.strip():
+        raise InputError(f"{flag}: empty (allowed: a folder, new or one this command wrote "
+                         "before)")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{flag} {text}: is a file (allowed: a folder, new or one this "
+                         "command wrote before)")
+    _check_writable(flag, text, path, "a folder you can write to, new or existing")
+    return path
+
+
+def _check_writable(flag: str, text: str, folder: Path, allowed: str) -> None:
+    """Check that a file can be made in ``folder``, or in the folder that would hold it.
+
+    A file is made and removed in the nearest folder that exists: permission checks
+    alone pass for root and say nothing of read-only or virtual file systems (/proc) or a
+    full disk's quota.
+    """
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{flag} {text}: {existing} is a file, so no folder can be made "
+                         f"there (allowed: {allowed})")
+    try:
+        temporary_beside(existing / "probe").unlink()
+    except OSError as error:
+        raise InputError(f"{flag} {text}: cannot create a file in {existing} "
+                         f"({error.strerror or error}); allowed: {allowed}") from None

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from numba import njit
 
 from simulation.params import Params
 from simulation.population import Population
 from simulation.sums import pairwise_sum, plain_sum
+
+if TYPE_CHECKING:  # imported by build_graph: runs and sweep workers never draw the graph
+    import networkx as nx
 
 SOCIAL_KINDS = ("family", "kin", "neighbour")
 EDGE_KINDS = (*SOCIAL_KINDS, "caseload", "peer")
@@ -284,6 +287,8 @@ def build_graph(pop: Population, network: Network, *,
         peer: ``(volunteer, patient)`` pairs of peer visits made so far (one edge per
             pair, however many visits).
     """
+    import networkx as nx
+
     n = pop.size
     graph = nx.MultiGraph()
     graph.add_nodes_from(

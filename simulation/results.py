@@ -12,10 +12,12 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from simulation.params import Params
+
+if TYPE_CHECKING:  # pandas is imported by whoever makes a result; checking paths needs none
+    import pandas as pd
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 

@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 
 from simulation.day import advance, start
+from simulation.inputs import DEFAULT_DAYS
 from simulation.metrics import NAMES, DailyReport, summarise
 from simulation.params import Params
 from simulation.results import RunResult
 from simulation.scenarios import resolve_params
-
-DEFAULT_DAYS = 365
 
 
 def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEFAULT_DAYS,
@@ -48,6 +47,19 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
     summary = summarise({name: daily[name].to_numpy() for name in NAMES})
     return RunResult(daily=daily, summary=summary, params=resolved, seed=seed,
                      scenario=name, days=days)
+
+
+def compile_kernels() -> None:
+    """Compile the model's kernels into numba's cache, or load them if already there.
+
+    Every shipped scenario runs a month on a small town, which takes every compiled path
+    they take; later runs load the kernels from the cache (a second) instead of compiling
+    them (about 20 s, once per machine and version of the code). Setup calls this.
+    """
+    from simulation.scenarios import shipped
+
+    for scenario in shipped():
+        run(scenario, seed=0, days=30, residents=1_000, warmup_days=0)
 
 
 def evaluate(seed: int = 0, days: int = DEFAULT_DAYS, **params: Any) -> dict[str, float]:

@@ -77,15 +77,22 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
 
 def read_toml(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
-    """Read a TOML file, turning every way it can fail into one ``error`` naming it."""
+    """Read a TOML file, turning every way it can fail into one ``error`` naming it.
+
+    An empty file (nothing but blanks and comments) is refused too: it would run as the
+    defaults, and is almost always the wrong file or one not yet saved.
+    """
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{path}: no such {what} file") from None
     except (OSError, UnicodeDecodeError) as problem:
         raise error(f"{path}: cannot be read ({problem})") from None
     except tomllib.TOMLDecodeError as problem:
         raise error(f"{path}: not valid TOML ({problem})") from None
+    if not data:
+        raise error(f"{path}: empty {what} file (allowed: at least one field)")
+    return data
 
 
 def refuse_unknown(data: dict[str, Any], allowed: set[str] | frozenset[str],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -121,7 +123,7 @@ def test_unwritable_output_folder_is_refused_before_the_run(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr("simulation.inputs.temporary_beside", denied)
-    monkeypatch.setattr("simulation.cli.run", lambda **kwargs: pytest.fail("ran anyway"))
+    monkeypatch.setattr("simulation.runner.run", lambda **kwargs: pytest.fail("ran anyway"))
     summary = tmp_path / "s.json"
     _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--summary", str(summary)],
                    "--summary", str(summary), "Permission denied", "allowed")
@@ -132,7 +134,7 @@ def test_unwritable_output_folder_is_refused_before_the_run(
 def test_a_folder_that_refuses_files_is_caught_before_the_run_even_as_root(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("simulation.cli.run", lambda **kwargs: pytest.fail("ran anyway"))
+    monkeypatch.setattr("simulation.runner.run", lambda **kwargs: pytest.fail("ran anyway"))
     _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--out", str(tmp_path / "d.csv"),
                             "--summary", "/proc/x.json"],
                    "--summary", "/proc/x.json", "cannot create a file", "allowed")
@@ -167,3 +169,181 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pyte
     _fails_cleanly(capsys, ["run", "baseline", *QUICK, "--out", str(out)],
                    "cannot write output", f"--out {out}", "No space left")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- refused before anything is written ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = ('title = "Tiny"\nscenarios = ["baseline"]\nreplicates = 2\nresidents = 300\n'
+              'days = 8\n')
+CALIBRATION = ROOT / "experiments" / "calibration_baseline.toml"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _refused_writing_nothing(capsys: pytest.CaptureFixture[str], folder: Path,
+                             argv: list[str], *expected: str) -> str:
+    """Refused with one line, and ``folder`` (the working folder) is as it was."""
+    before = _listing(folder)
+    line = _fails_cleanly(capsys, argv, *expected)
+    assert _listing(folder) == before
+    return line
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder holding a tiny experiment file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.toml").write_text(EXPERIMENT)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["run", "baseline", "--out", "a.csv", "--out", "b.csv"], "--out"),
+    (["run", "baseline", "--seed", "1", "--seed=2"], "--seed"),
+    (["run", "baseline", "--residents", "600", "--residents", "700"], "--residents"),
+    (["sweep", "tiny.toml", "--workers", "1", "--workers", "2"], "--workers"),
+    (["sweep", "tiny.toml", "--out", "a", "--out", "b"], "--out"),
+    (["report", "x", "--csv", "a.csv", "--csv", "b.csv"], "--csv"),
+    (["calibrate", str(CALIBRATION), "--json", "a.json", "--json", "b.json"], "--json"),
+    (["dashboard", "--port", "8000", "--port", "8001"], "--port"),
+])
+def test_a_single_value_flag_given_twice_is_refused(
+        capsys: pytest.CaptureFixture[str], workdir: Path, argv: list[str], flag: str) -> None:
+    _refused_writing_nothing(capsys, workdir, argv, f"{flag} given twice", "allowed: once")
+
+
+def test_repeatable_flags_may_still_repeat(workdir: Path) -> None:
+    assert main(["run", "baseline", *QUICK, "--set", "risk_aversion=0.2",
+                 "--set", "peer_scheme=true"]) == 0
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+@pytest.mark.parametrize("command", ["run", "sweep", "calibrate"])
+def test_an_empty_file_is_refused(capsys: pytest.CaptureFixture[str], workdir: Path,
+                                  text: str, command: str) -> None:
+    (workdir / "empty.toml").write_text(text)
+    what = {"run": "scenario", "sweep": "experiment", "calibrate": "calibration"}[command]
+    _refused_writing_nothing(capsys, workdir, [command, "empty.toml"], "empty.toml",
+                             f"empty {what} file")
+
+
+def test_a_precision_without_a_half_width_is_refused(capsys: pytest.CaptureFixture[str],
+                                                     workdir: Path) -> None:
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--precision",
+                                               "readmission_rate_30d"],
+                             "--precision 'readmission_rate_30d'", "OUTCOME=HALF_WIDTH")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--precision", "readmission_rate_30d=inf"],
+    ["--precision", "readmission_rate_30d=1e999"],
+    ["--precision", "readmission_rate_30d=nan"],
+    ["--precision", "readmission_rate_30d=-inf"],
+])
+def test_a_precision_that_is_not_finite_is_refused(capsys: pytest.CaptureFixture[str],
+                                                    workdir: Path, argv: list[str]) -> None:
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", *argv],
+                             "--precision.readmission_rate_30d", "finite number above 0")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[precision]\nhalf_widths = { readmission_rate_30d = inf }\n",
+     ["precision.half_widths.readmission_rate_30d", "finite"]),
+    ("[design.factors]\nresidents = [200, 3000]\n",
+     ["design.factors.residents", "cannot vary between arms"]),
+    ("[design.factors]\ndays = [30, 60]\n", ["design.factors.days", "cannot vary"]),
+    ('[design]\nkind = "latin_hypercube"\nsamples = 4\n[design.ranges]\n'
+     'residents = [200.0, 3000.0]\n', ["design.ranges.residents", "cannot vary"]),
+    (f"root_seed = {2**63}\n", ["'root_seed'", f"from 0 to {2**63 - 1}"]),
+    (f"root_seed = {2**63 - 1}\n", ["root_seed", "2 replicates", f"at most {2**63 - 2}"]),
+])
+def test_experiment_files_refused_before_any_folder_is_made(
+        capsys: pytest.CaptureFixture[str], workdir: Path, text: str,
+        expected: list[str]) -> None:
+    (workdir / "tiny.toml").write_text(EXPERIMENT + text)
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml"], "tiny.toml", *expected)
+
+
+def test_the_largest_seeds_are_accepted(workdir: Path) -> None:
+    from simulation.sweep.experiment import load_experiment
+
+    (workdir / "tiny.toml").write_text(EXPERIMENT + f"root_seed = {2**63 - 2}\n")
+    assert [r.seed for r in load_experiment("tiny.toml").runs()] == [2**63 - 2, 2**63 - 1]
+
+
+def test_more_replicates_than_the_seeds_left_are_refused(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    (workdir / "tiny.toml").write_text(EXPERIMENT + f"root_seed = {2**63 - 2}\n")
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--replicates", "3"],
+                             "root_seed", "3 replicates")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(("out", "expected"), [
+    ("/proc/x", ["--out /proc/x", "cannot create a file in /proc", "allowed: a folder"]),
+    ("tiny.toml", ["--out tiny.toml", "is a file", "allowed: a folder"]),
+    ("tiny.toml/below", ["--out tiny.toml/below", "tiny.toml is a file", "allowed: a folder"]),
+    ("", ["--out: empty", "allowed: a folder"]),
+    (" ", ["--out: empty", "allowed: a folder"]),
+])
+def test_a_sweep_folder_that_cannot_be_made_is_refused_naming_out(
+        capsys: pytest.CaptureFixture[str], workdir: Path, out: str,
+        expected: list[str]) -> None:
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--out", out], *expected)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_calibrate_refuses_a_bad_json_path_without_making_out(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    _refused_writing_nothing(capsys, workdir, ["calibrate", str(CALIBRATION), "--json",
+                                               "/proc/fit.json"], "--json /proc/fit.json")
+    assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["not a url", "tcp://host", "tcp://host:0", "http://h:80",
+                                     "tcp://h:99999", "tcp://[::1", ""])
+def test_a_scheduler_address_that_is_not_one_is_refused(
+        capsys: pytest.CaptureFixture[str], workdir: Path, address: str) -> None:
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler", address],
+                             f"--scheduler {address!r}", "allowed: tcp://HOST:PORT")
+
+
+def test_a_scheduler_nobody_answers_at_is_refused_before_any_folder(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    with socket.socket() as probe:  # a port just free, so nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler",
+                                               f"tcp://127.0.0.1:{port}"],
+                             f"--scheduler tcp://127.0.0.1:{port}: no Dask scheduler answered",
+                             "allowed: the address of a running scheduler")
+
+
+def test_a_server_that_is_not_a_scheduler_is_refused_before_any_folder(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler",
+                                                   address],
+                                 f"--scheduler {address}: no Dask scheduler answered")
+
+
+def test_a_slow_start_is_shown_before_the_first_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A first run compiles the model before its first day: the bar must not wait for it.
+    from rich.console import Console
+
+    from simulation.cli import _LazyProgress
+
+    monkeypatch.setattr("simulation.cli.PROGRESS_AFTER_SECONDS", 0.0)
+    shown = io.StringIO()
+    progress = _LazyProgress(Console(file=shown, force_terminal=True, width=200), "a town",
+                             waiting="compiling the model")
+    with progress as update:
+        progress.timer.join()  # the moment the bar is due; no day has ended
+        assert progress.bar is not None
+        update(1, 3)
+    assert "a town: compiling the model" in shown.getvalue()
+    assert "day 1/3" in shown.getvalue()

@@ -12,11 +12,13 @@ import base64
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
@@ -119,7 +121,59 @@ def test_port_and_host_flags_are_checked():
 def test_url_carries_the_setting():
     setting = Setting("peer_visits", 3)
     assert url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
-    assert url("0.0.0.0", 80, setting) == "http://127.0.0.1:80/?setting=peer_visits~3~"
+    assert url("0.0.0.0", 80, setting) == "http://0.0.0.0:80/?setting=peer_visits~3~"
+    assert url("::1", 80) == "http://[::1]:80/"
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("999.1.1.1", "--host 999.1.1.1: not an address or a known name"),
+    ("no-such-host.invalid", "--host no-such-host.invalid: not an address or a known name"),
+    ("8.8.8.8", "--host 8.8.8.8: not an address of this machine"),
+    ("192.0.2.1", "--host 192.0.2.1: not an address of this machine"),  # documentation range
+])
+def test_a_host_that_is_not_this_machine_is_blamed_on_host(host, expected):
+    with pytest.raises(InputError) as refused:
+        serve(host, 8765)
+    assert str(refused.value).startswith(expected)
+    assert "--port" not in str(refused.value)
+    assert "allowed: an address of this machine" in str(refused.value)
+
+
+@pytest.fixture
+def served(monkeypatch, capsys):
+    """``serve`` up to the point it would hand over to uvicorn; returns what it printed."""
+    import uvicorn
+
+    ran = []
+    monkeypatch.setattr(app, "warm_up", lambda: None)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: ran.append(kwargs))
+
+    def serve_on(host):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        assert serve(host, port) == 0 and ran[-1]["host"] == host
+        out, err = capsys.readouterr()
+        return port, out, err.strip().splitlines()
+
+    return serve_on
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_listening_beyond_this_machine_is_warned_of_in_one_line(served, host):
+    port, out, err = served(host)
+    assert err == [f"carecap: warning: --host {host}: the dashboard is reachable from the "
+                   "network and has no login; anyone who can reach this machine can use it "
+                   "(allowed without this warning: 127.0.0.1)"]
+    shown = f"[{host}]" if ":" in host else host
+    assert f"http://{shown}:{port}/" in out  # the address it listens on
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_this_machine_only_gets_no_warning(served, host):
+    port, out, err = served(host)
+    assert err == []
+    assert f"{port}/" in out
 
 
 def test_serve_refuses_a_port_in_use():
@@ -127,6 +181,33 @@ def test_serve_refuses_a_port_in_use():
         port = taken.getsockname()[1]
         with pytest.raises(InputError, match=f"--port: cannot listen on 127.0.0.1:{port}"):
             serve("127.0.0.1", port)
+
+
+def test_the_server_prints_its_address_and_no_cookie_warning():
+    # Solara warns of its SameSite fallback on every page a new session opens over http.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "simulation.cli", "dashboard", "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    address = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180  # a cold start imports Solara and the model
+        while True:
+            try:
+                urllib.request.urlopen(address, timeout=30).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+        for _ in range(2):  # no cookie sent: a new session each time
+            assert b"solara" in urllib.request.urlopen(address, timeout=30).read().lower()
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=60)
+    assert f"open {address} (Ctrl-C to stop)" in out
+    assert "samesite" not in (out + err).lower(), err
 
 
 def test_asset_cache_is_where_solaras_server_looks():
@@ -1012,3 +1093,14 @@ def test_pause_stops_between_the_days_of_one_redraw(monkeypatch):
     time.sleep(0.5)
     assert 1 <= int(_headline_day(rc)) <= 5
     rc.close()
+
+
+@pytest.mark.parametrize("code", [f"baseline~{2**63}~", "baseline~٣~"])
+def test_a_setting_seed_outside_the_range_is_refused_naming_it(code):
+    with pytest.raises(SettingError, match=rf"seed: .*allowed: a whole number from 0 to "
+                                           rf"{2**63 - 1}"):
+        Setting.decode(code)
+
+
+def test_the_largest_seed_is_a_setting():
+    assert Setting.decode(f"baseline~{2**63 - 1}~").seed == 2**63 - 1

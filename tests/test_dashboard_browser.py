@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from simulation.params import Params
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = os.environ.get("CARECAP_CHROMIUM") or shutil.which("chromium") \
     or shutil.which("chromium-browser")
@@ -508,7 +510,8 @@ def test_the_pending_notice_is_in_view_where_a_parameter_is_edited(page: Page, s
     _control, thumb = slider(page, "Care and budgets", "paid care hour cost")
     thumb.press("ArrowRight")
     notice = page.locator(".carecap-pending-note")
-    expect(notice).to_contain_text("Reset to apply: paid care hour cost 25.0 →")
+    default = Params().paid_care_hour_cost
+    expect(notice).to_contain_text(f"Reset to apply: paid care hour cost {default:g} →")
     expect(notice).to_be_in_viewport()
     expect(thumb).to_be_in_viewport()
     # The notice's own button applies the change.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulation.cli import main
 from simulation.params import Params
 from simulation.sweep.executor import execute, run_one
 from simulation.sweep.experiment import ExperimentError, load_experiment
-from simulation.sweep.store import StoreError, SweepStore
+from simulation.sweep.store import StoreError, StoreLockedError, SweepStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"replicates": 2, "residents": 300, "days": 8}
@@ -175,7 +177,31 @@ def test_a_raising_run_or_a_dying_worker_is_survived(tmp_path: Path, task) -> No
             or "died" in failed["a001-r0001"])
 
 
-def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+def _group(pgid: int) -> list[int]:
+    """Live (not zombie) processes in process group ``pgid``."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue  # it ended as we looked
+        if int(group) == pgid and state != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def _wait_for(check, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux's /proc")
+def test_killed_sweep_leaves_no_process_and_resumes_without_loss_or_duplicates(
+        tmp_path: Path) -> None:
     # Runs long enough (about half a second each) that the kill lands part-way.
     experiment = (_experiment(tmp_path).read_text().replace("replicates = 2", "replicates = 6")
                   .replace("residents = 300", "residents = 3000").replace("days = 8", "days = 30"))
@@ -185,20 +211,116 @@ def test_killed_sweep_resumes_without_loss_or_duplicates(tmp_path: Path) -> None
     command = [sys.executable, "-m", "simulation.cli", "sweep", str(path), "--out", str(out),
                "--workers", "2"]
     sweep = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((out / "runs").glob("*.parquet"))) < 2:
-        time.sleep(0.05)
-    os.killpg(sweep.pid, signal.SIGKILL)
-    sweep.wait()
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: len(list((out / "runs").glob("*.parquet"))) >= 2, 120)
+        os.kill(sweep.pid, signal.SIGKILL)  # the main process only: its pool is left
+        sweep.wait()
+        # Its workers, fork server and resource tracker notice and exit, closing the
+        # output they share, so a caller reading it to the end is not left waiting.
+        assert _wait_for(lambda: not _group(sweep.pid), 30), _group(sweep.pid)
+        assert sweep.stdout.read() is not None  # end of output: nothing holds it open
+    finally:
+        for pid in _group(sweep.pid):
+            os.kill(pid, signal.SIGKILL)
+        sweep.stdout.close()
     before = {p.name for p in (out / "runs").glob("*.parquet")}
     assert 2 <= len(before) < 12  # killed part-way; a write cut short stays a temp file
+    assert (out / "sweep.lock").exists()  # left by the killed sweep: taken over below
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     assert not list((out / "runs").glob(".*.tmp"))  # cleared on resume
+    assert not (out / "sweep.lock").exists()
     after = sorted(p.name for p in (out / "runs").glob("*.parquet"))
     assert len(after) == 12 and set(before) <= set(after)
     table = SweepStore(out).load()
     assert table.groupby("run_id").size().eq(30).all()  # every run once, every day once
+
+
+def test_a_sweep_into_a_folder_another_sweep_holds_is_refused_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, out = _experiment(tmp_path), tmp_path / "out"
+    with SweepStore(out).lock():
+        before = sorted(p.name for p in out.rglob("*"))
+        assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+        after = sorted(p.name for p in out.rglob("*"))
+    line, = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("carecap: error:")
+    assert f"process {os.getpid()} on {socket.gethostname()}" in line
+    assert "another sweep is writing this folder" in line and "another --out folder" in line
+    assert after == before == ["sweep.lock"]  # nothing of its own written
+
+
+def test_two_identical_sweeps_started_together_compute_each_run_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    experiment = (_experiment(tmp_path).read_text().replace("replicates = 2", "replicates = 4")
+                  .replace("residents = 300", "residents = 3000").replace("days = 8", "days = 30"))
+    path, out = tmp_path / "twice.toml", tmp_path / "out"
+    path.write_text(experiment)
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    first = subprocess.Popen([sys.executable, "-m", "simulation.cli", *command], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = out / "sweep.lock"
+    assert _wait_for(lambda: lock.exists() and str(first.pid) in lock.read_text(), 120)
+    assert main(command) == 2  # the second, while the first runs
+    assert f"process {first.pid} " in capsys.readouterr().err
+    assert first.wait(timeout=300) == 0
+    assert SweepStore(out).finished() == {f"a00{a}-r000{r}" for a in (0, 1) for r in range(4)}
+
+
+def test_a_stale_lock_file_is_taken_over(tmp_path: Path) -> None:
+    store = SweepStore(tmp_path / "out")
+    store.folder.mkdir()
+    (store.folder / "sweep.lock").write_text('{"pid": 1, "host": "gone", "since": "then"}')
+    with store.lock():  # no process holds it: the file alone is no lock
+        assert str(os.getpid()) in (store.folder / "sweep.lock").read_text()
+        with store.lock():  # re-entrant for the store that holds it
+            pass
+        with pytest.raises(StoreLockedError, match=f"process {os.getpid()} "), \
+                SweepStore(store.folder).lock():
+            pass
+    assert not (store.folder / "sweep.lock").exists()
+
+
+def _finished_sweep(tmp_path: Path) -> tuple[Path, SweepStore]:
+    path = _experiment(tmp_path)
+    store = SweepStore(tmp_path / "out")
+    store.prepare(load_experiment(path))
+    execute(load_experiment(path), store, workers=2)
+    return path, store
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random bytes", "empty"])
+def test_a_damaged_run_file_is_named_left_out_and_run_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str) -> None:
+    path, store = _finished_sweep(tmp_path)
+    damaged = store.runs_folder / "a001-r0000.parquet"
+    original = pd.read_parquet(damaged)
+    data = damaged.read_bytes()
+    damaged.write_bytes({"truncated": data[:len(data) // 2], "random bytes": os.urandom(3000),
+                         "empty": b""}[damage])
+    assert "a001-r0000" not in store.finished() and set(store.unreadable()) == {damaged}
+
+    assert main(["report", str(store.folder)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("carecap: warning: 1 run file(s) cannot be read")
+    assert str(damaged) in err[0] and "left out of the report" in err[0]
+    assert "Runs finished: 3 of 4" in (store.folder / "report.html").read_text()
+
+    assert main(["sweep", str(path), "--out", str(store.folder), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert str(damaged) in captured.err and "will be run again" in captured.err
+    assert "(3 already finished)" in captured.out
+    pd.testing.assert_frame_equal(pd.read_parquet(damaged), original)  # the same run again
+
+
+def test_a_folder_of_only_damaged_run_files_is_refused_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, store = _finished_sweep(tmp_path)
+    for run_file in store.runs_folder.glob("*.parquet"):
+        run_file.write_bytes(b"PAR1 not really")
+    assert main(["report", str(store.folder)]) == 2
+    line, = capsys.readouterr().err.strip().splitlines()
+    assert "no finished runs" in line and "4 run files cannot be read" in line
 
 
 def test_dask_cluster_gives_the_same_files_as_the_local_pool(tmp_path: Path) -> None:

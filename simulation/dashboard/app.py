@@ -34,7 +34,7 @@ import solara.server.settings
 from simulation.dashboard import display, figures
 from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
-from simulation.dashboard.setting import MAX_DAYS, Setting, SettingError
+from simulation.dashboard.setting import MAX_DAYS, SEEDS_ALLOWED, Setting, SettingError
 from simulation.dashboard.stats import Replicates
 from simulation.dashboard.tables import summary
 from simulation.dashboard.widgets import (
@@ -47,6 +47,7 @@ from simulation.dashboard.widgets import (
     ShareLink,
     tag,
 )
+from simulation.inputs import MAX_SEED
 from simulation.metrics import BY_NAME
 from simulation.params import GROUPS, SPECS, Params
 from simulation.scenarios import Scenario, load_scenario, shipped
@@ -556,8 +557,8 @@ def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
         draft.set(replace(current, residents=value))
 
     def set_seed(value: int | None) -> None:
-        if value is None or value < 0:
-            problem.set(f"seed: {value} refused (allowed: a whole number, 0 or more)")
+        if value is None or not 0 <= value <= MAX_SEED:
+            problem.set(f"seed: {value} refused ({SEEDS_ALLOWED})")
             return
         problem.set(None)
         draft.set(replace(current, seed=value))

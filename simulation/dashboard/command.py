@@ -8,8 +8,12 @@ dashboard runs on closed networks, and nothing about a run leaves the machine.
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
 import os
 import socket
+import sys
+import warnings
 from urllib.parse import quote
 
 from rich.console import Console
@@ -48,9 +52,8 @@ def server_address(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def url(host: str, port: int, setting: Setting | None = None) -> str:
-    """The address to open in a browser, with the shared setting when given."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # any interface: this machine's
-    shown = f"[{shown}]" if ":" in shown else shown
+    """The address the server listens on, with the shared setting when given."""
+    shown = f"[{host}]" if ":" in host else host
     query = f"?setting={quote(setting.encode(), safe='~')}" if setting is not None else ""
     return f"http://{shown}:{port}/{query}"
 
@@ -60,7 +63,8 @@ def serve(host: str, port: int, setting: Setting | None = None,
     """Serve the dashboard until Ctrl-C; print the address to open first.
 
     Args:
-        host: Interface to listen on (``127.0.0.1`` keeps it to this machine).
+        host: Interface to listen on (``127.0.0.1`` keeps it to this machine; any other
+            is warned of, as the dashboard has no login).
         port: TCP port.
         setting: If given, the printed address opens the dashboard on this setting.
         console: Where to print (default: a new rich console).
@@ -69,19 +73,21 @@ def serve(host: str, port: int, setting: Setting | None = None,
         The exit code (0 after Ctrl-C).
 
     Raises:
-        simulation.inputs.InputError: If the port is already in use on that interface.
+        simulation.inputs.InputError: If the host is not an address of this machine, or
+            the port is in use or not allowed there.
     """
     console = console or Console()
-    try:
-        with socket.create_server((host, port), family=_family(host)):
-            pass
-    except OSError as error:
-        raise InputError(f"--port: cannot listen on {host}:{port} ({error.strerror}) "
-                       f"(allowed: a free port, e.g. --port {port + 1 if port < 65535 else 8765})"
-                       ) from None
+    addresses = _listen_check(host, port)
+    if not all(ipaddress.ip_address(a).is_loopback for a in addresses):
+        print(f"carecap: warning: --host {host}: the dashboard is reachable from the "
+              "network and has no login; anyone who can reach this machine can use it "
+              "(allowed without this warning: 127.0.0.1)", file=sys.stderr)
     os.environ["SOLARA_APP"] = APP
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ["SOLARA_ASSETS_EXTRA_LOCATIONS"] = ",".join(map(str, static_locations()))
+    # Solara warns on every new session over plain http that it falls back to SameSite=Lax
+    # cookies, which is right for this server (never embedded in another site's frame).
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     missing = missing_assets()
     if missing:
         console.print(f"[yellow]warning:[/] {len(missing)} browser asset package(s) are not "
@@ -91,12 +97,44 @@ def serve(host: str, port: int, setting: Setting | None = None,
 
     warm_up()
     console.print(f"carecap dashboard: open [bold]{url(host, port, setting)}[/] "
-                  "(Ctrl-C to stop)")
+                  "(Ctrl-C to stop)", soft_wrap=True)
     import uvicorn
 
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
     return 0
 
 
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
+def _listen_check(host: str, port: int) -> list[str]:
+    """Listen on ``host:port`` for a moment, so a bad flag is refused before any work.
+
+    Returns:
+        The addresses ``host`` stands for.
+
+    Raises:
+        simulation.inputs.InputError: Blaming ``--host`` for an address that is not one of
+            this machine's, ``--port`` for a port in use or not allowed.
+    """
+    allowed_host = ("allowed: an address of this machine, such as 127.0.0.1, or 0.0.0.0 "
+                    "for every interface")
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        raise InputError(f"--host {host}: not an address or a known name "
+                         f"({allowed_host})") from None
+    family, _, _, _, address = found[0]
+    try:
+        with socket.create_server(address[:2], family=family):
+            pass
+    except OSError as error:
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise InputError(f"--host {host}: not an address of this machine "
+                             f"({allowed_host})") from None
+        if error.errno == errno.EACCES:
+            raise InputError(f"--port {port}: not allowed for this user on {host} "
+                             f"({error.strerror}) (allowed: a port from 1024 to 65535)"
+                             ) from None
+        raise InputError(f"--port: cannot listen on {host}:{port} ({error.strerror}) "
+                         f"(allowed: a free port, e.g. --port "
+                         f"{port + 1 if port < 65535 else 8765})") from None
+    return [str(info[4][0]).split("%")[0] for info in found]  # no IPv6 zone in the address

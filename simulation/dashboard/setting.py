@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation.inputs import MAX_SEED
 from simulation.params import SPECS, ParamError, coerce
 from simulation.runner import DEFAULT_DAYS
 from simulation.scenarios import shipped
@@ -26,6 +27,7 @@ from simulation.scenarios import shipped
 MAX_DAYS = 3_650
 # Code fields that are not parameters: the comparison scenario and the run's length.
 _COMPARE, _DAYS = "vs", "days"
+SEEDS_ALLOWED = f"allowed: a whole number from 0 to {MAX_SEED}"
 
 
 class SettingError(ValueError):
@@ -38,7 +40,7 @@ class Setting:
 
     Attributes:
         scenario: A shipped scenario's name.
-        seed: The run's seed (a whole number, 0 or more).
+        seed: The run's seed (a whole number from 0 to ``MAX_SEED``).
         residents: Number of residents, or ``None`` for the scenario's own.
         overrides: Parameters set on top of the scenario, by name (``residents`` is its
             own field, not an override).
@@ -67,9 +69,9 @@ class Setting:
                 or not 1 <= self.days <= MAX_DAYS):
             raise SettingError(f"days: {self.days!r} is not allowed "
                                f"(allowed: a whole number from 1 to {MAX_DAYS:,})")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise SettingError(f"seed: {self.seed!r} is not allowed "
-                               "(allowed: a whole number, 0 or more)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) \
+                or not 0 <= self.seed <= MAX_SEED:
+            raise SettingError(f"seed: {self.seed!r} is not allowed ({SEEDS_ALLOWED})")
         if self.residents is not None:
             object.__setattr__(self, "residents", _checked("residents", self.residents))
         if not isinstance(self.overrides, dict):
@@ -105,9 +107,8 @@ class Setting:
             raise SettingError(f"setting code {_short(code)!r} cannot be read (allowed: "
                                "scenario~seed~residents~name-value..., as the Share box shows)")
         scenario, seed, residents, *pairs = fields
-        if not seed.isdigit():
-            raise SettingError(f"seed: {seed!r} is not allowed "
-                               "(allowed: a whole number, 0 or more)")
+        if not (seed.isascii() and seed.isdigit()):
+            raise SettingError(f"seed: {seed!r} is not allowed ({SEEDS_ALLOWED})")
         overrides: dict[str, Any] = {}
         compare, days = None, DEFAULT_DAYS
         for pair in pairs:

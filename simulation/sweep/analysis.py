@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from simulation.metrics import DAILY, METRICS
+from simulation.sweep.store import SweepStore
 
 CONFIDENCE = 0.95
 SENSITIVITY_SEED = 0  # SALib's bootstrap for the confidence bounds
@@ -95,19 +96,29 @@ class Sweep:
         except (OSError, ValueError, KeyError, TypeError):
             raise SweepFolderError(f"{self.folder}: not a sweep folder (no readable "
                                    "manifest.json; make one with `carecap sweep`)") from None
-        files = sorted((self.folder / "runs").glob("*.parquet"))
+        store = SweepStore(self.folder)
+        files = store.run_files()  # a run file that cannot be read counts as not finished
         if not files:
-            raise SweepFolderError(f"{self.folder}: no finished runs yet (run `carecap sweep` "
-                                   "into this folder first)")
+            damaged = len(store.unreadable())
+            raise SweepFolderError(
+                f"{self.folder}: no finished runs yet"
+                + (f" ({damaged} run files cannot be read: cut short or damaged)"
+                   if damaged else "")
+                + " (run `carecap sweep` into this folder first)")
         self.runs_finished = len(files)
-        self.runs_failed = len(list((self.folder / "runs").glob("*.error.json")))
-        pattern = str(self.folder.resolve() / "runs" / "*.parquet").replace("'", "''")
+        self.runs_failed = len(list(store.runs_folder.glob("*.error.json")))
+        listed = ", ".join("'" + str(f.resolve()).replace("'", "''") + "'" for f in files)
         # One thread: sums run in a fixed order, so the same files always give the same
         # figures to the last bit (parallel aggregation may not).
         self.db = duckdb.connect(config={"threads": 1})
-        self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet('{pattern}')")
-        daily = set(self.query("SELECT * FROM daily LIMIT 0").columns)
-        self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', daily)}")
+        try:
+            self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet([{listed}])")
+            daily = set(self.query("SELECT * FROM daily LIMIT 0").columns)
+            self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', daily)}")
+        except duckdb.Error as error:  # a file whole in frame but damaged inside
+            raise SweepFolderError(f"{store.runs_folder}: a run file cannot be read "
+                                   f"({str(error).splitlines()[0]}); remove it and rerun "
+                                   "the sweep to compute it again") from None
         self.present = set(self.query("SELECT * FROM summaries LIMIT 0").columns)
 
     @property

@@ -16,7 +16,8 @@ uncertainty and sensitivity analysis:
 A range is ``[low, high]`` or ``"declared"`` for the range declared in
 ``simulation/params.py``. Whole-number parameters are rounded after sampling;
 on/off parameters cannot be sampled (use a factorial). ``seed`` fixes the sample, so
-the same file always plans the same points.
+the same file always plans the same points. The run's size (``residents``, ``days``) is
+the experiment's, not a factor or a range: arms of different sizes would not be paired.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from simulation.scenarios import checked_whole
 LISTED = ("factorial", "one_at_a_time")
 SAMPLED = ("latin_hypercube", "sobol", "morris")
 KINDS = LISTED + SAMPLED
+RUN_SIZE = ("residents", "days")  # set once per experiment, never per arm
 KEYS = {
     "factorial": {"kind", "factors"},
     "one_at_a_time": {"kind", "factors"},
@@ -173,11 +175,24 @@ def parse_design(table: Any, fail: Callable[[str], Exception]) -> Design:
                   second_order=second_order)
 
 
+def _refuse_run_size(field: str, name: str, fail: Callable[[str], Exception]) -> None:
+    """Refuse a run's size as a design factor.
+
+    Arms of different sizes are different towns, so no paired comparison between them
+    holds; and every arm runs at the experiment's own ``residents`` and ``days``.
+    """
+    if name in RUN_SIZE:
+        raise fail(f"{field}.{name}: the run's size cannot vary between arms (arms of "
+                   "different sizes are different towns, not paired runs); allowed: "
+                   f"'{name}' at the top of the file, one experiment per size")
+
+
 def _factors(factors: Any, fail: Callable[[str], Exception]) -> dict[str, list[Any]]:
     if not isinstance(factors, dict):
         raise fail("field 'design.factors' must be a table")
     levels: dict[str, list[Any]] = {}
     for name, values in factors.items():
+        _refuse_run_size("design.factors", name, fail)
         if not isinstance(values, list) or not values:
             raise fail(f"design.factors.{name} must be a non-empty list")
         try:
@@ -193,6 +208,7 @@ def _ranges(ranges: Any, fail: Callable[[str], Exception]) -> dict[str, tuple[fl
                    "NAME = \"declared\"")
     checked: dict[str, tuple[float, float]] = {}
     for name, bounds in ranges.items():
+        _refuse_run_size("design.ranges", name, fail)
         spec = SPECS.get(name)
         if spec is None:
             raise fail(f"design.ranges.{name}: unknown parameter (see `carecap params`)")

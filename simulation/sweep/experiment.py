@@ -34,10 +34,12 @@ decisions"]`` names the two factors, and the report gives their interaction.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.inputs import MAX_DAYS, MAX_SEED, seeds_problem
 from simulation.metrics import DAILY, NAMES
 from simulation.params import Params
 from simulation.scenarios import (
@@ -142,7 +144,14 @@ class Experiment:
 
     def resized(self, replicates: int | None = None, residents: int | None = None,
                 days: int | None = None) -> Experiment:
-        """The same experiment, shrunk or grown for a quick look or a bigger run."""
+        """The same experiment, shrunk or grown for a quick look or a bigger run.
+
+        Raises:
+            ExperimentError: If the replicates' seeds would pass the largest seed.
+        """
+        problem = seeds_problem(self.root_seed, replicates or self.replicates)
+        if problem:
+            raise ExperimentError(f"experiment {self.name}: {problem}")
         return Experiment(self.name, self.title, self.description, self.arms,
                           replicates or self.replicates, self.root_seed, days or self.days,
                           residents or self.residents, self.outcomes, self.design,
@@ -193,11 +202,15 @@ def load_experiment(path: str | Path) -> Experiment:
             raise fail("field 'scenario_factorial' needs two factor names and exactly four "
                        "scenarios without a design (neither, first only, second only, both)")
         squares.append(Square(names[0], names[1], 0, 1, 2, 3))
+    replicates, root_seed = whole("replicates", 10, 1, MAX_REPLICATES), \
+        whole("root_seed", 0, 0, MAX_SEED)
+    problem = seeds_problem(root_seed, replicates)
+    if problem:
+        raise fail(problem)
     return Experiment(
         name=path.stem, title=str(data.get("title", path.stem)),
         description=str(data.get("description", "")), arms=arms,
-        replicates=whole("replicates", 10, 1, MAX_REPLICATES),
-        root_seed=whole("root_seed", 0, 0, 2**62), days=whole("days", 365, 1, 36_500),
+        replicates=replicates, root_seed=root_seed, days=whole("days", 365, 1, MAX_DAYS),
         residents=whole("residents", 10_000, 50, 5_000_000), outcomes=tuple(outcomes),
         design=design, scenarios=tuple(scenarios), squares=tuple(squares),
         precision=_precision(data.get("precision"), fail))
@@ -216,7 +229,7 @@ def _precision(table: Any, fail) -> Precision | None:
 
 
 def parse_half_widths(table: Any, where: str, fail) -> dict[str, float]:
-    """Check ``{outcome: half_width}``: known outcomes, positive numbers.
+    """Check ``{outcome: half_width}``: known outcomes, finite positive numbers.
 
     Args:
         table: The mapping as read.
@@ -230,7 +243,8 @@ def parse_half_widths(table: Any, where: str, fail) -> dict[str, float]:
         if outcome not in NAMES or outcome == "day":
             raise fail(f"{where}: unknown outcome {outcome!r} (allowed: the metric names of "
                        "`carecap run`)")
-        if isinstance(width, bool) or not isinstance(width, int | float) or not width > 0:
-            raise fail(f"{where}.{outcome} is {width!r} (allowed: a number above 0, in the "
-                       "outcome's unit)")
+        if isinstance(width, bool) or not isinstance(width, int | float) \
+                or not 0 < width < math.inf:  # inf would pass any interval, nan none
+            raise fail(f"{where}.{outcome} is {width!r} (allowed: a finite number above 0, "
+                       "in the outcome's unit)")
     return {k: float(v) for k, v in table.items()}

@@ -1,10 +1,14 @@
 """Imported once by the worker pool's fork server, before it forks any worker.
 
-It imports the model and runs a tiny town for two days, which loads every compiled
-kernel; workers are forked from this process, so each starts with the kernels in memory
-instead of loading them itself.
+It imports what a worker runs — the model and the sweep's store — and runs a tiny town
+for two days, which loads every compiled kernel. Workers are forked from this process,
+so each starts with all of it in memory instead of importing and loading it itself.
+(Not the command line: a worker runs it again as its main module, which must find it
+not yet imported.)
 """
 
+import simulation.sweep.executor
+import simulation.sweep.store  # noqa: F401
 from simulation.runner import run
 
 run(None, seed=0, days=2, residents=200, warmup_days=0)

@@ -102,6 +102,9 @@ def test_no_illness_means_no_admissions() -> None:
     result = run(None, seed=1, days=60, residents=1_000, admission_rate=0.0)
     assert result.summary["admissions"] == 0
     assert result.summary["bed_days"] == 0
+    # no discharges either: the rate over no discharges is 0, not NaN
+    assert result.summary["readmission_rate_30d"] == 0.0
+    assert (result.daily["readmission_rate_30d"] == 0.0).all()
 
 
 def test_scheme_off_means_no_peer_visits_or_volunteers() -> None:

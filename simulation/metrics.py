@@ -146,13 +146,21 @@ def _unpaid(t: Tally) -> float:
     return sum(t.hours.get(k, 0.0) for k in ("family", "kin", "neighbour", "peer"))
 
 
-def _costs(town: Town, t: Tally) -> dict[str, float]:
-    p = town.params
-    return {
-        "bed": t.bed_days * p.bed_day_cost,
-        "professional": t.professional_time * p.professional_hour_cost,
-        "paid": t.hours.get("paid", 0.0) * p.paid_care_hour_cost,
-    }
+def _bed_cost(town: Town, t: Tally) -> float:
+    return t.bed_days * town.params.bed_day_cost
+
+
+def _professional_cost(town: Town, t: Tally) -> float:
+    return t.professional_time * town.params.professional_hour_cost
+
+
+def _paid_cost(town: Town, t: Tally) -> float:
+    return t.hours.get("paid", 0.0) * town.params.paid_care_hour_cost
+
+
+def _formal_cost(town: Town, t: Tally) -> float:
+    """Community care: professional time and paid care."""
+    return _professional_cost(town, t) + _paid_cost(town, t)
 
 
 DAILY: tuple[Metric, ...] = (
@@ -401,18 +409,19 @@ DAILY: tuple[Metric, ...] = (
            "Mean over residents with care needs of (need met) x (not lonely).",
            lambda town, t: t.wellbeing),
     Metric("cost_bed_days", "Cost of bed days", "GBP", "sum", "Cost of today's bed days.",
-           lambda town, t: _costs(town, t)["bed"]),
+           lambda town, t: _bed_cost(town, t)),
     Metric("cost_professional", "Cost of professional time", "GBP", "sum",
            "Cost of today's professional time.",
-           lambda town, t: _costs(town, t)["professional"]),
+           lambda town, t: _professional_cost(town, t)),
     Metric("cost_paid_care", "Cost of paid care", "GBP", "sum", "Cost of today's paid care.",
-           lambda town, t: _costs(town, t)["paid"]),
+           lambda town, t: _paid_cost(town, t)),
     Metric("cost_formal_care", "Cost of community care", "GBP", "sum",
            "Professional time and paid care today (formal care outside hospital).",
-           lambda town, t: _costs(town, t)["professional"] + _costs(town, t)["paid"]),
+           lambda town, t: _formal_cost(town, t)),
     Metric("cost_total", "Cost of formal care", "GBP", "sum",
            "Bed days, professional time and paid care today.",
-           lambda town, t: sum(_costs(town, t).values())),
+           lambda town, t: _bed_cost(town, t) + _professional_cost(town, t)
+           + _paid_cost(town, t)),
     Metric("unpaid_value", "Value of unpaid care", "GBP", "sum",
            "Today's unpaid hours valued at the replacement wage.",
            lambda town, t: _unpaid(t) * town.params.unpaid_hour_value),
@@ -421,7 +430,7 @@ DAILY: tuple[Metric, ...] = (
            "Value of today's unpaid care over the cost of today's professional time and "
            "paid care.",
            lambda town, t: _ratio(_unpaid(t) * town.params.unpaid_hour_value,
-                                  _costs(town, t)["professional"] + _costs(town, t)["paid"])),
+                                  _formal_cost(town, t))),
 )
 
 _DAILY_BY_NAME = {m.name: m for m in DAILY}
@@ -462,30 +471,32 @@ class DailyReport:
 
     def __init__(self) -> None:
         self.days = 0
-        needed = set()
+        # Each to-date column as (name, how, the totals it reads), worked out once.
+        self._to_date: list[tuple[str, str, tuple[str, ...]]] = []
         for m in TO_DATE:
             base = BY_NAME[m.of]
-            needed.update(_parts(base.summary) if base.summary.startswith("ratio:")
-                          else (base.name,))
-        self.totals = dict.fromkeys(sorted(needed), 0.0)
+            if base.summary.startswith("ratio:"):
+                self._to_date.append((m.name, "ratio", _parts(base.summary)))
+            else:
+                self._to_date.append((m.name, base.summary, (base.name,)))
+        self.totals = dict.fromkeys(sorted({name for *_, names in self._to_date
+                                            for name in names}), 0.0)
 
     def __call__(self, town: Town, tally: Tally) -> dict[str, float]:
         """Every metric's value for the day just run, in declaration order."""
         row = {m.name: m.report(town, tally) for m in DAILY}
         self.days += 1
-        for name in self.totals:
-            self.totals[name] += row[name]
-        for m in TO_DATE:
-            row[m.name] = self._so_far(BY_NAME[m.of])
+        totals = self.totals
+        for name in totals:
+            totals[name] += row[name]
+        for name, how, (first, *second) in self._to_date:
+            if how == "sum":
+                row[name] = totals[first]
+            elif how == "mean":
+                row[name] = totals[first] / self.days
+            else:
+                row[name] = _ratio(totals[first], totals[second[0]])
         return row
-
-    def _so_far(self, base: Metric) -> float:
-        if base.summary == "sum":
-            return self.totals[base.name]
-        if base.summary == "mean":
-            return self.totals[base.name] / self.days
-        numerator, denominator = _parts(base.summary)
-        return _ratio(self.totals[numerator], self.totals[denominator])
 
 
 def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:

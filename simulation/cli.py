@@ -26,7 +26,7 @@ from rich.table import Table
 
 # Only light modules here: the model (numba, pandas) is imported by the commands that
 # run it, so a sweep can start its worker pool before it pays for that import.
-from simulation import inputs
+from simulation import inputs, provenance
 from simulation.docblocks import BlockError, write_block
 from simulation.inputs import DEFAULT_DAYS, InputError
 from simulation.params import ParamError, Params
@@ -75,6 +75,8 @@ class _Once(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     """The ``carecap`` argument parser."""
     parser = _Parser(prog="carecap", description="Community care capacity simulation.")
+    parser.add_argument("--version", action="version", version=provenance.describe(),
+                        help="print carecap's version (and commit, in a git checkout)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run_cmd = commands.add_parser("run", help="run a scenario and summarise it")
@@ -197,8 +199,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
     with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents",
                        waiting=COMPILING) as progress:
-        result = run(scenario=str(scenario.path), seed=seed, days=days,
-                     progress=progress, **overrides)
+        result = run(scenario=args.scenario, seed=seed, days=days, progress=progress,
+                     **overrides)
     _print_summary(console, scenario.title, result.summary, seed, days,
                    params.residents)
     targets = [(flag, what, path) for flag, what, path in (

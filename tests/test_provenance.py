@@ -1,4 +1,4 @@
-"""Provenance: every output says what made it."""
+"""Provenance: every output says what made it; the manifest's schema; old sweep folders."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ from simulation.cli import main
 from simulation.metrics import NAMES
 from simulation.params import Params
 from simulation.provenance import read_parquet_record
+from simulation.sweep import manifest as schema
+from simulation.sweep.analysis import Sweep, SweepFolderError
+from simulation.sweep.executor import execute
+from simulation.sweep.experiment import load_experiment
+from simulation.sweep.store import StoreError, SweepStore
 
 QUICK = ["--residents", "600", "--days", "12", "--set", "warmup_days=5"]
+EXPERIMENT = ('title = "Tiny"\nscenarios = ["baseline", "peer_visits"]\nreplicates = 2\n'
+              'residents = 300\ndays = 8\n')
 
 
 def test_version_is_the_packages_and_the_command_prints_it(
@@ -62,3 +69,116 @@ def test_the_daily_table_of_a_run_does_not_depend_on_when_it_was_made(
     assert main(["run", "baseline", *QUICK, "--out", str(second)]) == 0
     assert read_parquet_record(second)["created"] == "2000-01-01T00:00:00Z"
     assert pq.read_table(first).equals(pq.read_table(second))  # the data, bit for bit
+
+
+def _sweep(tmp_path: Path) -> tuple[Path, SweepStore]:
+    path = tmp_path / "tiny.toml"
+    path.write_text(EXPERIMENT)
+    experiment = load_experiment(path)
+    store = SweepStore(tmp_path / "out")
+    store.prepare(experiment, command=f"carecap sweep {path}")
+    execute(experiment, store, workers=2)
+    return path, store
+
+
+def test_each_run_file_carries_its_label_seed_replicate_and_parameters(
+        tmp_path: Path) -> None:
+    path, store = _sweep(tmp_path)
+    experiment = load_experiment(path)
+    for run in experiment.runs():
+        file = store.runs_folder / f"{run.run_id}.parquet"
+        record = read_parquet_record(file)
+        arm = experiment.arms[run.arm]
+        assert (record["run_id"], record["arm"], record["label"], record["scenario"],
+                record["replicate"], record["seed"]) == (
+            run.run_id, run.arm, arm.label, arm.scenario, run.replicate, run.seed)
+        assert record["params"] == experiment.params(run.arm).as_dict()
+        assert record["carecap"] == provenance.VERSION
+        columns = list(pd.read_parquet(file).columns)
+        assert columns == [*NAMES, "run_id", "arm", "replicate", "seed"]
+
+
+def test_the_manifest_has_a_schema_version_and_provenance(tmp_path: Path) -> None:
+    path, store = _sweep(tmp_path)
+    manifest = json.loads((store.folder / "manifest.json").read_text())
+    assert manifest["schema_version"] == schema.SCHEMA_VERSION == 2
+    made = manifest["provenance"]
+    assert made["carecap"] == provenance.VERSION and made["command"] == f"carecap sweep {path}"
+    assert {"created", "commit"} <= set(made) and "area" in manifest
+    assert [set(arm) for arm in manifest["arms"]] == [{"label", "scenario", "overrides"}] * 2
+    # arm entries may also carry every parameter (``params``), as the area work writes them
+    manifest["arms"][1]["params"] = Params().as_dict()
+    assert schema.parse(manifest, "here")["arms"][1]["params"] == Params().as_dict()
+
+
+def test_growing_a_sweep_keeps_the_record_of_what_made_it(tmp_path: Path) -> None:
+    path, store = _sweep(tmp_path)
+    before = store.manifest()["provenance"]
+    store.prepare(load_experiment(path).resized(replicates=3), command="carecap sweep again")
+    after = store.manifest()
+    assert after["replicates"] == 3
+    assert after["provenance"] == {**before, "command": "carecap sweep again"}
+
+
+def _rewrite(store: SweepStore, change) -> None:
+    path = store.folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+def _one_line(capsys: pytest.CaptureFixture[str], argv: list[str], *expected: str) -> None:
+    assert main(argv) == 2
+    line, = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("carecap: error:")
+    for text in expected:
+        assert text in line, line
+
+
+def test_resuming_a_sweep_made_by_another_version_is_refused_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, store = _sweep(tmp_path)
+    _rewrite(store, lambda m: m["provenance"].update(carecap="0.1.9"))
+    before = sorted(p.name for p in store.folder.rglob("*"))
+    _one_line(capsys, ["sweep", str(path), "--out", str(store.folder), "--workers", "1"],
+              "made by carecap 0.1.9", f"this is {provenance.VERSION}", "another --out")
+    assert sorted(p.name for p in store.folder.rglob("*")) == before
+    assert main(["report", str(store.folder)]) == 0  # its report can still be made
+
+
+def test_an_old_sweep_folder_loads_for_its_report_and_is_not_resumed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, store = _sweep(tmp_path)
+
+    def as_made_by_0_1(manifest: dict) -> None:  # the manifest carecap 0.1 wrote
+        del manifest["schema_version"], manifest["provenance"], manifest["area"]
+
+    _rewrite(store, as_made_by_0_1)
+    for file in store.runs_folder.glob("*.parquet"):  # and run files without metadata
+        pd.read_parquet(file).to_parquet(file, index=False)
+    sweep = Sweep(store.folder)
+    assert sweep.manifest["schema_version"] == schema.LEGACY_SCHEMA
+    assert sweep.records == {} and "params" not in sweep.run_summaries()
+    assert main(["report", str(store.folder)]) == 0
+    _one_line(capsys, ["sweep", str(path), "--out", str(store.folder), "--workers", "1"],
+              "before 0.2.0", "records no version", "another --out folder")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda m: m.update(schema_version=3), "written by a later carecap (schema_version 3"),
+    (lambda m: m.update(schema_version="two"), "schema_version is 'two'"),
+    (lambda m: m.pop("runs"), "field 'runs' is missing"),
+    (lambda m: m["arms"][0].pop("label"), "field 'arms[0].label' is missing"),
+    (lambda m: m["runs"][0].update(arm=7), "runs[0].arm is 7"),
+])
+def test_a_manifest_this_carecap_cannot_read_is_refused_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], change, expected: str) -> None:
+    path, store = _sweep(tmp_path)
+    _rewrite(store, change)
+    with pytest.raises(SweepFolderError, match=expected.replace("(", r"\(").replace("[", r"\[")):
+        Sweep(store.folder)
+    with pytest.raises(StoreError, match="use another --out folder"):
+        store.prepare(load_experiment(path))
+    _one_line(capsys, ["report", str(store.folder)], expected)
+    _one_line(capsys, ["sweep", str(path), "--out", str(store.folder), "--workers", "1"],
+              expected)

@@ -15,7 +15,7 @@ from simulation.sweep.executor import run_one
 from simulation.sweep.experiment import Experiment, Precision, load_experiment
 from simulation.sweep.precision import sweep_to_precision
 from simulation.sweep.report import build_report, interaction_sentence
-from simulation.sweep.store import SweepStore
+from simulation.sweep.store import SweepStore, run_record
 
 FACTORIAL = """title = "Tiny factorial"
 scenarios = ["baseline", "peer_visits", "devolved_decisions", "co_production_and_subsidiarity"]
@@ -32,7 +32,10 @@ def _run_here(experiment: Experiment, store: SweepStore) -> int:
     test_sweep.py; here what matters is what is done with the results)."""
     pending = [r for r in experiment.runs() if r.run_id not in store.finished()]
     for r in pending:
-        store.save(r, run_one(experiment.params(r.arm), r.seed, experiment.days))
+        params = experiment.params(r.arm)
+        store.save(r, run_one(params, r.seed, experiment.days),
+                   run_record(experiment.name, r, experiment.arms[r.arm], params,
+                              experiment.days))
     return len(pending)
 
 
@@ -91,7 +94,8 @@ def test_report_has_every_section_and_runs_offline(factorial: Path, tmp_path: Pa
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page)  # no CDN: works offline
     assert page.count("plotly.js v") == 1  # the library embedded once
     table = pd.read_csv(csv)
-    assert len(table) == 12 and {"run_id", "label", "readmission_rate_30d"} <= set(table)
+    assert len(table) == 12 and {"run_id", "label", "scenario", "readmission_rate_30d",
+                                 "params.peer_scheme"} <= set(table)
 
 
 def test_interaction_sentence_gives_a_verdict_only_when_the_ci_excludes_zero() -> None:
@@ -133,7 +137,9 @@ family_hours = [2.0, 24.0]
 def test_bad_folders_are_one_line_errors(tmp_path: Path, capsys) -> None:
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert main(["report", str(tmp_path)]) == 2
-    (tmp_path / "manifest.json").write_text('{"arms": []}')
+    (tmp_path / "manifest.json").write_text(
+        '{"schema_version": 2, "arms": [], "runs": [], "days": 8, "residents": 300, '
+        '"replicates": 1, "root_seed": 0}')
     with pytest.raises(SweepFolderError, match="no finished runs"):
         Sweep(tmp_path)
     errors = capsys.readouterr().err.strip().splitlines()
@@ -195,3 +201,20 @@ def test_precision_on_the_command_line(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(path), "--max-replicates", "9"]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 3 and all(e.startswith("carecap: error: --") for e in errors)
+
+
+def test_summaries_table_is_written_and_easy_to_query(factorial: Path) -> None:
+    import duckdb
+
+    path = Sweep(factorial).write_summaries()
+    assert path == factorial / "summaries.parquet"
+    table = duckdb.sql(f"SELECT label, scenario, seed, params.peer_scheme AS peer, "
+                       f"readmission_rate_30d FROM '{path}' ORDER BY arm, replicate").df()
+    assert len(table) == 12 and table["peer"].tolist() == [False] * 3 + [True] * 3 \
+        + [False] * 3 + [True] * 3
+    expected = run("peer_visits", seed=2, days=8, residents=300).summary
+    row = table[(table["label"] == "peer_visits") & (table["seed"] == 2)].iloc[0]
+    assert row["readmission_rate_30d"] == pytest.approx(expected["readmission_rate_30d"])
+    from simulation.provenance import read_parquet_record
+
+    assert read_parquet_record(path)["runs"] == 12

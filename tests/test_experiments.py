@@ -1,9 +1,13 @@
-"""Experiments from Python (run_sweep, load_results, plot_bands) and `carecap compare`."""
+"""Experiments from Python (run_sweep, load_results, plot_bands), `carecap compare`, and the
+README's DuckDB query over a sweep's run summaries."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 
 import simulation
@@ -72,6 +76,31 @@ def test_plot_bands_draws_one_panel_per_arm_with_outlined_bands(
     assert len(dotted) == 2 * 2  # each arm's band: two dotted edges
     assert "Unmet care (hours)" in figure.layout.title.text
     assert plot_bands(out, "unmet_hours").layout.title.text == figure.layout.title.text
+
+
+def _readme_query() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sql\n(.*?)\n```", readme, re.S)
+    assert block, "README has no ```sql block"
+    (line,) = block[1].strip().splitlines()  # one line
+    return line
+
+
+def test_the_readmes_duckdb_query_gives_each_arms_mean_over_the_runs(
+        swept: tuple[Path, Path]) -> None:
+    _, out = swept
+    query = _readme_query()
+    assert "'out/factorial/summaries.parquet'" in query
+    table = duckdb.sql(query.replace("out/factorial", str(out))).df()
+    for label, scenario in (("baseline", "baseline"), ("peer_visits", "peer_visits")):
+        runs = [run(scenario, seed=s, days=45, residents=1500).summary for s in (0, 1)]
+        expected = sum(r["readmission_rate_30d"] for r in runs) / 2
+        got = table.loc[table["label"] == label].iloc[0, 1]
+        assert got == pytest.approx(expected, rel=1e-12)
+        # averaging the daily (trailing 30-day) column instead gives another figure
+        daily = [run(scenario, seed=s, days=45, residents=1500).daily for s in (0, 1)]
+        wrong = pd.concat(daily)["readmission_rate_30d"].mean()
+        assert wrong != pytest.approx(expected, rel=1e-3)
 
 
 def test_compare_gives_paired_differences_with_cis(tmp_path: Path,

@@ -144,6 +144,7 @@ def test_resuming_a_sweep_made_by_another_version_is_refused_in_one_line(
               "made by carecap 0.1.9", f"this is {provenance.VERSION}", "another --out")
     assert sorted(p.name for p in store.folder.rglob("*")) == before
     assert main(["report", str(store.folder)]) == 0  # its report can still be made
+    assert "made by carecap 0.1.9" in (store.folder / "report.html").read_text()
 
 
 def test_an_old_sweep_folder_loads_for_its_report_and_is_not_resumed(
@@ -160,6 +161,9 @@ def test_an_old_sweep_folder_loads_for_its_report_and_is_not_resumed(
     assert sweep.manifest["schema_version"] == schema.LEGACY_SCHEMA
     assert sweep.records == {} and "params" not in sweep.run_summaries()
     assert main(["report", str(store.folder)]) == 0
+    page = (store.folder / "report.html").read_text()
+    assert "not recorded (a sweep folder from before carecap 0.2.0)" in page
+    assert "peer_scheme = true" in page  # its arms' levers, from the scenario files
     _one_line(capsys, ["sweep", str(path), "--out", str(store.folder), "--workers", "1"],
               "before 0.2.0", "records no version", "another --out folder")
 

@@ -26,7 +26,7 @@ from rich.table import Table
 
 # Only light modules here: the model (numba, pandas) is imported by the commands that
 # run it, so a sweep can start its worker pool before it pays for that import.
-from simulation import inputs
+from simulation import inputs, provenance
 from simulation.docblocks import BlockError, write_block
 from simulation.inputs import DEFAULT_DAYS, InputError
 from simulation.params import ParamError, Params
@@ -75,6 +75,8 @@ class _Once(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     """The ``carecap`` argument parser."""
     parser = _Parser(prog="carecap", description="Community care capacity simulation.")
+    parser.add_argument("--version", action="version", version=provenance.describe(),
+                        help="print carecap's version (and commit, in a git checkout)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run_cmd = commands.add_parser("run", help="run a scenario and summarise it")
@@ -105,6 +107,29 @@ def build_parser() -> argparse.ArgumentParser:
                            "95%% CI half-width of OUTCOME is below HALF_WIDTH (repeatable)")
     sweep_cmd.add_argument("--max-replicates", metavar="R",
                            help="stop adding replicates here (default: the file's, or 200)")
+
+    compare_cmd = commands.add_parser(
+        "compare", help="compare two scenarios on the same seeds: paired differences with "
+        "95%% CIs, no experiment file needed")
+    compare_cmd.add_argument("first", metavar="A", help="the reference scenario (a name or "
+                             "a .toml path)")
+    compare_cmd.add_argument("second", metavar="B", help="the scenario compared with A")
+    compare_cmd.add_argument("--replicates", metavar="R", default="10",
+                             help="seeds run in both, from --seed (default 10)")
+    compare_cmd.add_argument("--seed", metavar="S", default="0",
+                             help="the first seed (default 0)")
+    compare_cmd.add_argument("--residents", metavar="N", help="number of residents")
+    compare_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
+                             help=f"days to report (default {DEFAULT_DAYS})")
+    compare_cmd.add_argument("--outcomes", metavar="NAME,NAME",
+                             help="the metrics to compare (default: readmission, delayed "
+                             "discharge, unmet and unpaid care, women's share, loneliness, "
+                             "morale, cost)")
+    compare_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
+                             help="worker processes (default: all cores)")
+    compare_cmd.add_argument("--out", metavar="DIR",
+                             help="keep the runs in this sweep folder (for `carecap report`; "
+                             "rerun to resume); by default they are not kept")
 
     report_cmd = commands.add_parser("report", help="write a sweep folder's HTML report")
     report_cmd.add_argument("folder", help="a sweep folder (made by `carecap sweep`)")
@@ -197,8 +222,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
     with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents",
                        waiting=COMPILING) as progress:
-        result = run(scenario=str(scenario.path), seed=seed, days=days,
-                     progress=progress, **overrides)
+        result = run(scenario=args.scenario, seed=seed, days=days, progress=progress,
+                     **overrides)
     _print_summary(console, scenario.title, result.summary, seed, days,
                    params.residents)
     targets = [(flag, what, path) for flag, what, path in (
@@ -357,38 +382,25 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                          f"({error.strerror or error}); allowed: the address of a running "
                          "scheduler, e.g. tcp://HOST:8786") from None
 
-    def run_batch(planned) -> None:
-        runs = planned.runs()
-        done = len(store.finished() & {r.run_id for r in runs})
-        console.print(f"{planned.title}: {len(planned.arms)} arms x {planned.replicates} "
-                      f"replicates = {len(runs)} runs ({done} already finished) in "
-                      f"{store.folder}, "
-                      + (f"on {scheduler}" if scheduler else f"{workers} workers"))
-        with Progress(TextColumn("{task.description}"), BarColumn(),
-                      TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
-                      TimeRemainingColumn(), console=Console(stderr=True)) as bar:
-            task = bar.add_task("sweep", total=len(runs), completed=done)
-            pool.run(planned, store, progress=lambda run, ok: bar.advance(task))
-
     def after_round(state) -> None:
         widths = ", ".join(f"{o} ±{w:.4g} (target {precision.half_widths[o]:g})"
                            for o, w in state.widest.items())
         console.print(f"{state.replicates} replicates: widest 95% CI half-width {widths}")
 
+    from simulation.experiments import batch_runner, execute_sweep, sweep_command
+
+    run_batch = batch_runner(pool, store, console, f"in {store.folder}, "
+                             + (f"on {scheduler}" if scheduler else f"{workers} workers"))
+    command = sweep_command(args.experiment, experiment, store.folder, precision)
     try:
         with pool, store.lock():
             _warn_unreadable(store, "will be run again")
-            if precision is None:
-                store.prepare(experiment)
-                run_batch(experiment)
-            else:
-                from simulation.sweep.precision import sweep_to_precision
-
-                state = sweep_to_precision(experiment, store, precision, run_batch,
-                                           after_round)
-                console.print("target precision reached" if state.reached else
-                              f"stopped at the maximum of {precision.max_replicates} "
-                              "replicates before every target was reached")
+            state = execute_sweep(experiment, store, run_batch, precision=precision,
+                                  command=command, after_round=after_round)
+        if state is not None:
+            console.print("target precision reached" if state.reached else
+                          f"stopped at the maximum of {precision.max_replicates} "
+                          "replicates before every target was reached")
     except StoreError as error:
         raise InputError(str(error)) from None
     failed = store.failed()
@@ -461,11 +473,69 @@ def _sizes(args: argparse.Namespace) -> dict[str, int]:
     return sizes
 
 
+# -- compare -------------------------------------------------------------------------
+
+
+def _compare(args: argparse.Namespace, console: Console) -> int:
+    from simulation.sweep import executor
+
+    replicates = inputs.whole_number("--replicates", args.replicates, 2, 100_000)
+    seed = inputs.seed("--seed", args.seed)
+    days = inputs.days("--days", args.days)
+    residents = inputs.residents("--residents", args.residents) \
+        if args.residents is not None else None
+    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
+    out = inputs.output_folder("--out", args.out) if args.out is not None else None
+    executor.start_server()  # it loads the model while this process checks the rest
+
+    from simulation.experiments import COMPARED, compare_experiment, compare_scenarios
+    from simulation.sweep.experiment import ExperimentError
+    from simulation.sweep.store import StoreError
+
+    outcomes = [o.strip() for o in args.outcomes.split(",")] if args.outcomes else COMPARED
+    try:
+        compare_experiment(args.first, args.second, replicates, seed, residents, days,
+                           outcomes)  # checked before any folder is made
+        comparison = compare_scenarios(args.first, args.second, replicates=replicates,
+                                       seed=seed, residents=residents, days=days,
+                                       outcomes=outcomes, workers=workers, out=out,
+                                       console=console)
+    except (ExperimentError, StoreError) as error:
+        raise InputError(str(error)) from None
+    _print_comparison(console, comparison)
+    if out is not None:
+        console.print(f"runs kept in {out} (report: carecap report {out})")
+    return 0
+
+
+def _print_comparison(console: Console, comparison) -> None:
+    """The comparison as a table: each side's mean and the paired difference, with CIs."""
+    from simulation.dashboard import display
+    from simulation.metrics import BY_NAME
+
+    first, second = comparison.first, comparison.second
+    table = Table(title=f"{second} against {first}: {comparison.replicates} seeds, the same "
+                        "in both; 95% confidence intervals")
+    for column in ("outcome", first, second, f"{second} − {first}", "95% CI of the difference"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    table.add_column("reading")
+    for row in comparison.table.itertuples():
+        name = row.outcome
+        clear = row.low > 0 or row.high < 0
+        reading = ("higher" if row.difference > 0 else "lower") if clear \
+            else "no clear difference"
+        table.add_row(BY_NAME[name].label, display.value(name, row.first_mean),
+                      display.value(name, row.second_mean),
+                      display.change(name, row.difference),
+                      display.interval(name, row.low, row.high, difference=True), reading)
+    console.print(table)
+
+
 # -- report --------------------------------------------------------------------------
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
-    from simulation.sweep.analysis import SweepFolderError
+    from simulation.sweep.analysis import SUMMARIES, SweepFolderError
     from simulation.sweep.report import write_report
 
     folder = Path(args.folder)
@@ -487,6 +557,11 @@ def _report(args: argparse.Namespace, console: Console) -> int:
         raise InputError(f"cannot write output: {error.strerror or error}") from None
     _warn_unreadable(SweepStore(folder), "are left out of the report (rerun the sweep to "
                      "compute them again)")
+    try:
+        sweep.write_summaries()  # refreshed: a sweep cut short may have left it behind
+    except OSError as error:
+        print(f"carecap: warning: {folder / SUMMARIES} not refreshed "
+              f"({error.strerror or error}); the report does not need it", file=sys.stderr)
     console.print(f"report of {sweep.runs_finished} runs written to {out} "
                   f"in {time.monotonic() - started:.1f} s"
                   + (f"; run summaries written to {csv}" if csv else ""))
@@ -624,6 +699,7 @@ def _params(args: argparse.Namespace, console: Console) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "run": _run,
     "sweep": _sweep,
+    "compare": _compare,
     "report": _report,
     "calibrate": _calibrate,
     "dashboard": _dashboard,

@@ -12,13 +12,23 @@ from simulation.agents import Professional, Resident
 from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport
 from simulation.params import Params
-from simulation.rng import resolve_seed
+from simulation.rng import resolve_seed, seed_from_rng
 from simulation.rules.care import CARER_MIN_HOURS_WEEK
 from simulation.runner import evaluate
 from simulation.scenarios import resolve_params
 from simulation.state import ACTIVE, DAYS_PER_WEEK, NEVER
 
 NEIGHBOUR_HELPER_MIN_HOURS_WEEK = 0.25
+
+
+class _DefaultSeed(int):
+    """The seed a model runs with when given none (0), told apart from ``seed=0`` given."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+DEFAULT_SEED = _DefaultSeed(0)
 
 
 class CareModel(mesa.Model):
@@ -29,8 +39,13 @@ class CareModel(mesa.Model):
 
     Args:
         params: Parameters to start from (default: the declared defaults).
-        seed: The run's seed. Same seed and parameters give bit-identical output;
-            ``None`` draws a fresh seed, kept as ``seed`` so the run can be repeated.
+        seed: The run's seed (0 if neither it nor ``rng`` is given). Same seed and
+            parameters give bit-identical output; ``None`` draws a fresh seed, kept as
+            ``seed`` so the run can be repeated.
+        rng: Mesa's name for the seed (``mesa.Model(rng=...)``; ``mesa.batch_run`` passes
+            it when it is a parameter): a whole number is the seed itself, a numpy
+            ``SeedSequence`` or ``Generator`` gives one (:func:`~simulation.rng.seed_from_rng`).
+            Give ``seed`` or ``rng``, not both.
         scenario: A shipped scenario name or the path of a scenario file; its overrides
             apply before ``overrides``.
         days: If given, ``running`` turns false after this many days.
@@ -43,9 +58,15 @@ class CareModel(mesa.Model):
         datacollector: One model reporter per metric, plus ``seed``.
     """
 
-    def __init__(self, params: Params | None = None, *, seed: int | None = 0,
+    def __init__(self, params: Params | None = None, *, seed: int | None = DEFAULT_SEED,
+                 rng: int | np.random.SeedSequence | np.random.Generator | None = None,
                  scenario: str | None = None, days: int | None = None,
                  **overrides: Any) -> None:
+        if rng is not None:
+            if seed is not None and seed is not DEFAULT_SEED:
+                raise ValueError(f"CareModel: seed={seed} and rng={rng!r} given; give one "
+                                 "(rng is Mesa's name for the seed)")
+            seed = seed_from_rng(rng)
         self.params, self.scenario_name = resolve_params(scenario, params, overrides)
         seed = resolve_seed(seed)
         self.town = start(self.params, seed)
@@ -59,7 +80,9 @@ class CareModel(mesa.Model):
         self.posts = [Professional(self, p) for p in range(self.town.posts)]
         self.latest: dict[str, float] = {}
         self.report = DailyReport()
-        # ``seed`` is reported too, so batch_run rows record the seed each run used.
+        # ``seed`` is reported too, so batch_run rows record the seed each run used; the
+        # headline outcomes' ``*_to_date`` columns are the run's figure so far (a row of
+        # the last step has the run's readmission rate, not the last 30 days').
         reporters = {name: (lambda m, name=name: m.latest[name]) for name in NAMES}
         self.datacollector = mesa.DataCollector(
             model_reporters={**reporters, "seed": lambda m: m.seed})

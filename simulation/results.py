@@ -1,7 +1,8 @@
 """A run's results and how they are written: CSV or Parquet, and a JSON summary.
 
 Files are written to a temporary name beside the target and renamed into place, so a
-failed write never leaves a partial file.
+failed write never leaves a partial file. The summary JSON and a Parquet file's metadata
+carry the run's provenance (:mod:`simulation.provenance`); the daily columns never do.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulation.params import Params
+from simulation.provenance import write_parquet
 
 if TYPE_CHECKING:  # pandas is imported by whoever makes a result; checking paths needs none
     import pandas as pd
@@ -24,7 +26,12 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 
 @dataclass
 class RunResult:
-    """Daily metrics (one row per day, one column per metric) and the run's summary."""
+    """Daily metrics (one row per day, one column per metric) and the run's summary.
+
+    Attributes:
+        provenance: What made the run (:func:`simulation.provenance.run_record`): version,
+            commit, date, scenario, area, seed, every parameter and the command.
+    """
 
     daily: pd.DataFrame
     summary: dict[str, float]
@@ -32,13 +39,14 @@ class RunResult:
     seed: int
     scenario: str
     days: int
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def write_table(self, path: str | Path) -> None:
         """Write the daily metrics as ``.csv`` or ``.parquet`` (by the file's suffix)."""
         self.write(table=path)
 
     def write_summary(self, path: str | Path) -> None:
-        """Write the summary, with the run's scenario, seed, days and changed parameters."""
+        """Write the summary JSON: scenario, seed, days, changed parameters, provenance."""
         self.write(summary=path)
 
     def write(self, table: str | Path | None = None, summary: str | Path | None = None) -> None:
@@ -56,13 +64,13 @@ class RunResult:
 
     def _table_writer(self, path: Path) -> Callable[[Path], object]:
         if path.suffix.lower() == ".parquet":  # as the CLI checks it
-            return lambda tmp: self.daily.to_parquet(tmp, index=False)
+            return lambda tmp: write_parquet(self.daily, tmp, self.provenance)
         return lambda tmp: self.daily.to_csv(tmp, index=False)
 
     def _summary_writer(self) -> Callable[[Path], object]:
         document = {"scenario": self.scenario, "seed": self.seed, "days": self.days,
                     "residents": self.params.residents, "changed": self.params.changed(),
-                    "summary": self.summary}
+                    "summary": self.summary, "provenance": self.provenance}
         return lambda tmp: tmp.write_text(json.dumps(document, indent=2))
 
 

@@ -47,6 +47,29 @@ def resolve_seed(seed: int | None) -> int:
     return int(seed)
 
 
+def seed_from_rng(rng: int | np.integer | np.random.SeedSequence | np.random.Generator) -> int:
+    """The run's seed from Mesa's ``rng`` argument (``Model(rng=...)``, ``batch_run``).
+
+    Mesa 3.4 and later seed models with ``rng``. A whole number is the seed itself (so
+    ``rng=7`` and ``seed=7`` make the same run); a ``SeedSequence`` gives the first 63 bits
+    of its state, and a ``Generator`` a seed drawn from it, so either in a given state
+    always gives the same run.
+
+    Raises:
+        ValueError: For a negative number or a type Mesa's ``rng`` does not take.
+    """
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng={rng}: a seed is a whole number of 0 or more")
+        return int(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    raise ValueError(f"rng={rng!r}: not a seed (allowed: a whole number of 0 or more, a "
+                     "numpy SeedSequence or Generator, or None)")
+
+
 class Streams:
     """Named, independent ``numpy.random.Generator`` streams from one seed.
 

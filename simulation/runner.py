@@ -14,6 +14,7 @@ from simulation.day import advance, start
 from simulation.inputs import DEFAULT_DAYS
 from simulation.metrics import NAMES, DailyReport, summarise
 from simulation.params import Params
+from simulation.provenance import run_record
 from simulation.results import RunResult
 from simulation.scenarios import resolve_params
 
@@ -46,7 +47,9 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
     daily["day"] = daily["day"].astype(np.int64)
     summary = summarise({name: daily[name].to_numpy() for name in NAMES})
     return RunResult(daily=daily, summary=summary, params=resolved, seed=seed,
-                     scenario=name, days=days)
+                     scenario=name, days=days,
+                     provenance=run_record(resolved, seed, days,
+                                           None if scenario is None else str(scenario)))
 
 
 def compile_kernels() -> None:

@@ -31,7 +31,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from simulation import inputs
-from simulation.docblocks import write_block
+from simulation.docblocks import BlockError, read_block, write_block
 from simulation.inputs import InputError
 from simulation.params import Params
 from simulation.runner import DEFAULT_DAYS, run
@@ -46,6 +46,8 @@ COLUMNS = ("Target", "Kind", "Model: mean (95% CI)", "Published figure", "Source
 # The terminal shows the figures, a section per kind; the published figures and
 # sources are in the docs.
 TERMINAL_COLUMNS = ("Target", "Model: mean (95% CI)", "Band", "Result")
+# Where the table is kept (a checkout's docs; an installed package has none).
+DOC = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,42 @@ def markdown(rows: Sequence[Row], size: str) -> str:
     lines += ["", "Why each band is where it is:", ""]
     lines += [f"* **{row.target.name}**: {row.target.why}." for row in rows]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The validation table as last written into ``docs/validation.md``.
+
+    Attributes:
+        size: The size it was run at, in words (:func:`describe_size`).
+        rows: Each target with its row's cells, by the names of :data:`COLUMNS`.
+    """
+
+    size: str
+    rows: tuple[tuple[Target, dict[str, str]], ...]
+
+    def of_role(self, role: str, result: str | None = None) -> list[tuple[Target, dict]]:
+        """The rows of targets of ``role`` (with that ``result``, if given)."""
+        return [(t, cells) for t, cells in self.rows if t.role == role
+                and (result is None or cells["Result"] == result)]
+
+
+def recorded(path: Path = DOC) -> Recorded | None:
+    """The table :func:`main` last wrote into ``path``'s generated block, or ``None``.
+
+    Only rows of targets still declared are kept (matched by name).
+    """
+    try:
+        body = read_block(path.read_text(encoding="utf-8"), BLOCK)
+    except (OSError, BlockError):
+        return None
+    by_name = {t.name: t for t in TARGETS}
+    rows = []
+    for line in body.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and len(cells) == len(COLUMNS) and cells[0] in by_name:
+            rows.append((by_name[cells[0]], dict(zip(COLUMNS, cells, strict=True))))
+    return Recorded(body.splitlines()[0].rstrip("."), tuple(rows))
 
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int | None, int]:

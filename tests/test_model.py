@@ -199,7 +199,7 @@ def test_care_model_signature_lists_every_parameter_with_its_default() -> None:
 
     signature = inspect.signature(CareModel)
     keywords = signature.parameters
-    assert list(keywords)[:4] == ["params", "seed", "scenario", "days"]
+    assert list(keywords)[:5] == ["params", "seed", "rng", "scenario", "days"]
     defaults = Params().as_dict()
     assert {name: keywords[name].default for name in defaults} == defaults
     assert all(keywords[name].kind is inspect.Parameter.KEYWORD_ONLY for name in defaults)
@@ -230,3 +230,49 @@ def test_resident_agents_are_made_on_first_use_with_stable_ids() -> None:
     assert len(model.agents) == 1_000 + len(model.posts)  # asking for all makes all
     ids = sorted(a.unique_id for a in model.agents)
     assert ids == list(range(1, 1_000 + len(model.posts) + 1))
+
+
+def _batch(parameters: dict) -> list[dict]:
+    return mesa.batch_run(CareModel, parameters={"residents": 600, "warmup_days": 5,
+                                                 "days": 12, **parameters},
+                          max_steps=12, number_processes=1, display_progress=False)
+
+
+def test_batch_run_honours_seeds_given_as_mesas_rng() -> None:
+    rows = _batch({"rng": [1, 2]})
+    again = _batch({"rng": [1, 2]})
+    final = {r["rng"]: r for r in rows if r["Step"] == 12}
+    assert [r["seed"] for r in final.values()] == [1, 2]  # the seed each run used
+    outcomes = ("unmet_hours_to_date", "unpaid_hours_to_date", "admissions")
+    assert [final[1][o] for o in outcomes] != [final[2][o] for o in outcomes]  # different
+    assert [{o: r[o] for o in outcomes} for r in rows] == \
+        [{o: r[o] for o in outcomes} for r in again]  # reproducible
+    # rng=7 is seed 7: the same run as Mesa's own seed list and as run()
+    by_mesa = mesa.batch_run(CareModel, parameters={"residents": 600, "warmup_days": 5,
+                                                    "days": 12}, rng=[2], max_steps=12,
+                             number_processes=1, display_progress=False)[-1]
+    assert by_mesa["unmet_hours_to_date"] == final[2]["unmet_hours_to_date"]
+
+
+def test_batch_run_rows_carry_the_runs_to_date_headline_outcomes() -> None:
+    final = _batch({"rng": [3], "peer_scheme": True})[-1]
+    summary = run("peer_visits", seed=3, days=12, residents=600, warmup_days=5).summary
+    for name in ("readmission_rate_30d", "unmet_hours", "unpaid_share_women", "cost_total"):
+        # the last row's to-date column is the run's figure, not the last day's value
+        assert final[f"{name}_to_date"] == pytest.approx(summary[name], rel=1e-9, abs=1e-12)
+
+
+def test_rng_takes_mesas_kinds_of_seed_and_refuses_a_second_seed() -> None:
+    def first_day(**seeding) -> dict[str, float]:
+        model = CareModel(residents=600, warmup_days=5, **seeding)
+        model.step()
+        return model.latest
+
+    assert first_day(rng=4) == first_day(seed=4)
+    assert first_day(rng=np.random.default_rng(9)) == first_day(rng=np.random.default_rng(9))
+    assert first_day(rng=np.random.SeedSequence(9)) == first_day(rng=np.random.SeedSequence(9))
+    assert first_day() == first_day(seed=0)
+    with pytest.raises(ValueError, match="give one"):
+        CareModel(residents=600, seed=3, rng=4)
+    with pytest.raises(ValueError, match="not a seed"):
+        CareModel(residents=600, rng="seven")

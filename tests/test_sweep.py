@@ -304,7 +304,7 @@ def test_a_damaged_run_file_is_named_left_out_and_run_again(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("carecap: warning: 1 run file(s) cannot be read")
     assert str(damaged) in err[0] and "left out of the report" in err[0]
-    assert "Runs finished: 3 of 4" in (store.folder / "report.html").read_text()
+    assert "3 finished of 4 planned" in (store.folder / "report.html").read_text()
 
     assert main(["sweep", str(path), "--out", str(store.folder), "--workers", "1"]) == 0
     captured = capsys.readouterr()

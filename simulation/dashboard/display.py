@@ -10,14 +10,13 @@ percentages and their differences in percentage points; costs in pounds at
 from __future__ import annotations
 
 import math
-from importlib.metadata import version
 
 from simulation.metrics import BY_NAME
+from simulation.provenance import VERSION as VERSION  # the stamp on every chart and export
 
 # The price base of every cost: the parameters' unit costs are 2023 figures (PSSRU Unit
 # Costs of Health and Social Care 2023; Homecare Association minimum price 2023).
 PRICE_YEAR = 2023
-VERSION = version("carecap")
 MINUS = "\u2212"  # a typographic minus: a hyphen reads as a dash on slides
 
 _SCORES = {"score 0-1", "index 0-1"}

@@ -2,9 +2,12 @@
 
 Each run's daily table is reduced to one row (``summaries``) as ``simulation/metrics.py``
 declares for each metric — the same reduction as a run's own summary, written in SQL —
-and everything else is computed from those rows: each arm's mean with a 95% confidence
-interval, paired differences against the reference arm (arm 0) over the replicates both
-arms finished, the interaction of a 2x2 factorial, and SALib sensitivity indices.
+beside the run's arm label, scenario, replicate, seed and parameters (``params``, a
+struct read from the run file's metadata). Everything else is computed from those rows:
+each arm's mean with a 95% confidence interval, paired differences against the
+reference arm (arm 0) over the replicates both arms finished, the interaction of a 2x2
+factorial, and SALib sensitivity indices. :meth:`Sweep.write_summaries` writes the rows
+as ``summaries.parquet`` beside the runs, for any tool to query.
 
 Intervals are Student-t intervals over replicates: a paired difference is the mean of
 the per-seed differences, which is why common random numbers narrow it.
@@ -22,11 +25,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation import provenance
 from simulation.metrics import DAILY, METRICS
+from simulation.sweep import manifest as schema
 from simulation.sweep.store import SweepStore
 
 CONFIDENCE = 0.95
 SENSITIVITY_SEED = 0  # SALib's bootstrap for the confidence bounds
+SUMMARIES = "summaries.parquet"  # one row per finished run, beside runs/
+IDENTITY = ("run_id", "arm", "label", "scenario", "replicate", "seed")  # before the metrics
 
 
 class SweepFolderError(ValueError):
@@ -78,24 +85,28 @@ def summary_sql(source: str, present: set[str] | None = None) -> str:
 class Sweep:
     """A sweep folder opened for analysis: its manifest and DuckDB views over its runs.
 
-    Views: ``daily`` (every run's daily rows) and ``summaries`` (one row per run).
+    Views: ``daily`` (every run's daily rows) and ``summaries`` (one row per run: its
+    id, arm, label, scenario, replicate, seed, every metric's summary over the run, and
+    ``params``, a struct of every parameter it ran with, where its file records them).
 
     Args:
         folder: The sweep folder (``manifest.json`` and ``runs/*.parquet``).
 
     Raises:
-        SweepFolderError: No manifest, or no finished run.
+        SweepFolderError: No manifest, one of a schema this carecap does not read, or no
+            finished run.
     """
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        if not (self.folder / schema.FILE).is_file():
+            raise SweepFolderError(f"{self.folder}: not a sweep folder (no manifest.json; "
+                                   "make one with `carecap sweep`)")
         try:
-            self.manifest: dict[str, Any] = json.loads(
-                (self.folder / "manifest.json").read_text(encoding="utf-8"))
-            self.arms: list[dict[str, Any]] = self.manifest["arms"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise SweepFolderError(f"{self.folder}: not a sweep folder (no readable "
-                                   "manifest.json; make one with `carecap sweep`)") from None
+            self.manifest: dict[str, Any] = schema.read(self.folder)
+        except schema.ManifestError as error:
+            raise SweepFolderError(str(error)) from None
+        self.arms: list[dict[str, Any]] = self.manifest["arms"]
         store = SweepStore(self.folder)
         files = store.run_files()  # a run file that cannot be read counts as not finished
         if not files:
@@ -114,12 +125,30 @@ class Sweep:
         try:
             self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet([{listed}])")
             daily = set(self.query("SELECT * FROM daily LIMIT 0").columns)
-            self.db.execute(f"CREATE TABLE summaries AS {summary_sql('daily', daily)}")
+            self.records = self._records(listed)
+            self.db.register("arm_names", pd.DataFrame({
+                "arm": range(len(self.arms)), "label": [a["label"] for a in self.arms],
+                "scenario": [a["scenario"] for a in self.arms]}))
+            self.db.register("run_params", _params_table(self.records))
+            params = ", p.params" if self.records else ""
+            self.db.execute(
+                f"CREATE TABLE summaries AS SELECT s.run_id, s.arm, a.label, a.scenario, "
+                f"s.* EXCLUDE (run_id, arm){params} FROM ({summary_sql('daily', daily)}) s "
+                f"LEFT JOIN arm_names a USING (arm) LEFT JOIN run_params p USING (run_id) "
+                f"ORDER BY s.arm, s.replicate")
         except duckdb.Error as error:  # a file whole in frame but damaged inside
             raise SweepFolderError(f"{store.runs_folder}: a run file cannot be read "
                                    f"({str(error).splitlines()[0]}); remove it and rerun "
                                    "the sweep to compute it again") from None
         self.present = set(self.query("SELECT * FROM summaries LIMIT 0").columns)
+
+    def _records(self, listed: str) -> dict[str, dict[str, Any]]:
+        """Each finished run's provenance record, by run id (runs without one left out)."""
+        rows = self.db.execute(
+            f"SELECT file_name, value FROM parquet_kv_metadata([{listed}]) "
+            f"WHERE key = ?", [provenance.PARQUET_KEY]).fetchall()
+        return {Path(name).name.removesuffix(".parquet"): json.loads(bytes(value))
+                for name, value in rows}
 
     @property
     def outcomes(self) -> list[str]:
@@ -141,14 +170,38 @@ class Sweep:
         return self.db.execute(sql, list(parameters)).df()
 
     def run_summaries(self) -> pd.DataFrame:
-        """One row per finished run: ids, arm label and every metric's summary."""
+        """One row per finished run: ids, label, every metric, a ``params.NAME`` per parameter.
+
+        The ids are the run's id, arm, label, scenario, replicate and seed; the metrics
+        each metric's summary over the run, as ``carecap run`` gives it.
+        """
         table = self.query("SELECT * FROM summaries ORDER BY arm, replicate")
-        table.insert(2, "label", [self.label(a) for a in table["arm"]])
-        return table
+        if "params" not in table:
+            return table
+        params = pd.json_normalize(table.pop("params").tolist()).add_prefix("params.")
+        return pd.concat([table, params.set_index(table.index)], axis=1)
 
     def write_csv(self, path: Path) -> None:
-        """Export the per-run summaries (with arm labels) as CSV."""
+        """Export the per-run summaries (with arm labels and parameters) as CSV."""
         self.run_summaries().to_csv(path, index=False)
+
+    def write_summaries(self, path: Path | None = None) -> Path:
+        """Write the ``summaries`` rows as Parquet, with provenance in the file's metadata.
+
+        Args:
+            path: Where (default: ``summaries.parquet`` in the sweep folder).
+
+        Returns:
+            The file written.
+        """
+        from simulation.results import atomic_write
+
+        path = path or self.folder / SUMMARIES
+        table = self.db.sql("SELECT * FROM summaries ORDER BY arm, replicate").to_arrow_table()
+        record = {**provenance.stamp(), "schema_version": schema.SCHEMA_VERSION,
+                  "experiment": self.manifest["experiment"], "runs": self.runs_finished}
+        atomic_write(path, lambda tmp: provenance.write_parquet(table, tmp, record))
+        return path
 
     def arm_stats(self, outcomes: list[str]) -> pd.DataFrame:
         """Each arm's mean of each outcome over replicates, with its 95% CI."""
@@ -280,6 +333,15 @@ class Sweep:
                                      "value": float(result[index][i]),
                                      "conf": float(result[conf][i])})
         return pd.DataFrame(rows), notes
+
+
+def _params_table(records: dict[str, dict[str, Any]]):
+    """An Arrow table of run ids and their parameters as a struct (for DuckDB to join)."""
+    import pyarrow as pa
+
+    ids = list(records)
+    return pa.table({"run_id": pa.array(ids, pa.string()),
+                     "params": pa.array([records[i].get("params") for i in ids])})
 
 
 def _with_interval(table: pd.DataFrame, centre: str) -> pd.DataFrame:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulation.params import Params
-    from simulation.sweep.experiment import Experiment, Run
+    from simulation.sweep.experiment import Arm, Experiment, Run
     from simulation.sweep.store import SweepStore
 
     Task = Callable[[Params, int, int], pd.DataFrame]
@@ -112,16 +112,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_and_save(task: Task, params: Params, run: Run, days: int, folder: Path) -> float:
-    """In a worker: run ``task`` and write its result to the sweep folder.
+def run_and_save(task: Task, params: Params, run: Run, arm: Arm, experiment: str, days: int,
+                 folder: Path) -> float:
+    """In a worker: run ``task`` and write its result, with its provenance, to the folder.
 
     Returns:
         When the run started (seconds since the epoch).
     """
-    from simulation.sweep.store import SweepStore
+    from simulation.sweep.store import SweepStore, run_record
 
     started = time.time()
-    SweepStore(folder).save(run, task(params, run.seed, days))
+    daily = task(params, run.seed, days)
+    SweepStore(folder).save(run, daily, run_record(experiment, run, arm, params, days))
     return started
 
 
@@ -178,7 +180,8 @@ class LocalPool:
         while pending:
             pool = self._sized(size)
             futures = {pool.submit(run_and_save, self.task, params[r.arm], r,
-                                   experiment.days, store.folder): r for r in pending}
+                                   experiment.arms[r.arm], experiment.name, experiment.days,
+                                   store.folder): r for r in pending}
             broken = False
             for future in as_completed(futures):
                 run = futures[future]
@@ -261,6 +264,8 @@ class DaskPool:
         from distributed import as_completed as dask_completed
         from distributed.scheduler import KilledWorker
 
+        from simulation.sweep.store import run_record
+
         finished = store.finished()
         pending = [r for r in experiment.runs() if r.run_id not in finished]
         params = [experiment.params(arm) for arm in range(len(experiment.arms))]
@@ -291,7 +296,8 @@ class DaskPool:
             except Exception as error:  # any error a run raises is recorded, not raised
                 message = _described(error)
             if message is None:
-                store.save(run, daily)
+                store.save(run, daily, run_record(experiment.name, run, experiment.arms[run.arm],
+                                                  params[run.arm], experiment.days))
             else:
                 store.save_failure(run, message)
             future.release()

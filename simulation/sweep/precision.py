@@ -43,7 +43,8 @@ def widest_half_widths(folder, outcomes: list[str]) -> dict[str, float]:
 
 def sweep_to_precision(experiment: Experiment, store: SweepStore, precision: Precision,
                        run_batch: Callable[[Experiment], None],
-                       after_round: Callable[[Reached], None] | None = None) -> Reached:
+                       after_round: Callable[[Reached], None] | None = None,
+                       command: str | None = None) -> Reached:
     """Run ``experiment`` with more replicates until ``precision`` is reached.
 
     Args:
@@ -52,13 +53,14 @@ def sweep_to_precision(experiment: Experiment, store: SweepStore, precision: Pre
         precision: The targets, the maximum and the batch size.
         run_batch: Runs an experiment's missing runs into ``store``.
         after_round: Called with the state after each round.
+        command: The command that makes the same sweep again, for the manifest.
     """
     replicates = min(experiment.replicates, precision.max_replicates)
     if (store.folder / "manifest.json").exists():
         replicates = max(replicates, store.manifest()["replicates"])
     while True:
         planned = experiment.resized(replicates=replicates)
-        store.prepare(planned)
+        store.prepare(planned, command)
         run_batch(planned)
         widest = widest_half_widths(store.folder, list(precision.half_widths))
         reached = all(math.isfinite(widest[o]) and widest[o] <= target

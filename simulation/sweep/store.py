@@ -2,10 +2,15 @@
 
 Layout of a sweep folder::
 
-    manifest.json          every planned run (written before the first run starts; asking
-                           for more replicates of the same sweep extends it)
-    runs/a000-r0000.parquet    one finished run's daily metrics (written, then renamed)
+    manifest.json          the plan, every planned run and what made it (written before
+                           the first run starts; asking for more replicates of the same
+                           sweep extends it); its schema is in sweep/manifest.py
+    runs/a000-r0000.parquet    one finished run's daily metrics (written, then renamed);
+                           its metadata records the run's label, scenario, seed,
+                           replicate, every parameter and the carecap that made it
     runs/a001-r0003.error.json a run that raised or whose worker died, with the reason
+    summaries.parquet      one row per finished run: its summary of every metric, label,
+                           scenario, seed and parameters (written after each sweep)
     sweep.lock             while a sweep writes the folder: which process it is
 
 A finished run is never lost (it is on disk the moment it ends) and never duplicated
@@ -31,12 +36,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from simulation import provenance
 from simulation.results import atomic_write
+from simulation.sweep import manifest as schema
 
 if TYPE_CHECKING:  # the workers that only save runs need neither at import
     import pandas as pd
 
-    from simulation.sweep.experiment import Experiment, Run
+    from simulation.params import Params
+    from simulation.sweep.experiment import Arm, Experiment, Run
 
 LOCK_FILE = "sweep.lock"
 MAGIC = b"PAR1"  # what every Parquet file starts and ends with
@@ -111,25 +119,40 @@ class SweepStore:
                 pass
             handle.close()  # its holder removed it as we opened it: lock the new one
 
-    def prepare(self, experiment: Experiment) -> None:
-        """Write the manifest, or check that the folder holds this same sweep."""
-        manifest = json.loads(json.dumps(_manifest(experiment)))  # as it reads back
-        path = self.folder / "manifest.json"
+    def prepare(self, experiment: Experiment, command: str | None = None) -> None:
+        """Write the manifest, or check that the folder holds this same sweep.
+
+        Args:
+            experiment: The experiment at the sizes it runs at.
+            command: The command that makes the same runs again, for the manifest.
+
+        Raises:
+            StoreError: The folder holds another sweep, more replicates, a sweep made by
+                another carecap version or an unreadable manifest, or cannot be written.
+        """
+        manifest = schema.build(experiment, command)
+        path = self.folder / schema.FILE
         try:
             self.runs_folder.mkdir(parents=True, exist_ok=True)
             for stale in self.runs_folder.glob(".*.tmp"):  # a write cut short by a kill
                 stale.unlink()
             if path.exists():
                 held = self.manifest()
-                if _identity(held) != _identity(manifest):
+                problem = schema.resume_problem(held)
+                if problem:
+                    raise StoreError(f"{self.folder}: {problem}")
+                if schema.identity(held) != schema.identity(manifest):
                     raise StoreError(f"{self.folder}: holds a different sweep (use another "
                                      "--out folder, or the same experiment and sizes)")
                 if held["replicates"] > experiment.replicates:
                     raise StoreError(f"{self.folder}: holds {held['replicates']} replicates "
                                      f"(allowed: --replicates {held['replicates']} or more)")
-                if held == manifest:
+                if held["runs"] == manifest["runs"]:
                     return
-                # More replicates of the same sweep: the plan grows, finished runs stay.
+                # More replicates of the same sweep: the plan grows, finished runs stay,
+                # and so does the record of when and by what the sweep was made.
+                manifest["provenance"] = {**held["provenance"],
+                                          "command": command or held["provenance"]["command"]}
             atomic_write(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=1)))
         except StoreError:
             raise
@@ -138,17 +161,16 @@ class SweepStore:
                 from None
 
     def manifest(self) -> dict:
-        """The sweep's plan as written by :meth:`prepare`.
+        """The sweep's plan as written by :meth:`prepare` (see ``sweep/manifest.py``).
 
         Raises:
-            StoreError: The manifest is missing or not readable JSON.
+            StoreError: The manifest is missing, not readable JSON, or not of a schema
+                this carecap reads.
         """
-        path = self.folder / "manifest.json"
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise StoreError(f"{path}: cannot be read ({error}); use another --out "
-                             "folder") from None
+            return schema.read(self.folder)
+        except schema.ManifestError as error:
+            raise StoreError(f"{error}; use another --out folder") from None
 
     def run_files(self) -> list[Path]:
         """The finished runs' files, in name order: those that can be read."""
@@ -175,11 +197,19 @@ class SweepStore:
             failed[path.name.removesuffix(".error.json")] = reason
         return failed
 
-    def save(self, run: Run, daily: pd.DataFrame) -> None:
-        """Write one finished run (and clear any earlier failure of it)."""
+    def save(self, run: Run, daily: pd.DataFrame, record: dict) -> None:
+        """Write one finished run (and clear any earlier failure of it).
+
+        Args:
+            run: The run.
+            daily: Its daily metrics; the run's id, arm, replicate and seed are added as
+                columns, the same for every day.
+            record: Its provenance (:func:`run_record`), kept in the file's metadata.
+        """
         table = daily.assign(run_id=run.run_id, arm=run.arm, replicate=run.replicate,
                              seed=run.seed)
-        self._write(f"{run.run_id}.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+        self._write(f"{run.run_id}.parquet",
+                    lambda tmp: provenance.write_parquet(table, tmp, record))
         (self.runs_folder / f"{run.run_id}.error.json").unlink(missing_ok=True)
 
     def save_failure(self, run: Run, error: str) -> None:
@@ -236,20 +266,9 @@ def _holder(path: Path) -> str:
     return "a process that has not yet said which"
 
 
-def _manifest(experiment: Experiment) -> dict:
-    return {
-        "experiment": experiment.name, "title": experiment.title,
-        "description": experiment.description, "days": experiment.days,
-        "residents": experiment.residents, "replicates": experiment.replicates,
-        "root_seed": experiment.root_seed, "outcomes": list(experiment.outcomes),
-        "scenarios": list(experiment.scenarios), "design": experiment.design.describe(),
-        "squares": [asdict(s) for s in experiment.squares],
-        "arms": [{"scenario": a.scenario, "overrides": a.overrides, "label": a.label}
-                 for a in experiment.arms],
-        "runs": [asdict(r) for r in experiment.runs()],
-    }
-
-
-def _identity(manifest: dict) -> dict:
-    """What makes two plans the same sweep: everything but how many replicates."""
-    return {k: v for k, v in manifest.items() if k not in ("replicates", "runs")}
+def run_record(experiment: str, run: Run, arm: Arm, params: Params,
+               days: int) -> dict:
+    """A sweep run's provenance: the run's own record plus where it sits in the sweep."""
+    return provenance.run_record(params, run.seed, days, arm.scenario, experiment=experiment,
+                                 run_id=run.run_id, arm=run.arm, label=arm.label,
+                                 replicate=run.replicate, overrides=arm.overrides)

@@ -1,0 +1,149 @@
+"""Where an output came from: version, commit, date, scenario, area, seed and parameters.
+
+Every output carecap writes says what made it, so that any figure can be made again
+with one command: a run's summary JSON and its Parquet file's metadata (``carecap run``),
+each run file of a sweep and the sweep's manifest, the sweep's summary table and its
+report. This module is the one place that record is made:
+
+* :data:`VERSION` is the installed package's version (``pyproject.toml``);
+* :func:`commit` is ``git describe`` of the source when it is a git checkout, else
+  ``None``;
+* :func:`stamp` is the version, the commit and the date (UTC);
+* :func:`run_record` adds what a run ran with: scenario, area, seed, days and the full
+  resolved parameters, and the ``carecap run`` command that makes the same daily table.
+
+Provenance never goes into a daily table's columns: the same version, parameters and
+seed give the same daily table, bit for bit, whenever it is made. In a Parquet file it
+is key-value metadata under the key ``carecap`` (:func:`write_parquet`,
+:func:`read_parquet_record`); a CSV file has no room for it (write ``--summary`` too).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import shlex
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the command line reads the version without importing pandas
+    import pandas as pd
+    import pyarrow as pa
+
+    from simulation.params import Params
+
+try:
+    VERSION = version("carecap")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    VERSION = "unknown"
+PARQUET_KEY = b"carecap"  # the key of the provenance record in a Parquet file's metadata
+SOURCE = Path(__file__).resolve().parent.parent  # the checkout, when run from one
+GIT_TIMEOUT_SECONDS = 5.0
+
+
+@functools.cache
+def commit() -> str | None:
+    """The source's ``git describe --always --dirty``, or ``None`` outside a checkout.
+
+    Asked once per process (a sweep's workers inherit the answer from the process they
+    are forked from).
+    """
+    if not (SOURCE / ".git").exists():
+        return None
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"],
+                              cwd=SOURCE, capture_output=True, text=True,
+                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    described = done.stdout.strip()
+    return described if done.returncode == 0 and described else None
+
+
+def describe() -> str:
+    """The version and, when known, the commit: ``carecap 0.2.0 (commit b012f66)``."""
+    known = commit()
+    return f"carecap {VERSION}" + (f" (commit {known})" if known else "")
+
+
+def now() -> str:
+    """The date and time, UTC, to the second: ``2025-01-31T14:05:09Z``."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamp() -> dict[str, Any]:
+    """Version, commit and date: what every output records about the code that made it."""
+    return {"carecap": VERSION, "commit": commit(), "created": now()}
+
+
+def shown(value: Any) -> str:
+    """A parameter value as ``--set`` reads it back exactly (``true``, ``0.1``, ``12``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def run_command(scenario: str | None, seed: int, days: int, params: Params) -> str:
+    """The ``carecap run`` command that makes the same daily table (same version).
+
+    Args:
+        scenario: The scenario as given (a shipped name or a file's path); ``None`` for
+            the declared defaults.
+        seed: The run's seed.
+        days: Days reported.
+        params: Every parameter the run used; those that differ from the scenario's own
+            are written as ``--set``.
+    """
+    from simulation.scenarios import load_scenario
+
+    base = load_scenario(scenario or "baseline").params.as_dict()
+    values = params.as_dict()
+    sets = [f"--set {name}={shown(value)}" for name, value in values.items()
+            if name != "residents" and value != base[name]]
+    return " ".join(["carecap run", shlex.quote(scenario or "baseline"), "--seed", str(seed),
+                     "--days", str(days), "--residents", str(params.residents), *sets])
+
+
+def run_record(params: Params, seed: int, days: int, scenario: str | None,
+               area: str | None = None, **more: Any) -> dict[str, Any]:
+    """Everything that made one run: :func:`stamp`, its setting and the command.
+
+    Args:
+        params: Every parameter the run used.
+        seed: Its seed.
+        days: Days reported.
+        scenario: The scenario as given; ``None`` for the defaults.
+        area: The area profile its town was drawn from (``None``: England's defaults).
+        **more: Anything else to record (a sweep's run id, arm, label, replicate).
+    """
+    return {**stamp(), "scenario": scenario, "area": area, "seed": seed, "days": days,
+            **more, "params": params.as_dict(),
+            "command": run_command(scenario, seed, days, params)}
+
+
+def write_parquet(frame: pd.DataFrame | pa.Table, path: Path, record: dict[str, Any]) -> None:
+    """Write a table as Parquet with ``record`` in the file's key-value metadata.
+
+    A pandas frame's columns are written as pandas writes them (``DataFrame.to_parquet``);
+    the record sits beside pandas' own metadata and changes no value of the table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
+        frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), PARQUET_KEY: json.dumps(record).encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def read_parquet_record(path: str | Path) -> dict[str, Any] | None:
+    """The provenance record of a Parquet file carecap wrote, or ``None`` if it has none."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    if PARQUET_KEY not in metadata:
+        return None
+    return json.loads(metadata[PARQUET_KEY])

@@ -1,0 +1,143 @@
+"""Experiments from Python (run_sweep, load_results, plot_bands), `carecap compare`, and the
+README's DuckDB query over a sweep's run summaries."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+import simulation
+from simulation.cli import main
+from simulation.experiments import compare_scenarios, load_results, plot_bands, run_sweep
+from simulation.metrics import NAMES
+from simulation.runner import run
+from simulation.sweep.analysis import IDENTITY
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ('title = "Tiny"\nscenarios = ["baseline", "peer_visits"]\nreplicates = 2\n'
+        'residents = 1500\ndays = 45\n')
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("python")
+    path = folder / "tiny.toml"
+    path.write_text(TINY)
+    run_sweep(path, out=folder / "out", workers=2, progress=False)
+    return path, folder / "out"
+
+
+def test_the_python_entry_points_are_public_names() -> None:
+    for name in ("run_sweep", "load_results", "plot_bands", "compare_scenarios"):
+        assert getattr(simulation, name) is getattr(simulation.experiments, name)
+
+
+def test_run_sweep_writes_the_store_and_resumes_running_nothing_again(
+        swept: tuple[Path, Path]) -> None:
+    path, out = swept
+    files = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
+    assert len(files) == 4 and (out / "manifest.json").is_file()
+    assert (out / "summaries.parquet").is_file()
+    (out / "runs" / "a001-r0001.parquet").unlink()
+    sweep = run_sweep(path, out=out, workers=1, progress=False)  # resumes: one run redone
+    again = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
+    assert set(again) == set(files)
+    assert {n for n in files if files[n] != again[n]} == {"a001-r0001.parquet"}
+    assert sweep.runs_finished == 4
+
+
+def test_results_load_as_one_tidy_table(swept: tuple[Path, Path]) -> None:
+    _, out = swept
+    runs = load_results(out)
+    assert list(runs.columns[:6]) == list(IDENTITY) and len(runs) == 4
+    assert list(runs["label"]) == ["baseline", "baseline", "peer_visits", "peer_visits"]
+    assert set(NAMES) <= set(runs.columns)
+    assert list(runs["params.peer_scheme"]) == [False, False, True, True]
+    row = runs[(runs["label"] == "peer_visits") & (runs["seed"] == 1)].iloc[0]
+    assert row["readmission_rate_30d"] == pytest.approx(
+        run("peer_visits", seed=1, days=45, residents=1500).summary["readmission_rate_30d"])
+    daily = load_results(out, daily=True)
+    assert list(daily.columns[:7]) == [*IDENTITY, "day"] and len(daily) == 4 * 45
+    assert daily.groupby("run_id")["day"].apply(list).map(lambda d: d == list(range(1, 46))).all()
+
+
+def test_plot_bands_draws_one_panel_per_arm_with_outlined_bands(
+        swept: tuple[Path, Path]) -> None:
+    _, out = swept
+    figure = plot_bands(load_results(out, daily=True), "unmet_hours")
+    titles = [a.text for a in figure.layout.annotations]
+    assert titles == ["baseline", "peer_visits"]
+    assert not any(getattr(t, "fill", None) for t in figure.data)  # outlines, no grey mass
+    dotted = [t for t in figure.data if t.line.dash == "dot"]
+    assert len(dotted) == 2 * 2  # each arm's band: two dotted edges
+    assert "Unmet care (hours)" in figure.layout.title.text
+    assert plot_bands(out, "unmet_hours").layout.title.text == figure.layout.title.text
+
+
+def _readme_query() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sql\n(.*?)\n```", readme, re.S)
+    assert block, "README has no ```sql block"
+    (line,) = block[1].strip().splitlines()  # one line
+    return line
+
+
+def test_the_readmes_duckdb_query_gives_each_arms_mean_over_the_runs(
+        swept: tuple[Path, Path]) -> None:
+    _, out = swept
+    query = _readme_query()
+    assert "'out/factorial/summaries.parquet'" in query
+    table = duckdb.sql(query.replace("out/factorial", str(out))).df()
+    for label, scenario in (("baseline", "baseline"), ("peer_visits", "peer_visits")):
+        runs = [run(scenario, seed=s, days=45, residents=1500).summary for s in (0, 1)]
+        expected = sum(r["readmission_rate_30d"] for r in runs) / 2
+        got = table.loc[table["label"] == label].iloc[0, 1]
+        assert got == pytest.approx(expected, rel=1e-12)
+        # averaging the daily (trailing 30-day) column instead gives another figure
+        daily = [run(scenario, seed=s, days=45, residents=1500).daily for s in (0, 1)]
+        wrong = pd.concat(daily)["readmission_rate_30d"].mean()
+        assert wrong != pytest.approx(expected, rel=1e-3)
+
+
+def test_compare_gives_paired_differences_with_cis(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "kept"
+    assert main(["compare", "baseline", "devolved_decisions", "--replicates", "3",
+                 "--residents", "800", "--days", "30", "--workers", "2", "--outcomes",
+                 "decision_delay_days,unmet_hours", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    words = " ".join(printed.out.split())
+    assert "devolved_decisions against baseline: 3 seeds" in words
+    assert "Decision" in words and "Unmet care" in words and "lower" in words
+    assert "3/6 runs" in printed.err or "6/6 runs" in printed.err  # the progress bar
+    comparison = compare_scenarios("baseline", "devolved_decisions", replicates=3,
+                                   residents=800, days=30, workers=1, progress=False,
+                                   outcomes=("decision_delay_days", "unmet_hours"))
+    row = comparison.table.set_index("outcome").loc["decision_delay_days"]
+    runs = {s: [run(s, seed=seed, days=30, residents=800).summary["decision_delay_days"]
+                for seed in range(3)] for s in ("baseline", "devolved_decisions")}
+    paired = [b - a for a, b in zip(runs["baseline"], runs["devolved_decisions"],
+                                    strict=True)]
+    assert row["difference"] == pytest.approx(sum(paired) / 3)  # same seeds in both
+    assert row["low"] < row["difference"] < row["high"] and row["pairs"] == 3
+    assert comparison.folder is None
+    assert main(["report", str(out)]) == 0  # a kept comparison is a sweep folder
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["compare", "baseline", "baseline"], "the same scenario twice"),
+    (["compare", "baseline", "no_such"], "no_such"),
+    (["compare", "baseline", "peer_visits", "--replicates", "1"], "--replicates"),
+    (["compare", "baseline", "peer_visits", "--outcomes", "happiness"], "happiness"),
+    (["compare", "baseline", "peer_visits", "--seed", "-1"], "--seed"),
+    (["compare", "baseline"], "the following arguments are required: B"),
+])
+def test_bad_comparisons_are_one_line_errors(capsys: pytest.CaptureFixture[str],
+                                             argv: list[str], expected: str) -> None:
+    assert main(argv) == 2
+    line, = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("carecap: error:") and expected in line

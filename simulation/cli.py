@@ -24,6 +24,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from simulation import inputs
+from simulation.areas import area_flag, load_area
 from simulation.day import PHASES
 from simulation.docblocks import BlockError, write_block
 from simulation.inputs import InputError
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="override a parameter (repeatable; see `carecap params`)")
     run_cmd.add_argument("--out", metavar="FILE", help="write daily metrics (.csv or .parquet)")
     run_cmd.add_argument("--summary", metavar="FILE", help="write the run's summary (.json)")
+    _add_area_flag(run_cmd)
+    run_cmd.add_argument("--start-day", metavar="D", help="the scenario's own overrides start "
+                         "on day D (1: the first reported day); before it, its base's values")
 
     sweep_cmd = commands.add_parser("sweep", help="run an experiment file's sweep")
     sweep_cmd.add_argument("experiment", help="an experiment .toml file")
@@ -101,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     dashboard_cmd = commands.add_parser("dashboard", help="serve the policy dashboard")
     _add_server_flags(dashboard_cmd)
+    _add_area_flag(dashboard_cmd)
+
+    area_cmd = commands.add_parser("area", help="check or show an area profile (areas/*.toml)")
+    area_commands = area_cmd.add_subparsers(dest="area_command", required=True,
+                                            parser_class=_Parser)
+    area_check = area_commands.add_parser(
+        "check", help="say, one line per field, what is missing, blank or out of range")
+    area_check.add_argument("file", help="an area profile: a shipped name or a .toml path")
+    area_show = area_commands.add_parser(
+        "show", help="every figure its runs use, with its source, and its targets")
+    area_show.add_argument("file", help="an area profile: a shipped name or a .toml path")
 
     lesson_cmd = commands.add_parser("lesson", help="open a teaching lesson in the dashboard")
     lesson_cmd.add_argument("number", help="the lesson's number (see docs/lessons/)")
@@ -127,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     params_cmd.add_argument("--format", choices=FORMATS, default="table",
                             help="table (default, names never cut), csv, markdown or json")
     return parser
+
+
+def _add_area_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--area", metavar="FILE", help="an area profile (a shipped name, "
+                         "e.g. tower_hamlets, or a .toml path): the town is that area's")
 
 
 def _add_server_flags(command: argparse.ArgumentParser) -> None:
@@ -158,8 +178,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     seed = inputs.seed("--seed", args.seed)
     out = inputs.output_path("--out", args.out, TABLE_SUFFIXES)
     summary_path = inputs.output_path("--summary", args.summary, (".json",))
+    area = area_flag(args.area)
+    start_day = None if args.start_day is None else inputs.whole_number(
+        "--start-day", args.start_day, 1, inputs.MAX_DAYS)
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, area=area, start_day=start_day)
         params = Params.from_overrides(overrides, base=scenario.params)
     except ScenarioError as error:
         raise InputError(str(error)) from None
@@ -168,10 +191,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
     with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents") \
             as progress:
-        result = run(scenario=str(scenario.path), seed=seed, days=days,
-                     progress=progress, **overrides)
-    _print_summary(console, scenario.title, result.summary, seed, days,
-                   params.residents)
+        result = run(None, params=params, seed=seed, days=days, progress=progress)
+    result.scenario = scenario.name
+    title = scenario.title if scenario.area == "england" else \
+        f"{scenario.title}, {load_area(scenario.area).title}"
+    for change in params.schedule:
+        title += f"\n{change.name} = {change.value} from day {change.day}"
+    _print_summary(console, title, result.summary, seed, days, params.residents)
     targets = [(flag, what, path) for flag, what, path in (
         ("--out", "daily metrics", out), ("--summary", "summary", summary_path)) if path]
     try:
@@ -421,6 +447,12 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
 # -- commands that live beside their feature ------------------------------------------
 
 
+def _area(args: argparse.Namespace, console: Console) -> int:
+    from simulation.areas import command
+
+    return command(args, console)
+
+
 def _dashboard(args: argparse.Namespace, console: Console) -> int:
     from simulation.dashboard.command import dashboard
 
@@ -503,6 +535,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "report": _report,
     "calibrate": _calibrate,
     "dashboard": _dashboard,
+    "area": _area,
     "lesson": _lesson,
     "validate": _validate,
     "phases": _phases,

@@ -36,7 +36,11 @@ class RunResult:
         self.write(table=path)
 
     def write_summary(self, path: str | Path) -> None:
-        """Write the summary, with the run's scenario, seed, days and changed parameters."""
+        """Write the summary with the run's scenario, seed, days, area and parameters.
+
+        The parameters are those changed from the defaults, and the levers that start on
+        a day (``schedule``).
+        """
         self.write(summary=path)
 
     def write(self, table: str | Path | None = None, summary: str | Path | None = None) -> None:
@@ -58,8 +62,10 @@ class RunResult:
         return lambda tmp: self.daily.to_csv(tmp, index=False)
 
     def _summary_writer(self) -> Callable[[Path], object]:
+        record = self.params.as_record()
         document = {"scenario": self.scenario, "seed": self.seed, "days": self.days,
-                    "residents": self.params.residents, "changed": self.params.changed(),
+                    "residents": self.params.residents, "area": record["structure"]["area"],
+                    "changed": self.params.changed(), "schedule": record["schedule"],
                     "summary": self.summary}
         return lambda tmp: tmp.write_text(json.dumps(document, indent=2))
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.areas import Area
 from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport, summarise
 from simulation.params import Params
@@ -21,7 +22,8 @@ DEFAULT_DAYS = 365
 
 def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEFAULT_DAYS,
         params: Params | None = None,
-        progress: Callable[[int, int], None] | None = None, **overrides: Any) -> RunResult:
+        progress: Callable[[int, int], None] | None = None,
+        area: Area | str | Path | None = None, **overrides: Any) -> RunResult:
     """Run the model and return its daily metrics and summary.
 
     Args:
@@ -31,11 +33,13 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
         days: Days to report (after the warm-up).
         params: Parameters to start from instead of a scenario.
         progress: Called as ``progress(day, days)`` after each day.
+        area: An area profile (shipped name or path) the scenario, or the defaults, are
+            rooted in (:mod:`simulation.areas`); ``None`` for England's defaults.
         **overrides: Parameters by name, applied last.
     """
     if scenario is not None and params is not None:
         scenario = None  # explicit params win; the scenario name is kept off the result
-    resolved, name = resolve_params(scenario, params, overrides)
+    resolved, name = resolve_params(scenario, params, overrides, area=area)
     town = start(resolved, seed)
     rows = np.empty((days, len(NAMES)), dtype=np.float64)
     report = DailyReport()

@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
     sweep_cmd.add_argument("--residents", metavar="N", help="override the residents")
     sweep_cmd.add_argument("--days", metavar="D", help="override the days")
+    _add_area_flag(sweep_cmd)
 
     sweep_cmd.add_argument("--precision", metavar="OUTCOME=HALF_WIDTH", action="append",
                            default=[], help="add replicates in batches until every arm's "
@@ -299,7 +300,7 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     workers = inputs.whole_number("--workers", args.workers, 1, 1024)
     sizes = _sizes(args)
     try:
-        experiment = load_experiment(args.experiment).resized(**sizes)
+        experiment = load_experiment(args.experiment, area=args.area).resized(**sizes)
     except ExperimentError as error:
         raise InputError(str(error)) from None
     precision = experiment.precision

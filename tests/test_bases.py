@@ -82,3 +82,71 @@ def test_a_run_with_a_conflicting_area_is_refused(tmp_path: Path,
     assert "not 'tower_hamlets'" in capsys.readouterr().err
     assert main(["run", str(path), *QUICK, "--area", "north_norfolk"]) == 0
     assert "North Norfolk" in capsys.readouterr().out
+
+
+def test_an_experiment_takes_an_area_and_a_base_for_every_arm(tmp_path: Path) -> None:
+    from simulation.sweep.experiment import load_experiment
+
+    mine = _write(tmp_path, "my_visits.toml", 'extends = "peer_visits"\n')
+    path = _write(tmp_path, "exp.toml", f"""scenarios = ["baseline", "{mine}"]
+area = "tower_hamlets"
+replicates = 2
+residents = 500
+days = 10
+[base]
+budget_share = 0.7
+[design]
+kind = "factorial"
+[design.factors]
+risk_aversion = [0.2, 0.8]
+""")
+    experiment = load_experiment(path)
+    assert [a.label for a in experiment.arms] == [
+        "baseline risk_aversion=0.2", "baseline risk_aversion=0.8",
+        "my_visits risk_aversion=0.2", "my_visits risk_aversion=0.8"]
+    for arm in range(4):
+        params = experiment.params(arm)
+        assert params.structure.area == "tower_hamlets" and params.budget_share == 0.7
+    records = experiment.arm_records()
+    assert records[3]["params"]["peer_scheme"] is True
+    assert records[3]["params"]["structure"]["area"] == "tower_hamlets"
+    assert records[0]["params"]["residents"] == 500
+    with pytest.raises(ValueError, match="not 'north_norfolk'"):
+        load_experiment(path, area="north_norfolk")
+
+
+def test_a_sweep_records_every_arms_parameters_in_its_manifest(tmp_path: Path) -> None:
+    import json
+
+    path = _write(tmp_path, "exp.toml", """scenarios = ["baseline", "peer_visits"]
+replicates = 1
+residents = 400
+days = 5
+outcomes = ["readmission_rate_30d"]
+[base]
+warmup_days = 3
+""")
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out),
+                 "--area", "north_norfolk"]) == 0
+    arms = json.loads((out / "manifest.json").read_text())["arms"]
+    assert [a["label"] for a in arms] == ["baseline", "peer_visits"]
+    assert all(a["params"]["structure"]["area"] == "north_norfolk" for a in arms)
+    assert all(a["params"]["warmup_days"] == 3 for a in arms)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('area = "atlantis"\n', ["area", "atlantis", "unknown"]),
+    ("[base]\nrisk_aversion = 4\n", ["base.risk_aversion", "out of range"]),
+    ('base = "x"\n', ["'base'", "table of parameters"]),
+])
+def test_bad_experiment_bases_are_one_line_errors(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 text: str, expected: list[str]) -> None:
+    path = _write(tmp_path, "bad.toml", 'scenarios = ["baseline"]\n' + text)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "bad.toml" in lines[0], lines
+    for part in expected:
+        assert part in lines[0], lines[0]
+    assert not (tmp_path / "out").exists()

@@ -120,8 +120,7 @@ def _manifest(experiment: Experiment) -> dict:
         "root_seed": experiment.root_seed, "outcomes": list(experiment.outcomes),
         "scenarios": list(experiment.scenarios), "design": experiment.design.describe(),
         "squares": [asdict(s) for s in experiment.squares],
-        "arms": [{"scenario": a.scenario, "overrides": a.overrides, "label": a.label}
-                 for a in experiment.arms],
+        "arms": experiment.arm_records(),
         "runs": [asdict(r) for r in experiment.runs()],
     }
 

@@ -92,17 +92,41 @@ def build_parser() -> argparse.ArgumentParser:
                             help="also write every run's summary as CSV")
 
     calibrate_cmd = commands.add_parser(
-        "calibrate", help="fit parameters to published targets (a calibration file)")
+        "calibrate", help="history-match unobserved parameters to an area's or England's "
+        "targets: an ensemble of plausible settings (a calibration file)")
     calibrate_cmd.add_argument("calibration", help="a calibration .toml file")
-    calibrate_cmd.add_argument("--out", metavar="FILE.toml",
-                               help="fitted scenario file (default: out/NAME.fitted.toml)")
-    calibrate_cmd.add_argument("--json", metavar="FILE.json",
-                               help="also write the fit (values, errors, sources) as JSON")
+    calibrate_cmd.add_argument("--out", metavar="DIR",
+                               help="output folder (default: out/calibration/NAME)")
     calibrate_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
                                help="worker processes (default: all cores)")
     calibrate_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
     calibrate_cmd.add_argument("--residents", metavar="N", help="override the residents")
     calibrate_cmd.add_argument("--days", metavar="D", help="override the days")
+    calibrate_cmd.add_argument("--waves", metavar="W", help="override the waves")
+    calibrate_cmd.add_argument("--points", metavar="P", help="override the settings per wave")
+    _add_area_flag(calibrate_cmd)
+
+    compare_cmd = commands.add_parser(
+        "compare-ensemble", help="compare two arms over a calibrated ensemble: intervals "
+        "with seed noise only and with calibration uncertainty too")
+    compare_cmd.add_argument("ensemble", help="an ensemble.toml written by carecap calibrate")
+    compare_cmd.add_argument("base", help="the arm compared against (a scenario name or file)")
+    compare_cmd.add_argument("policy", help="the policy arm (a scenario name or file)")
+    compare_cmd.add_argument("--seeds", metavar="R", default="8",
+                             help="seeds per member and arm (default 8)")
+    compare_cmd.add_argument("--root-seed", metavar="S", default="0",
+                             help="the first seed (default 0)")
+    compare_cmd.add_argument("--members", metavar="M", help="the first M members (default all)")
+    compare_cmd.add_argument("--residents", metavar="N", default="10000",
+                             help="residents (default 10000)")
+    compare_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
+                             help=f"days (default {DEFAULT_DAYS})")
+    compare_cmd.add_argument("--outcome", metavar="METRIC", action="append", default=[],
+                             help="an outcome to compare (repeatable; default: headline ones)")
+    compare_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
+                             help="worker processes (default: all cores)")
+    compare_cmd.add_argument("--out", metavar="DIR",
+                             help="write runs.csv and comparison.csv to this folder")
 
     dashboard_cmd = commands.add_parser("dashboard", help="serve the policy dashboard")
     _add_server_flags(dashboard_cmd)
@@ -403,46 +427,15 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
 
 def _calibrate(args: argparse.Namespace, console: Console) -> int:
-    from simulation.calibrate import CalibrationError, calibrate, load_calibration
+    from simulation.calibrate import command
 
-    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
-    try:
-        calibration = load_calibration(args.calibration).resized(**_sizes(args))
-    except CalibrationError as error:
-        raise InputError(str(error)) from None
-    if args.out is None:
-        try:
-            Path("out").mkdir(exist_ok=True)
-        except OSError as error:
-            raise InputError(f"--out: cannot make the default folder out/ "
-                           f"({error.strerror or error}); give --out FILE.toml") from None
-    default_out = Path("out") / f"{calibration.name}.fitted.toml"
-    out = inputs.output_path("--out", args.out or str(default_out), (".toml",))
-    json_path = inputs.output_path("--json", args.json, (".json",))
-    console.print(f"{calibration.title}: fitting {', '.join(calibration.bounds)} to "
-                  f"{', '.join(calibration.targets)} over {calibration.replicates} replicates "
-                  f"of {calibration.residents:,} residents, {calibration.days} days, "
-                  f"{workers} workers")
-    with _LazyProgress(console, "calibrate") as progress:
-        fit = calibrate(calibration, workers=workers, progress=progress)
-    table = Table(title=f"Fit after {fit.evaluations} evaluations (loss {fit.loss:.4g}, "
-                        f"from {fit.start_loss:.4g} at the scenario's values)")
-    for column in ("target", "value", "simulated", "error", "source"):
-        table.add_column(column)
-    for name, target in calibration.targets.items():
-        table.add_row(name, f"{target.value:.4g}", f"{fit.simulated[name]:.4g}",
-                      f"{fit.simulated[name] - target.value:+.4g}", target.source)
-    console.print(table)
-    console.print("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in fit.values.items()))
-    try:
-        fit.write_scenario(out)
-        console.print(f"fitted scenario written to {out} (run it: carecap run {out})")
-        if json_path is not None:
-            fit.write_json(json_path)
-            console.print(f"fit written to {json_path}")
-    except OSError as error:
-        raise InputError(f"cannot write output: {error.strerror or error}") from None
-    return 0
+    return command(args, console, _LazyProgress)
+
+
+def _compare_ensemble(args: argparse.Namespace, console: Console) -> int:
+    from simulation.ensemble import command
+
+    return command(args, console, _LazyProgress)
 
 
 # -- commands that live beside their feature ------------------------------------------
@@ -535,6 +528,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "sweep": _sweep,
     "report": _report,
     "calibrate": _calibrate,
+    "compare-ensemble": _compare_ensemble,
     "dashboard": _dashboard,
     "area": _area,
     "lesson": _lesson,

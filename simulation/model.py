@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 
 from simulation.agents import Professional, Resident
+from simulation.areas import Area
 from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport
 from simulation.params import Params
@@ -34,6 +35,8 @@ class CareModel(mesa.Model):
         scenario: A shipped scenario name or the path of a scenario file; its overrides
             apply before ``overrides``.
         days: If given, ``running`` turns false after this many days.
+        area: An area profile (shipped name or path) the scenario, or the defaults, are
+            rooted in; ``None`` for England's defaults.
         **overrides: Any parameter by name, e.g. ``residents=2000, peer_scheme=True``.
 
     Attributes:
@@ -45,8 +48,9 @@ class CareModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, seed: int | None = 0,
                  scenario: str | None = None, days: int | None = None,
-                 **overrides: Any) -> None:
-        self.params, self.scenario_name = resolve_params(scenario, params, overrides)
+                 area: Area | str | None = None, **overrides: Any) -> None:
+        self.params, self.scenario_name = resolve_params(scenario, params, overrides,
+                                                         area=area)
         seed = resolve_seed(seed)
         self.town = start(self.params, seed)
         super().__init__(rng=self.town.streams["mesa"])

@@ -17,16 +17,28 @@ intervals that carry calibration uncertainty as well as seed noise.
 
 ``carecap compare-ensemble ENSEMBLE.toml BASE POLICY`` runs both arms (shipped scenario
 names or scenario files, rooted in the ensemble's area) for every member and every seed,
-paired by seed, and reports each outcome's difference ``POLICY - BASE`` two ways:
+paired by seed, and reports each outcome's difference ``POLICY - BASE`` three ways:
 
-* **seed noise only**: the 95% Student-t interval over seeds at the best member, what a
-  comparison at a single calibrated setting would report;
-* **seeds and calibration**: over members, ``m ± t(M-1) · sd(m_k) · sqrt(1 + 1/M)``,
-  where ``m_k`` is member ``k``'s mean difference over the seeds and ``m`` their mean. It
-  is a prediction interval for the effect at a plausible setting, the members standing
-  for the plausible settings; each ``m_k`` carries its own seed noise, so both sources are
-  in the spread. It cannot be narrower than the spread of plausible settings allows,
-  however many seeds are run.
+* **at the best setting**: the 95% Student-t interval over seeds at the least
+  implausible member alone, what a comparison at a single calibrated setting reports;
+* **over the ensemble, seed noise only**: the mean over every member and seed, with the
+  interval seed noise alone gives it (``t(R - 1) · sqrt(s2_b / R + s2_e / (M R))``, in
+  the terms below), as if the setting were known;
+* **over the ensemble, seeds and calibration**: the same mean with a prediction interval
+  for the effect at a plausible setting,
+  the members standing for the plausible settings. Every member runs the same seeds, so
+  the differences ``d[k, r]`` (member ``k``, seed ``r``; ``M`` members, ``R`` seeds) are
+  a two-way table: ``d = mu + a[k] + b[r] + e[k, r]``, with ``a`` what the setting does
+  to the effect (calibration uncertainty), ``b`` what the seed's town does to it (shared
+  by every member: common random numbers) and ``e`` the rest. Their variances come
+  from the table's mean squares (rows, columns, residual: ``s2_a = (MS_rows -
+  MS_res) / R``, ``s2_b = (MS_cols - MS_res) / M``, each at least 0, ``s2_e =
+  MS_res``), and the interval is ``mean(d) ± t · sqrt(s2_a (1 + 1/M) + s2_b / R + s2_e /
+  (M R))``, ``t`` the Student quantile with ``min(M, R) - 1`` degrees of freedom. With
+  members that do not differ it is as wide as seed noise makes the mean over the seeds;
+  it cannot be narrower than the spread of plausible settings allows, however many
+  seeds are run. (Taking the members' means as independent would miss the seed effect
+  they share, and understate the noise.)
 
 A member's fitted values are applied on top of each arm's scenario; an arm whose own
 overrides set a fitted parameter is refused, since the calibration's value and the
@@ -47,7 +59,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from simulation import inputs
 from simulation.inputs import InputError
@@ -186,10 +200,11 @@ class Comparison:
         return (policy[list(self.outcomes)] - base[list(self.outcomes)]).reset_index()
 
     def intervals(self) -> pd.DataFrame:
-        """Per outcome, the seed-only interval and the interval over members and seeds.
+        """Per outcome: the intervals at the best setting and over the ensemble.
 
-        The seed-only interval is at the best member; the other is over members and seeds
-        (see the module's docstring). Both come with their parts.
+        See the module's docstring: at the best member over seeds; over every member and
+        seed with seed noise only; and with calibration uncertainty too; with the
+        variance components.
         """
         from simulation.sweep.analysis import t_half_width
 
@@ -197,21 +212,24 @@ class Comparison:
         rows = []
         for outcome in self.outcomes:
             best = diffs.loc[diffs["member"] == 0, outcome].to_numpy()
-            by_member = diffs.groupby("member")[outcome].mean().to_numpy()
-            seed_half = t_half_width(float(best.std(ddof=1)) if len(best) > 1 else math.nan,
+            best_half = t_half_width(float(best.std(ddof=1)) if len(best) > 1 else math.nan,
                                      len(best))
-            m = len(by_member)
-            spread = float(by_member.std(ddof=1)) if m > 1 else math.nan
-            both_half = t_half_width(spread, m) * math.sqrt(m) * math.sqrt(1 + 1 / m) \
-                if m > 1 else math.nan
+            table = diffs.pivot(index="member", columns="seed", values=outcome).to_numpy()
+            parts = _two_way(table)
+            m, r = table.shape
+            seeds = math.sqrt(parts["seeds"] / r + parts["rest"] / (m * r))
+            both = math.sqrt(parts["members"] * (1 + 1 / m) + seeds ** 2)
+            seeds_half = _t(r - 1) * seeds
+            both_half = _t(min(m, r) - 1) * both
+            mean = float(table.mean())
             rows.append({"outcome": outcome, "unit": BY_NAME[outcome].unit,
-                         "seed_only_mean": best.mean(), "seed_only_low": best.mean() - seed_half,
-                         "seed_only_high": best.mean() + seed_half,
-                         "ensemble_mean": by_member.mean(),
-                         "ensemble_low": by_member.mean() - both_half,
-                         "ensemble_high": by_member.mean() + both_half,
-                         "between_members_sd": spread, "members": m,
-                         "seeds": int(diffs["seed"].nunique())})
+                         "best_mean": best.mean(), "best_low": best.mean() - best_half,
+                         "best_high": best.mean() + best_half, "ensemble_mean": mean,
+                         "seeds_low": mean - seeds_half, "seeds_high": mean + seeds_half,
+                         "ensemble_low": mean - both_half, "ensemble_high": mean + both_half,
+                         "between_members_sd": math.sqrt(parts["members"]),
+                         "seed_sd": math.sqrt(parts["seeds"] + parts["rest"]),
+                         "members": m, "seeds": r})
         return pd.DataFrame(rows)
 
     def write(self, folder: Path) -> None:
@@ -220,6 +238,24 @@ class Comparison:
         runs, table = self.runs, self.intervals()
         atomic_write(folder / "runs.csv", lambda tmp: runs.to_csv(tmp, index=False))
         atomic_write(folder / "comparison.csv", lambda tmp: table.to_csv(tmp, index=False))
+
+
+def _t(df: int) -> float:
+    """The 97.5% Student-t quantile (NaN without a degree of freedom)."""
+    return float(stats.t.ppf(0.975, df)) if df >= 1 else math.nan
+
+
+def _two_way(table: np.ndarray) -> dict[str, float]:
+    """Variance components of a members x seeds table (no replication), each at least 0."""
+    m, r = table.shape
+    grand = table.mean()
+    rows, cols = table.mean(axis=1), table.mean(axis=0)
+    rest = table - rows[:, None] - cols[None, :] + grand
+    ms_rest = float((rest ** 2).sum() / ((m - 1) * (r - 1))) if m > 1 and r > 1 else 0.0
+    ms_rows = float(r * ((rows - grand) ** 2).sum() / (m - 1)) if m > 1 else 0.0
+    ms_cols = float(m * ((cols - grand) ** 2).sum() / (r - 1)) if r > 1 else 0.0
+    return {"members": max((ms_rows - ms_rest) / r, 0.0),
+            "seeds": max((ms_cols - ms_rest) / m, 0.0), "rest": ms_rest}
 
 
 def arm_params(ensemble: EnsembleFile, arm: str, member: dict[str, float],
@@ -335,15 +371,14 @@ def shown(value: float, unit: str) -> str:
 
 
 def comparison_table(comparison: Comparison) -> list[list[str]]:
-    """Rows for people: outcome, seed-only interval, interval over seeds and calibration."""
-    rows = []
-    for row in comparison.intervals().itertuples():
-        rows.append([row.outcome,
-                     f"{shown(row.seed_only_mean, row.unit)} ({shown(row.seed_only_low, row.unit)}"
-                     f" to {shown(row.seed_only_high, row.unit)})",
-                     f"{shown(row.ensemble_mean, row.unit)} ({shown(row.ensemble_low, row.unit)}"
-                     f" to {shown(row.ensemble_high, row.unit)})"])
-    return rows
+    """Rows for people: outcome, then each interval as "mean (low to high)"."""
+    def cell(mean: float, low: float, high: float, unit: str) -> str:
+        return f"{shown(mean, unit)} ({shown(low, unit)} to {shown(high, unit)})"
+
+    return [[row.outcome, cell(row.best_mean, row.best_low, row.best_high, row.unit),
+             cell(row.ensemble_mean, row.seeds_low, row.seeds_high, row.unit),
+             cell(row.ensemble_mean, row.ensemble_low, row.ensemble_high, row.unit)]
+            for row in comparison.intervals().itertuples()]
 
 
 def command(args: argparse.Namespace, console: Console,
@@ -392,9 +427,12 @@ def command(args: argparse.Namespace, console: Console,
                                           progress)
     except EnsembleError as error:
         raise InputError(str(error)) from None
-    table = Table(title=f"{args.policy} - {args.base}: mean difference (95% interval)")
-    for column in ("outcome", f"seed noise only (best member, {seeds} seeds)",
-                   f"seeds and calibration ({len(used)} members)"):
+    table = Table(title=f"{args.policy} - {args.base}: mean difference (95% interval)",
+                  caption="seeds only: as if the setting were known; seeds and calibration: "
+                  "a prediction interval at a plausible setting (simulation/ensemble.py)")
+    for column in ("outcome", f"best setting, seeds only ({seeds} seeds)",
+                   f"ensemble, seeds only ({len(used)} members)",
+                   "ensemble, seeds and calibration"):
         table.add_column(column, overflow="fold")  # names are never cut
     for row in comparison_table(comparison):
         table.add_row(*row)

@@ -36,26 +36,44 @@ def _comparison(differences: dict[int, list[float]]) -> Comparison:
 
 
 def test_the_intervals_are_the_documented_formulas() -> None:
-    diffs = {0: [1.0, 2.0, 3.0], 1: [5.0, 6.0, 7.0], 2: [2.0, 3.0, 4.0]}
+    diffs = {0: [1.0, 2.0, 3.0], 1: [5.0, 6.5, 7.0], 2: [2.0, 3.0, 4.5]}
     row = _comparison(diffs).intervals().iloc[0]
     best = np.array(diffs[0])
     half = stats.t.ppf(0.975, 2) * best.std(ddof=1) / math.sqrt(3)
-    assert (row.seed_only_mean, row.seed_only_low, row.seed_only_high) == pytest.approx(
+    assert (row.best_mean, row.best_low, row.best_high) == pytest.approx(
         (2.0, 2.0 - half, 2.0 + half))
-    means = np.array([2.0, 6.0, 3.0])
-    half = stats.t.ppf(0.975, 2) * means.std(ddof=1) * math.sqrt(1 + 1 / 3)
+    table = np.array([diffs[k] for k in range(3)])
+    m, r = table.shape
+    rows, cols, grand = table.mean(axis=1), table.mean(axis=0), table.mean()
+    ms_rows = r * ((rows - grand) ** 2).sum() / (m - 1)
+    ms_cols = m * ((cols - grand) ** 2).sum() / (r - 1)
+    ms_rest = ((table - rows[:, None] - cols[None, :] + grand) ** 2).sum() / ((m - 1) * (r - 1))
+    variance = ((ms_rows - ms_rest) / r * (1 + 1 / m) + (ms_cols - ms_rest) / m / r
+                + ms_rest / (m * r))
+    half = stats.t.ppf(0.975, 2) * math.sqrt(variance)
     assert (row.ensemble_mean, row.ensemble_low, row.ensemble_high) == pytest.approx(
-        (means.mean(), means.mean() - half, means.mean() + half))
+        (grand, grand - half, grand + half))
+    seeds = (ms_cols - ms_rest) / m / r + ms_rest / (m * r)
+    half = stats.t.ppf(0.975, r - 1) * math.sqrt(seeds)
+    assert (row.seeds_low, row.seeds_high) == pytest.approx((grand - half, grand + half))
 
 
-def test_calibration_uncertainty_widens_the_interval_where_members_disagree() -> None:
-    agree = _comparison({k: [1.0, 2.0, 3.0] for k in range(4)}).intervals().iloc[0]
-    disagree = _comparison({k: [1.0 + 3 * k, 2.0 + 3 * k, 3.0 + 3 * k]
-                            for k in range(4)}).intervals().iloc[0]
-    assert agree.seed_only_low == disagree.seed_only_low  # the best member is the same
-    assert disagree.ensemble_high - disagree.ensemble_low > \
-        disagree.seed_only_high - disagree.seed_only_low
+def test_members_that_agree_leave_seed_noise_and_those_that_differ_add_to_it() -> None:
+    # Every member runs the same seeds, so the seeds' towns move every member alike.
+    agree = _comparison({k: [1.0, 2.0, 3.0] for k in range(3)}).intervals().iloc[0]
     assert agree.between_members_sd == 0.0
+    assert agree.ensemble_high - agree.ensemble_low == pytest.approx(
+        agree.best_high - agree.best_low)
+    assert (agree.seeds_low, agree.seeds_high) == pytest.approx(
+        (agree.ensemble_low, agree.ensemble_high))
+    disagree = _comparison({k: [1.0 + 3 * k, 2.0 + 3 * k, 3.0 + 3 * k]
+                            for k in range(3)}).intervals().iloc[0]
+    assert disagree.best_low == agree.best_low  # the best member is the same
+    assert disagree.seeds_high - disagree.seeds_low == pytest.approx(
+        agree.seeds_high - agree.seeds_low)  # the same seed noise
+    assert disagree.ensemble_high - disagree.ensemble_low > \
+        2 * (agree.ensemble_high - agree.ensemble_low)
+    assert disagree.between_members_sd == pytest.approx(3.0)
 
 
 def test_a_comparison_runs_every_member_and_seed_in_both_arms_paired(tmp_path: Path) -> None:
@@ -115,7 +133,7 @@ def test_the_command_prints_both_intervals(tmp_path: Path,
                  "--workers", "1", "--outcome", "peer_visits", "--out",
                  str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
-    assert "seed noise only" in printed and "seeds and calibration" in printed
+    assert "seeds only" in printed and "seeds and calibration" in printed
     assert (tmp_path / "out" / "comparison.csv").is_file()
     assert main(["compare-ensemble", str(tmp_path / "ensemble.toml"), "baseline",
                  "nowhere"]) == 2

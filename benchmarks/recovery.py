@@ -32,6 +32,36 @@ TRUTH = {"need_threshold": 0.53, "need_max_hours": 145.0, "strain_threshold": 9.
 TARGET_SEEDS = range(2000, 2008)
 
 
+def recover(workers: int, out: Path, residents: int | None = None,
+            points: int | None = None) -> tuple[list[str], bool]:
+    """Run the check; return its lines for people and whether the values were recovered."""
+    c = load_calibration(CALIBRATION).resized(residents=residents, points=points)
+    started = time.monotonic()
+    c = replace(c, title=f"Recovery check: {c.title}",
+                targets=recovery_targets(c, TRUTH, TARGET_SEEDS))
+    result = calibrate(c, workers=workers)
+    result.truth = dict(TRUTH)
+    result.write(out)
+    truth = evaluate_setting(c, TRUTH, workers=workers)
+    lines = [f"{c.runs} runs of {c.residents:,} residents ({c.waves} waves x {c.points} "
+             f"settings x {c.replicates} seeds), {workers} workers: "
+             f"{time.monotonic() - started:.0f} s in all, the targets' runs included"]
+    lines += [f"target {t.key}: the model at the known values gives {t.show(t.value)} "
+              f"(band {t.show(t.low)} to {t.show(t.high)})" for t in c.targets]
+    recovered = truth.plausible and bool(result.members)
+    for name, (low, high) in (result.spread().items() if result.members else []):
+        inside = low <= TRUTH[name] <= high
+        recovered &= inside
+        lines.append(f"{name}: known {TRUTH[name]:.4g}; ensemble {low:.4g} to {high:.4g} "
+                     f"(range {c.bounds[name][0]:.4g} to {c.bounds[name][1]:.4g}): "
+                     + ("inside" if inside else "OUTSIDE"))
+    lines.append(f"the known setting's largest implausibility: {truth.worst:.2f} "
+                 f"({'plausible' if truth.plausible else 'RULED OUT'}); "
+                 f"{len(result.members)} members")
+    lines.append("recovered" if recovered else "NOT recovered")
+    return lines, recovered
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -39,31 +69,9 @@ def main() -> int:
     parser.add_argument("--points", type=int, help="override the settings per wave")
     parser.add_argument("--out", type=Path, default=Path("out") / "recovery")
     args = parser.parse_args()
-    c = load_calibration(CALIBRATION).resized(residents=args.residents, points=args.points)
-    started = time.monotonic()
-    c = replace(c, title=f"Recovery check: {c.title}",
-                targets=recovery_targets(c, TRUTH, TARGET_SEEDS))
-    result = calibrate(c, workers=args.workers)
-    result.truth = dict(TRUTH)
-    result.write(args.out)
-    truth = evaluate_setting(c, TRUTH, workers=args.workers)
-    print(f"{c.runs} runs of {c.residents:,} residents ({c.waves} waves x {c.points} settings "
-          f"x {c.replicates} seeds), {args.workers} workers: "
-          f"{time.monotonic() - started:.0f} s in all")
-    for t in c.targets:
-        print(f"target {t.key}: the model at the known values gives {t.show(t.value)} "
-              f"(band {t.show(t.low)} to {t.show(t.high)})")
-    recovered = truth.plausible and bool(result.members)
-    for name, (low, high) in (result.spread().items() if result.members else []):
-        inside = low <= TRUTH[name] <= high
-        recovered &= inside
-        print(f"{name}: known {TRUTH[name]:.4g}; ensemble {low:.4g} to {high:.4g} "
-              f"(range {c.bounds[name][0]:.4g} to {c.bounds[name][1]:.4g}): "
-              + ("inside" if inside else "OUTSIDE"))
-    print(f"the known setting's largest implausibility: {truth.worst:.2f} "
-          f"({'plausible' if truth.plausible else 'RULED OUT'}); "
-          f"{len(result.members)} members; outputs in {args.out}")
-    print("recovered" if recovered else "NOT recovered")
+    lines, recovered = recover(args.workers, args.out, args.residents, args.points)
+    print("\n".join(lines))
+    print(f"outputs in {args.out}")
     return 0 if recovered else 1
 
 

@@ -58,7 +58,7 @@ from simulation.params import SPECS, STRUCTURE_FIELDS, ParamError, Params, Struc
 from simulation.population import ADULT_FROM_BAND, AGE_BANDS, build_population
 from simulation.rng import Streams
 from simulation.targets import TARGETS, Target
-from simulation.tomlfile import read_toml
+from simulation.tomlfile import named_file, read_toml
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -157,14 +157,7 @@ def area_path(name_or_path: str | Path) -> Path:
     Raises:
         AreaError: If a bare name is not a shipped area.
     """
-    text = str(name_or_path)
-    path = Path(text)
-    if not text.endswith(".toml") and path.parent == Path("."):
-        path = AREA_DIR / f"{text}.toml"
-        if not path.is_file():
-            raise AreaError(f"area {text!r}: unknown (shipped: {', '.join(shipped_areas())}; "
-                            "or give the path of a .toml file)")
-    return path
+    return named_file(name_or_path, AREA_DIR, "area", shipped_areas(), AreaError)
 
 
 def load_area(name_or_path: str | Path) -> Area:

@@ -421,8 +421,8 @@ def _evaluate(c: Calibration, wave: int, points: np.ndarray, workers: int,
                 for unit in points]
     settings = [{k: float(v) for k, v in _typed(s).items()} for s in settings]
     metrics = tuple(dict.fromkeys(t.metric for t in c.targets))
-    calls = [(_summaries, (c.params(s), c.root_seed + r, c.days, metrics))
-             for s in settings for r in range(c.replicates)]
+    calls = [(_summaries, (params, c.root_seed + r, c.days, metrics))
+             for params in map(c.params, settings) for r in range(c.replicates)]
     tick = None if progress is None else (lambda k, n: progress(done + k, c.runs))
     results = run_pool(calls, workers, tick)
     evaluations = []

@@ -43,7 +43,7 @@ from typing import Any
 
 from simulation.areas import Area, AreaError, area_path, load_area
 from simulation.params import ParamError, Params
-from simulation.tomlfile import checked_whole, read_toml, refuse_unknown
+from simulation.tomlfile import checked_whole, named_file, read_toml, refuse_unknown
 
 __all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "checked_whole", "load_scenario",
            "read_toml", "refuse_unknown", "resolve_params", "shipped"]
@@ -109,14 +109,7 @@ def scenario_path(name_or_path: str | Path) -> Path:
     Raises:
         ScenarioError: If a bare name is not a shipped scenario.
     """
-    text = str(name_or_path)
-    path = Path(text)
-    if not text.endswith(".toml") and path.parent == Path("."):
-        path = SCENARIO_DIR / f"{text}.toml"
-        if not path.is_file():
-            raise ScenarioError(f"scenario {text!r}: unknown (shipped: {', '.join(shipped())};"
-                                " or give the path of a .toml file)")
-    return path
+    return named_file(name_or_path, SCENARIO_DIR, "scenario", shipped(), ScenarioError)
 
 
 def load_scenario(name_or_path: str | Path, area: Area | str | Path | None = None,

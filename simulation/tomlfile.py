@@ -45,3 +45,23 @@ def checked_whole(value: Any, field: str, low: int, high: int,
         raise fail(f"field {field!r} is {value!r} (allowed: a whole number from {low} to "
                    f"{high})")
     return value
+
+
+def named_file(name_or_path: str | Path, folder: Path, what: str, shipped: list[str],
+               error: type[ValueError]) -> Path:
+    """The file a shipped name stands for in ``folder``, or the path given.
+
+    A bare name (no ``.toml``, no folder) is a shipped file's stem; anything else is a
+    path, read as it is.
+
+    Raises:
+        error: If a bare name is not one of ``shipped``, listing them.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if not text.endswith(".toml") and path.parent == Path("."):
+        path = folder / f"{text}.toml"
+        if not path.is_file():
+            raise error(f"{what} {text!r}: unknown (shipped: {', '.join(shipped)}; or give "
+                        "the path of a .toml file)")
+    return path

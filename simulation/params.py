@@ -519,7 +519,7 @@ SPECS: dict[str, ParamSpec] = {
     f.name: ParamSpec(name=f.name, type=_TYPES[f.type], default=f.default, **f.metadata)
     for f in dataclasses.fields(Params) if f.type in _TYPES
 }
-MAX_START_DAY = 36_500  # a hundred years, the longest run (simulation/inputs.py: MAX_DAYS)
+MAX_RUN_DAYS = 36_500  # a hundred years: far past any policy question
 
 
 def checked_start_day(name: str, day: Any) -> int:
@@ -532,10 +532,10 @@ def checked_start_day(name: str, day: Any) -> int:
     if name in BUILT_WITH_TOWN:
         raise ParamError(where, "is fixed when the town is built",
                          "levers the rules read each day; see `carecap params`")
-    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= MAX_START_DAY:
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= MAX_RUN_DAYS:
         raise ParamError(where, f"{day!r} is not a day of the run",
                          f"a whole number from 1, the first day after the warm-up, to "
-                         f"{MAX_START_DAY}")
+                         f"{MAX_RUN_DAYS}")
     return day
 
 

@@ -38,16 +38,14 @@ EXPERIMENT = ('title = "Tiny"\nscenarios = ["baseline", "peer_visits"]\nreplicat
 SCENARIO = 'title = "Mine"\n[overrides]\npeer_scheme = true\n'
 CALIBRATION = """title = "Tiny"
 scenario = "baseline"
-replicates = 1
+targets = ["carer_prevalence_men_5plus"]
+replicates = 2
 residents = 300
 days = 10
-max_evaluations = 2
-screen = 1
+waves = 1
+points = 2
 [parameters]
 men_care_propensity = [0.1, 1.5]
-[targets.carer_prevalence_men]
-value = 0.05
-source = "a figure"
 """
 
 
@@ -165,15 +163,17 @@ def cases() -> list[Case]:
                                          for a in (0, 1) for r in (0, 1)}})]
 
     calibrate = [["calibrate"], ["calibrate", "nosuch.toml"],
-                 ["calibrate", "c.toml", "--json", "/proc/fit.json"],
-                 ["calibrate", "c.toml", "--json", "x.txt"],
-                 ["calibrate", "c.toml", "--out", "x.json"],
-                 ["calibrate", "c.toml", "--out", "/proc/x.toml"],
+                 ["calibrate", "c.toml", "--out", "/proc/fit"],
+                 ["calibrate", "c.toml", "--out", "c.toml"],
+                 ["calibrate", "c.toml", "--out", "c.toml/inside"],
                  ["calibrate", "c.toml", "--workers", "0"],
                  ["calibrate", "c.toml", "--replicates", "0"],
                  ["calibrate", "c.toml", "--residents", "10"],
                  ["calibrate", "c.toml", "--days", "0"],
-                 ["calibrate", "c.toml", "--json", "a.json", "--json", "b.json"]]
+                 ["calibrate", "c.toml", "--waves", "0"],
+                 ["calibrate", "c.toml", "--points", "1"],
+                 ["calibrate", "c.toml", "--area", "atlantis"],
+                 ["calibrate", "c.toml", "--out", "a", "--out", "b"]]
     made += [Case(argv, _calibration()) for argv in calibrate]
     made += [Case(["calibrate", "c.toml"], files) for files in (
         _calibration("colour = 1\n"), _calibration(f"root_seed = {BIG}\n"),
@@ -182,10 +182,11 @@ def cases() -> list[Case]:
                                        "residents = [100, 200]")},
         {"c.toml": CALIBRATION.replace("[0.1, 1.5]", "[1.5, 0.1]")},
         {"c.toml": CALIBRATION.replace("[0.1, 1.5]", "[0.1, 99.0]")},
-        {"c.toml": CALIBRATION.replace("carer_prevalence_men", "happiness")},
-        {"c.toml": CALIBRATION.replace("value = 0.05", "value = nan")},
-        {"c.toml": CALIBRATION.replace('source = "a figure"', "")},
-        {"c.toml": CALIBRATION.replace("replicates = 1", "replicates = 0")})]
+        {"c.toml": CALIBRATION.replace("carer_prevalence_men_5plus", "happiness")},
+        {"c.toml": CALIBRATION.replace('"carer_prevalence_men_5plus"', "")},
+        {"c.toml": CALIBRATION.replace("carer_prevalence_men_5plus", "delayed_bed_share")},
+        {"c.toml": CALIBRATION.replace("replicates = 2", "replicates = 1")},
+        {"c.toml": CALIBRATION.replace("points = 2", "points = 0.5")})]
 
     servers = []
     for command in (["dashboard"], ["lesson", "1"]):

@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="override a parameter (repeatable; see `carecap params`)")
     run_cmd.add_argument("--out", metavar="FILE", help="write daily metrics (.csv or .parquet)")
     run_cmd.add_argument("--summary", metavar="FILE", help="write the run's summary (.json)")
+    _add_area_flag(run_cmd)
+    run_cmd.add_argument("--start-day", metavar="D", help="the scenario's own overrides start "
+                         "on day D (1: the first reported day); before it, its base's values")
 
     sweep_cmd = commands.add_parser("sweep", help="run an experiment file's sweep")
     sweep_cmd.add_argument("experiment", help="an experiment .toml file")
@@ -101,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
     sweep_cmd.add_argument("--residents", metavar="N", help="override the residents")
     sweep_cmd.add_argument("--days", metavar="D", help="override the days")
+    _add_area_flag(sweep_cmd)
 
     sweep_cmd.add_argument("--precision", metavar="OUTCOME=HALF_WIDTH", action="append",
                            default=[], help="add replicates in batches until every arm's "
@@ -139,20 +143,55 @@ def build_parser() -> argparse.ArgumentParser:
                             help="also write every run's summary as CSV")
 
     calibrate_cmd = commands.add_parser(
-        "calibrate", help="fit parameters to published targets (a calibration file)")
+        "calibrate", help="history-match unobserved parameters to an area's or England's "
+        "targets: an ensemble of plausible settings (a calibration file)")
     calibrate_cmd.add_argument("calibration", help="a calibration .toml file")
-    calibrate_cmd.add_argument("--out", metavar="FILE.toml",
-                               help="fitted scenario file (default: out/NAME.fitted.toml)")
-    calibrate_cmd.add_argument("--json", metavar="FILE.json",
-                               help="also write the fit (values, errors, sources) as JSON")
+    calibrate_cmd.add_argument("--out", metavar="DIR",
+                               help="output folder (default: out/calibration/NAME)")
     calibrate_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
                                help="worker processes (default: all cores)")
     calibrate_cmd.add_argument("--replicates", metavar="R", help="override the replicates")
     calibrate_cmd.add_argument("--residents", metavar="N", help="override the residents")
     calibrate_cmd.add_argument("--days", metavar="D", help="override the days")
+    calibrate_cmd.add_argument("--waves", metavar="W", help="override the waves")
+    calibrate_cmd.add_argument("--points", metavar="P", help="override the settings per wave")
+    _add_area_flag(calibrate_cmd)
+
+    compare_cmd = commands.add_parser(
+        "compare-ensemble", help="compare two arms over a calibrated ensemble: intervals "
+        "with seed noise only and with calibration uncertainty too")
+    compare_cmd.add_argument("ensemble", help="an ensemble.toml written by carecap calibrate")
+    compare_cmd.add_argument("base", help="the arm compared against (a scenario name or file)")
+    compare_cmd.add_argument("policy", help="the policy arm (a scenario name or file)")
+    compare_cmd.add_argument("--seeds", metavar="R", default="8",
+                             help="seeds per member and arm (default 8)")
+    compare_cmd.add_argument("--root-seed", metavar="S", default="0",
+                             help="the first seed (default 0)")
+    compare_cmd.add_argument("--members", metavar="M", help="the first M members (default all)")
+    compare_cmd.add_argument("--residents", metavar="N", default="10000",
+                             help="residents (default 10000)")
+    compare_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
+                             help=f"days (default {DEFAULT_DAYS})")
+    compare_cmd.add_argument("--outcome", metavar="METRIC", action="append", default=[],
+                             help="an outcome to compare (repeatable; default: headline ones)")
+    compare_cmd.add_argument("--workers", metavar="N", default=str(os.cpu_count() or 1),
+                             help="worker processes (default: all cores)")
+    compare_cmd.add_argument("--out", metavar="DIR",
+                             help="write runs.csv and comparison.csv to this folder")
 
     dashboard_cmd = commands.add_parser("dashboard", help="serve the policy dashboard")
     _add_server_flags(dashboard_cmd)
+    _add_area_flag(dashboard_cmd)
+
+    area_cmd = commands.add_parser("area", help="check or show an area profile (areas/*.toml)")
+    area_commands = area_cmd.add_subparsers(dest="area_command", required=True,
+                                            parser_class=_Parser)
+    area_check = area_commands.add_parser(
+        "check", help="say, one line per field, what is missing, blank or out of range")
+    area_check.add_argument("file", help="an area profile: a shipped name or a .toml path")
+    area_show = area_commands.add_parser(
+        "show", help="every figure its runs use, with its source, and its targets")
+    area_show.add_argument("file", help="an area profile: a shipped name or a .toml path")
 
     lesson_cmd = commands.add_parser("lesson", help="open a teaching lesson in the dashboard")
     lesson_cmd.add_argument("number", help="the lesson's number (see docs/lessons/)")
@@ -181,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_area_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--area", metavar="FILE", help="an area profile (a shipped name, "
+                         "e.g. tower_hamlets, or a .toml path): the town is that area's")
+
+
 def _add_server_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--port", metavar="P", default="8765", help="port (default 8765)")
     command.add_argument("--host", metavar="H", default="127.0.0.1",
@@ -205,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    from simulation.areas import area_flag, load_area
     from simulation.runner import run
 
     overrides = _overrides(args)
@@ -212,8 +257,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     seed = inputs.seed("--seed", args.seed)
     out = inputs.output_path("--out", args.out, TABLE_SUFFIXES)
     summary_path = inputs.output_path("--summary", args.summary, (".json",))
+    area = area_flag(args.area)
+    start_day = None if args.start_day is None else inputs.whole_number(
+        "--start-day", args.start_day, 1, inputs.MAX_DAYS)
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, area=area, start_day=start_day)
         params = Params.from_overrides(overrides, base=scenario.params)
     except ScenarioError as error:
         raise InputError(str(error)) from None
@@ -222,10 +270,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 
     with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents",
                        waiting=COMPILING) as progress:
-        result = run(scenario=args.scenario, seed=seed, days=days, progress=progress,
-                     **overrides)
-    _print_summary(console, scenario.title, result.summary, seed, days,
-                   params.residents)
+        result = run(args.scenario, seed=seed, days=days, progress=progress, area=area,
+                     start_day=start_day, **overrides)
+    title = scenario.title if scenario.area == "england" else \
+        f"{scenario.title}, {load_area(scenario.area).title}"
+    for change in params.schedule:
+        title += f"\n{change.name} = {change.value} from day {change.day}"
+    _print_summary(console, title, result.summary, seed, days, params.residents)
     targets = [(flag, what, path) for flag, what, path in (
         ("--out", "daily metrics", out), ("--summary", "summary", summary_path)) if path]
     try:
@@ -365,7 +416,7 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     from simulation.sweep.store import StoreError, SweepStore
 
     try:
-        experiment = load_experiment(args.experiment).resized(**sizes)
+        experiment = load_experiment(args.experiment, area=args.area).resized(**sizes)
     except ExperimentError as error:
         raise InputError(str(error)) from None
     precision = _precision(args, experiment.precision)
@@ -572,48 +623,24 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
 
 def _calibrate(args: argparse.Namespace, console: Console) -> int:
-    from simulation.calibrate import CalibrationError, calibrate, load_calibration
+    from simulation.calibrate import command
 
-    workers = inputs.whole_number("--workers", args.workers, 1, 1024)
-    try:
-        calibration = load_calibration(args.calibration).resized(**_sizes(args))
-    except CalibrationError as error:
-        raise InputError(str(error)) from None
-    default_out = Path("out") / f"{calibration.name}.fitted.toml"
-    # The default folder out/ is made only when the fit is written, so a refused command
-    # leaves none behind.
-    out = inputs.output_path("--out", args.out or str(default_out), (".toml",),
-                             new_folder=args.out is None)
-    json_path = inputs.output_path("--json", args.json, (".json",))
-    console.print(f"{calibration.title}: fitting {', '.join(calibration.bounds)} to "
-                  f"{', '.join(calibration.targets)} over {calibration.replicates} replicates "
-                  f"of {calibration.residents:,} residents, {calibration.days} days, "
-                  f"{workers} workers")
-    with _LazyProgress(console, "calibrate", unit="evaluation",
-                       waiting=COMPILING) as progress:
-        fit = calibrate(calibration, workers=workers, progress=progress)
-    table = Table(title=f"Fit after {fit.evaluations} evaluations (loss {fit.loss:.4g}, "
-                        f"from {fit.start_loss:.4g} at the scenario's values)")
-    for column in ("target", "value", "simulated", "error", "source"):
-        table.add_column(column)
-    for name, target in calibration.targets.items():
-        table.add_row(name, f"{target.value:.4g}", f"{fit.simulated[name]:.4g}",
-                      f"{fit.simulated[name] - target.value:+.4g}", target.source)
-    console.print(table)
-    console.print("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in fit.values.items()))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fit.write_scenario(out)
-        console.print(f"fitted scenario written to {out} (run it: carecap run {out})")
-        if json_path is not None:
-            fit.write_json(json_path)
-            console.print(f"fit written to {json_path}")
-    except OSError as error:
-        raise InputError(f"cannot write output: {error.strerror or error}") from None
-    return 0
+    return command(args, console, _LazyProgress)
+
+
+def _compare_ensemble(args: argparse.Namespace, console: Console) -> int:
+    from simulation.ensemble import command
+
+    return command(args, console, _LazyProgress)
 
 
 # -- commands that live beside their feature ------------------------------------------
+
+
+def _area(args: argparse.Namespace, console: Console) -> int:
+    from simulation.areas import command
+
+    return command(args, console)
 
 
 def _dashboard(args: argparse.Namespace, console: Console) -> int:
@@ -702,7 +729,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "compare": _compare,
     "report": _report,
     "calibrate": _calibrate,
+    "compare-ensemble": _compare_ensemble,
     "dashboard": _dashboard,
+    "area": _area,
     "lesson": _lesson,
     "validate": _validate,
     "phases": _phases,

@@ -30,6 +30,7 @@ from simulation.rules.hospital import HospitalCounts, hospital
 from simulation.rules.loneliness import LonelinessCounts, loneliness
 from simulation.rules.morale import MoraleCounts, morale, set_capacity
 from simulation.rules.strain import StrainCounts, strain
+from simulation.state import start_levers
 from simulation.town import Town
 
 
@@ -150,13 +151,18 @@ def start(params: Params, seed: int) -> Town:
 
 
 def begin_day(town: Town) -> None:
-    """A new day: its number, and posts' used hours starting from the decision time booked.
+    """A new day: its number, levers starting today, and posts' hours used so far.
 
-    Professional hours are charged afresh each day, starting with the decisions frontline
-    staff took yesterday (none on a post that fell vacant since).
+    Levers with a start day (``Params.schedule``) come into force at the start of that
+    day, so every phase of it runs with them (:func:`start_levers`). Professional hours
+    are charged afresh each day, starting with the decisions frontline staff took
+    yesterday (none on a post that fell vacant since).
     """
     s = town.state
     town.day += 1
+    if any(change.day == town.day for change in town.plan.schedule):
+        before, town.params = town.params, town.plan.on_day(town.day)
+        start_levers(s, town.pop, before, town.params)
     np.minimum(s.decision_time, s.hours_available, out=s.hours_used)
     s.decision_time[:] = 0.0
 

@@ -50,6 +50,8 @@ def sweep_command(source: str | Path, experiment: Experiment, out: str | Path,
     """The ``carecap sweep`` command that plans the same runs into ``out``."""
     words = ["carecap", "sweep", str(source), "--replicates", str(experiment.replicates),
              "--residents", str(experiment.residents), "--days", str(experiment.days)]
+    if experiment.area is not None:
+        words += ["--area", experiment.area]
     if precision is not None:
         for outcome, width in precision.half_widths.items():
             words += ["--precision", f"{outcome}={width:g}"]
@@ -129,7 +131,8 @@ def execute_sweep(experiment: Experiment, store: SweepStore,
 def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None, *,
               replicates: int | None = None, residents: int | None = None,
               days: int | None = None, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> Sweep:
+              scheduler: str | None = None, area: str | None = None,
+              progress: bool = True) -> Sweep:
     """Run an experiment's sweep into a folder (resuming it), and open it for analysis.
 
     Args:
@@ -140,6 +143,8 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         days: Days instead of the experiment's.
         workers: Worker processes (default: every core).
         scheduler: A Dask scheduler's address (``tcp://host:port``) instead of workers.
+        area: An area profile (a shipped name or a path) for an experiment file that
+            names none, or the one it names (``carecap sweep --area``).
         progress: Say what runs and show a progress bar.
 
     Raises:
@@ -156,7 +161,7 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     from simulation.sweep.store import SweepStore
 
     source = None if not isinstance(experiment, str | Path) else experiment
-    loaded = load_experiment(source) if source is not None else experiment
+    loaded = load_experiment(source, area=area) if source is not None else experiment
     planned = loaded.resized(replicates, residents, days)
     store = SweepStore(out if out is not None else Path("out") / planned.name)
     command = sweep_command(source, planned, store.folder, planned.precision) \

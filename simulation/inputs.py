@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from simulation.params import ParamError, coerce
+from simulation.params import MAX_RUN_DAYS, ParamError, coerce
 from simulation.results import temporary_beside
 
 DEFAULT_DAYS = 365
-MAX_DAYS = 36_500  # a hundred years: far past any policy question
+MAX_DAYS = MAX_RUN_DAYS  # the longest run (and the latest day a lever can start)
 MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any non-negative integer; this fits int64
 
 

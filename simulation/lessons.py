@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from simulation.inputs import InputError
-from simulation.scenarios import read_toml
+from simulation.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from simulation.dashboard.setting import Setting

@@ -27,9 +27,6 @@ from simulation.sums import numpy_sum
 from simulation.town import Town
 
 HEAVY_CARER_HOURS_WEEK = 50.0
-# Children are one age band (0-17); with ages even within it, 13 of its 18 years are
-# 5 or over, the Census's age for counting carers.
-CHILDREN_AGED_5_PLUS = 13 / 18
 HELPED_WITHIN_DAYS = 28  # "at least monthly" help to a non-relative
 
 
@@ -117,9 +114,13 @@ def _gini_of_sorted(ordered: np.ndarray) -> float:
     return (2.0 * numpy_sum(ranked) / (n * numpy_sum(wide))) - (n + 1) / n
 
 
-def _residents_5_plus(adults: int, children: int) -> float:
-    """Residents aged 5 or over, with ages even within the children's band."""
-    return adults + CHILDREN_AGED_5_PLUS * children
+def _residents_5_plus(town: Town, adults: int, children: int) -> float:
+    """Residents aged 5 or over: the Census's age for counting carers.
+
+    Children are one age band (0-17); the share of it aged 5 or over is the area's
+    (``Structure.children_aged_5_plus``).
+    """
+    return adults + town.params.structure.children_aged_5_plus * children
 
 
 @njit(cache=True)
@@ -284,20 +285,21 @@ DAILY: tuple[Metric, ...] = (
                len(town.state.carers) - _count(town.pop.female, town.state.carers),
                town.pop.adults - town.pop.adult_women)),
     Metric("carer_prevalence_5plus", "Residents 5+ who care", "share", "mean",
-           "Carers over residents aged 5+ (children of 5-17 taken as 13/18 of the 0-17 "
-           "band; children give no care in the model), the Census's measure.",
+           "Carers over residents aged 5+ (children of 5-17 taken as the area's share of "
+           "the 0-17 band, 13/18 by default; children give no care in the model), the "
+           "Census's measure.",
            lambda town, t: _ratio(len(town.state.carers), _residents_5_plus(
-               town.pop.adults, town.pop.size - town.pop.adults))),
+               town, town.pop.adults, town.pop.size - town.pop.adults))),
     Metric("carer_prevalence_women_5plus", "Women 5+ who care", "share", "mean",
            "Women carers over women aged 5+ (as carer_prevalence_5plus).",
            lambda town, t: _ratio(_count(town.pop.female, town.state.carers),
-                                  _residents_5_plus(town.pop.adult_women,
+                                  _residents_5_plus(town, town.pop.adult_women,
                                                     town.pop.women - town.pop.adult_women))),
     Metric("carer_prevalence_men_5plus", "Men 5+ who care", "share", "mean",
            "Men carers over men aged 5+ (as carer_prevalence_5plus).",
            lambda town, t: _ratio(
                len(town.state.carers) - _count(town.pop.female, town.state.carers),
-               _residents_5_plus(town.pop.adults - town.pop.adult_women,
+               _residents_5_plus(town, town.pop.adults - town.pop.adult_women,
                                  town.pop.size - town.pop.adults
                                  - (town.pop.women - town.pop.adult_women)))),
     Metric("carers_50h_share", "Carers giving 50+ hours a week", "share", "mean",

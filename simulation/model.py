@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 
 from simulation.agents import Professional, Resident
+from simulation.areas import Area
 from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport
 from simulation.params import Params
@@ -49,6 +50,8 @@ class CareModel(mesa.Model):
         scenario: A shipped scenario name or the path of a scenario file; its overrides
             apply before ``overrides``.
         days: If given, ``running`` turns false after this many days.
+        area: An area profile (shipped name or path) the scenario, or the defaults, are
+            rooted in; ``None`` for England's defaults.
         **overrides: Any parameter by name, e.g. ``residents=2000, peer_scheme=True``.
 
     Attributes:
@@ -61,13 +64,14 @@ class CareModel(mesa.Model):
     def __init__(self, params: Params | None = None, *, seed: int | None = DEFAULT_SEED,
                  rng: int | np.random.SeedSequence | np.random.Generator | None = None,
                  scenario: str | None = None, days: int | None = None,
-                 **overrides: Any) -> None:
+                 area: Area | str | None = None, **overrides: Any) -> None:
         if rng is not None:
             if seed is not None and seed is not DEFAULT_SEED:
                 raise ValueError(f"CareModel: seed={seed} and rng={rng!r} given; give one "
                                  "(rng is Mesa's name for the seed)")
             seed = seed_from_rng(rng)
-        self.params, self.scenario_name = resolve_params(scenario, params, overrides)
+        self.params, self.scenario_name = resolve_params(scenario, params, overrides,
+                                                         area=area)
         seed = resolve_seed(seed)
         self.town = start(self.params, seed)
         super().__init__(rng=self.town.streams["mesa"])

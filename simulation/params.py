@@ -23,6 +23,17 @@ GROUPS = (
 )
 
 
+# Parameters read only when the town is built (its people, ties, posts and starting
+# state): they cannot start on a day of the run. ``tests/test_schedule.py`` checks the
+# list against what building a town reads. ``peer_scheme`` and ``reciprocity_norm`` are
+# read when the town is built too, but starting them on a day has a rule of its own
+# (simulation/state.py: ``start_levers``).
+BUILT_WITH_TOWN = frozenset({
+    "residents", "female_share", "minority_share", "neighbour_ties", "kin_ties",
+    "homophily", "rewire_share", "professionals_per_1000", "warmup_days", "contact_hours",
+    "initial_volunteers_per_1000", "morale_initial"})
+
+
 class ParamError(ValueError):
     """A parameter name or value that the declarations do not allow.
 
@@ -78,9 +89,84 @@ def _p(
     )
 
 
+def _s(default: Any, unit: str, help: str, source: str) -> Any:
+    """Declare one field of the population's structure with its metadata."""
+    return field(default=default, metadata={"unit": unit, "help": help, "source": source})
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The make-up of the town's population beyond the scalar parameters: an area's.
+
+    The defaults are England's (``areas/england.toml`` reproduces them); an area profile
+    (:mod:`simulation.areas`) replaces them. Shares are draw probabilities and must sum
+    to 1 (they are used as written, never rescaled, so a town is drawn the same whether
+    its shares came from here or from a file).
+
+    Attributes:
+        area: The area's name (``areas/NAME.toml``), recorded with the parameters.
+        age_shares: Shares of residents by age band (0-17, 18-49, 50-64, 65-79, 80+).
+        household_size_shares: Shares of households of 1 to 6 (6 or more) people.
+        alone_age_shares: Age bands of people living alone.
+        children_aged_5_plus: Share of the 0-17 band aged 5 or over: the Census counts
+            carers among residents aged 5+ (the ``*_5plus`` carer metrics).
+    """
+
+    area: str = "england"
+    age_shares: tuple[float, ...] = _s(
+        (0.21, 0.40, 0.19, 0.14, 0.06), "shares of residents",
+        "Residents by age band: 0-17, 18-49, 50-64, 65-79, 80+.",
+        "ONS Census 2021, England and Wales, rounded to two places (TS007 for England "
+        "gives 0.208, 0.413, 0.194, 0.135, 0.050)")
+    household_size_shares: tuple[float, ...] = _s(
+        (0.30, 0.34, 0.15, 0.13, 0.05, 0.03), "shares of households",
+        "Households of 1, 2, 3, 4, 5 and 6 or more people.",
+        "ONS Census 2021 TS017, England and Wales, rounded (30.2% of households have one "
+        "person; ONS, 2 November 2022)")
+    alone_age_shares: tuple[float, ...] = _s(
+        (0.0, 0.35, 0.17, 0.28, 0.20), "shares of people living alone",
+        "People living alone by age band: 0-17, 18-49, 50-64, 65-79, 80+.",
+        "ONS Families and Households 2021: about half of people living alone are 65+")
+    children_aged_5_plus: float = _s(
+        13 / 18, "share of the 0-17 band",
+        "Share of residents aged 0-17 who are 5 or over (the denominator of the Census's "
+        "carer rates).", "assumption: ages even within the band, 13 of its 18 years "
+        "(TS007 for England gives 0.739)")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The structure as plain data (lists for the shares)."""
+        return {f.name: list(value) if isinstance(value, tuple) else value
+                for f in dataclasses.fields(self) for value in [getattr(self, f.name)]}
+
+
+STRUCTURE_FIELDS: dict[str, dataclasses.Field] = {
+    f.name: f for f in dataclasses.fields(Structure) if f.name != "area"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A parameter that takes a new value from a day of the run on (``start_day``).
+
+    Attributes:
+        day: The first day the value is in force (1 is the first reported day).
+        name: The parameter.
+        value: Its value from that day.
+    """
+
+    day: int
+    name: str
+    value: int | float | bool
+
+
 @dataclass(frozen=True)
 class Params:
-    """The model's parameters. Construct with :meth:`Params.from_overrides` to validate."""
+    """The model's parameters. Construct with :meth:`Params.from_overrides` to validate.
+
+    Besides the scalar parameters (:data:`SPECS`), a ``Params`` carries the population's
+    :class:`Structure` (England's unless an area sets it) and a ``schedule`` of
+    :class:`Change` s: levers that start on a day of the run. The scalar fields hold the
+    values in force from the start (the warm-up included).
+    """
 
     # --- population -------------------------------------------------------------------
     residents: int = _p(10_000, "residents", 50, 5_000_000, "population",
@@ -345,29 +431,63 @@ class Params:
                                   "2021: £25 an hour replacement care (as reported by "
                                   "ITV/PA, 3 May 2023)")
 
+    # --- not scalar parameters ---------------------------------------------------------
+    structure: Structure = field(default_factory=Structure)
+    schedule: tuple[Change, ...] = ()
+
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, Any] | None = None,
-                       base: Params | None = None) -> Params:
+                       base: Params | None = None,
+                       start_days: Mapping[str, int] | None = None) -> Params:
         """Return validated parameters: ``base`` (or the defaults) with ``overrides``.
 
+        An override replaces whatever ``base`` did with that parameter, a start day
+        included. A parameter named in ``start_days`` keeps ``base``'s value until that
+        day, and takes the override's from it on.
+
         Raises:
-            ParamError: On an unknown name, a wrong type or an out-of-range value.
+            ParamError: On an unknown name, a wrong type or an out-of-range value, or a
+                start day that is not a day of the run or is given to a parameter that is
+                fixed when the town is built (the error names ``start_day.NAME``).
         """
         base = base or cls()
-        values = {}
-        for name, value in (overrides or {}).items():
-            values[name] = coerce(name, value)
-        return dataclasses.replace(base, **values)
+        overrides = overrides or {}
+        start_days = start_days or {}
+        values = {name: coerce(name, value) for name, value in overrides.items()}
+        changes = []
+        for name, day in start_days.items():
+            if name not in values:
+                raise ParamError(f"start_day.{name}", "names no override",
+                                 "parameters this file overrides")
+            changes.append(Change(checked_start_day(name, day), name, values.pop(name)))
+        kept = tuple(c for c in base.schedule if c.name not in overrides)
+        return dataclasses.replace(base, **values,
+                                   schedule=tuple(sorted((*kept, *changes),
+                                                         key=lambda c: (c.day, c.name))))
 
     def changed(self) -> dict[str, Any]:
-        """Return the parameters whose values differ from the defaults."""
+        """Return the scalar parameters whose values differ from the defaults."""
         default = Params()
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if getattr(self, f.name) != getattr(default, f.name)}
+        return {name: getattr(self, name) for name in SPECS
+                if getattr(self, name) != getattr(default, name)}
 
     def as_dict(self) -> dict[str, Any]:
-        """Return every parameter as a plain dict."""
-        return dataclasses.asdict(self)
+        """Return every scalar parameter as a plain dict (see :data:`SPECS`)."""
+        return {name: getattr(self, name) for name in SPECS}
+
+    def as_record(self) -> dict[str, Any]:
+        """Everything a run was given, as plain data: what a manifest records.
+
+        The scalar parameters, the population's structure and the levers that start on
+        a day (``schedule``: day, name and value of each).
+        """
+        return {**self.as_dict(), "structure": self.structure.as_dict(),
+                "schedule": [dataclasses.asdict(c) for c in self.schedule]}
+
+    def on_day(self, day: int) -> Params:
+        """The parameters in force on ``day``: every change due by then applied."""
+        due = {c.name: c.value for c in self.schedule if c.day <= day}
+        return dataclasses.replace(self, **due) if due else self
 
 
 @dataclass(frozen=True)
@@ -397,8 +517,26 @@ _TYPES = {"int": int, "float": float, "bool": bool}
 
 SPECS: dict[str, ParamSpec] = {
     f.name: ParamSpec(name=f.name, type=_TYPES[f.type], default=f.default, **f.metadata)
-    for f in dataclasses.fields(Params)
+    for f in dataclasses.fields(Params) if f.type in _TYPES
 }
+MAX_RUN_DAYS = 36_500  # a hundred years: far past any policy question
+
+
+def checked_start_day(name: str, day: Any) -> int:
+    """A start day for parameter ``name``: a whole number from 1, for a lever read daily.
+
+    Raises:
+        ParamError: Named ``start_day.NAME``, saying what is allowed.
+    """
+    where = f"start_day.{name}"
+    if name in BUILT_WITH_TOWN:
+        raise ParamError(where, "is fixed when the town is built",
+                         "levers the rules read each day; see `carecap params`")
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= MAX_RUN_DAYS:
+        raise ParamError(where, f"{day!r} is not a day of the run",
+                         f"a whole number from 1, the first day after the warm-up, to "
+                         f"{MAX_RUN_DAYS}")
+    return day
 
 
 def terms_of_params[Terms](terms: Callable[[Params], Terms]) -> Callable[[Params], Terms]:

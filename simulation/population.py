@@ -1,8 +1,9 @@
 """Build the town: households, residents, homes and professional patches.
 
 Everything here is drawn from the ``population`` stream and depends on the parameters of
-the *population* group only (plus ``residents``), so policy levers never change who lives
-in the town. Where a lever acts on a person-level trait (holding a personal budget, being
+the *population* group and the population's :class:`~simulation.params.Structure` (an
+area's age bands and household sizes) only, so policy levers never change who lives in
+the town. Where a lever acts on a person-level trait (holding a personal budget, being
 among the first volunteers, the strength of the reciprocity norm) the person's uniform
 draw is stored here and the lever is applied to it later.
 """
@@ -20,10 +21,6 @@ AGE_BANDS = ("0-17", "18-49", "50-64", "65-79", "80+")
 ADULT_FROM_BAND = 1
 OLDER_FROM_BAND = 3
 
-# Age-band shares, England and Wales, Census 2021 (rounded).
-AGE_SHARES = np.array([0.21, 0.40, 0.19, 0.14, 0.06])
-# Household sizes 1..6, England and Wales, Census 2021 TS017 (rounded; 6 = 6 or more).
-HOUSEHOLD_SIZE_SHARES = np.array([0.30, 0.34, 0.15, 0.13, 0.05, 0.03])
 # Age-typical frailty (0-1 index) per band: the level frailty returns to.
 FRAILTY_BY_BAND = np.array([0.03, 0.07, 0.15, 0.27, 0.45])
 # Spread of individual frailty around the band level (Beta concentration).
@@ -31,8 +28,7 @@ FRAILTY_CONCENTRATION = 6.0
 # Baseline isolation (0-1) by age band; living alone adds ALONE_ISOLATION.
 ISOLATION_BY_BAND = np.array([0.10, 0.15, 0.20, 0.30, 0.40])
 ALONE_ISOLATION = 0.30
-# Age bands of people living alone (half are 65+), ONS Families and Households 2021.
-ALONE_AGE_SHARES = np.array([0.0, 0.35, 0.17, 0.28, 0.20])
+HOUSEHOLD_SIZES = np.arange(1, 7)  # 6 stands for 6 or more
 
 
 @dataclass
@@ -134,26 +130,30 @@ def build_population(params: Params, rng: np.random.Generator) -> Population:
     """Draw households, residents, homes and patches.
 
     Args:
-        params: Parameters; only ``residents``, ``female_share``, ``minority_share`` and
-            ``professionals_per_1000`` are read.
+        params: Parameters; only ``residents``, ``female_share``, ``minority_share``,
+            ``professionals_per_1000`` and the ``structure`` (age bands, household sizes,
+            ages of people living alone) are read.
         rng: The ``population`` stream.
 
     Returns:
         The population, residents of one household at consecutive indices.
     """
     n = params.residents
-    sizes = _household_sizes(n, rng)
+    shape = params.structure
+    age_shares = np.array(shape.age_shares)
+    alone_age_shares = np.array(shape.alone_age_shares)
+    sizes = _household_sizes(n, np.array(shape.household_size_shares), rng)
     households = len(sizes)
     household = np.repeat(np.arange(households, dtype=np.int32), sizes)
     first_member = np.r_[0, np.cumsum(sizes)[:-1]]
 
-    age_band = rng.choice(len(AGE_SHARES), size=n, p=AGE_SHARES).astype(np.int8)
+    age_band = rng.choice(len(age_shares), size=n, p=age_shares).astype(np.int8)
     # Every household has an adult at its first index.
-    adult_shares = AGE_SHARES[ADULT_FROM_BAND:] / AGE_SHARES[ADULT_FROM_BAND:].sum()
+    adult_shares = age_shares[ADULT_FROM_BAND:] / age_shares[ADULT_FROM_BAND:].sum()
     age_band[first_member] = ADULT_FROM_BAND + rng.choice(
         len(adult_shares), size=households, p=adult_shares)
     alone = first_member[sizes == 1]
-    age_band[alone] = rng.choice(len(ALONE_AGE_SHARES), size=len(alone), p=ALONE_AGE_SHARES)
+    age_band[alone] = rng.choice(len(alone_age_shares), size=len(alone), p=alone_age_shares)
     female = rng.random(n) < params.female_share
     minority = (rng.random(households) < params.minority_share)[household]
 
@@ -196,14 +196,12 @@ def build_population(params: Params, rng: np.random.Generator) -> Population:
     )
 
 
-def _household_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
+def _household_sizes(n: int, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw household sizes summing to exactly ``n`` (the last household is trimmed)."""
-    mean_size = float(np.dot(np.arange(1, 7), HOUSEHOLD_SIZE_SHARES))
-    draws = rng.choice(np.arange(1, 7), size=int(n / mean_size * 1.2) + 10,
-                       p=HOUSEHOLD_SIZE_SHARES)
+    mean_size = float(np.dot(HOUSEHOLD_SIZES, shares))
+    draws = rng.choice(HOUSEHOLD_SIZES, size=int(n / mean_size * 1.2) + 10, p=shares)
     while draws.sum() < n:  # vanishingly rare; keeps the function total
-        draws = np.r_[draws, rng.choice(np.arange(1, 7), size=len(draws),
-                                        p=HOUSEHOLD_SIZE_SHARES)]
+        draws = np.r_[draws, rng.choice(HOUSEHOLD_SIZES, size=len(draws), p=shares)]
     ends = np.cumsum(draws)
     count = int(np.searchsorted(ends, n)) + 1
     sizes = draws[:count].copy()

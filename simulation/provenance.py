@@ -14,32 +14,28 @@ report. This module is the one place that record is made:
 
 Provenance never goes into a daily table's columns: the same version, parameters and
 seed give the same daily table, bit for bit, whenever it is made. In a Parquet file it
-is key-value metadata under the key ``carecap`` (:func:`write_parquet`,
-:func:`read_parquet_record`); a CSV file has no room for it (write ``--summary`` too).
+is key-value metadata under the key ``carecap`` (:func:`simulation.results.write_parquet`,
+:func:`simulation.results.read_parquet_record`); a CSV file has no room for it (write
+``--summary`` too).
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import json
 import shlex
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the command line reads the version without importing pandas
-    import pandas as pd
-    import pyarrow as pa
-
+if TYPE_CHECKING:
     from simulation.params import Params
 
 try:
     VERSION = version("carecap")
 except PackageNotFoundError:  # run from a source tree that was never installed
     VERSION = "unknown"
-PARQUET_KEY = b"carecap"  # the key of the provenance record in a Parquet file's metadata
 SOURCE = Path(__file__).resolve().parent.parent  # the checkout, when run from one
 GIT_TIMEOUT_SECONDS = 5.0
 
@@ -86,7 +82,8 @@ def shown(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def run_command(scenario: str | None, seed: int, days: int, params: Params) -> str:
+def run_command(scenario: str | None, seed: int, days: int, params: Params,
+                area: str | None = None, start_day: int | None = None) -> str:
     """The ``carecap run`` command that makes the same daily table (same version).
 
     Args:
@@ -95,20 +92,26 @@ def run_command(scenario: str | None, seed: int, days: int, params: Params) -> s
         seed: The run's seed.
         days: Days reported.
         params: Every parameter the run used; those that differ from the scenario's own
-            are written as ``--set``.
+            (in ``area``, from ``start_day``) are written as ``--set``.
+        area: The area profile as given (a shipped name or a file's path), if any.
+        start_day: The day the scenario's own levers started, if ``--start-day`` set it.
     """
     from simulation.scenarios import load_scenario
 
-    base = load_scenario(scenario or "baseline").params.as_dict()
-    values = params.as_dict()
+    base = load_scenario(scenario or "baseline", area=area, start_day=start_day).params
+    values, before = params.as_dict(), base.as_dict()
     sets = [f"--set {name}={shown(value)}" for name, value in values.items()
-            if name != "residents" and value != base[name]]
-    return " ".join(["carecap run", shlex.quote(scenario or "baseline"), "--seed", str(seed),
-                     "--days", str(days), "--residents", str(params.residents), *sets])
+            if name != "residents" and value != before[name]]
+    where = ["--area", shlex.quote(area)] if area is not None else []
+    when = ["--start-day", str(start_day)] if start_day is not None else []
+    return " ".join(["carecap run", shlex.quote(scenario or "baseline"), *where, *when,
+                     "--seed", str(seed), "--days", str(days), "--residents",
+                     str(params.residents), *sets])
 
 
 def run_record(params: Params, seed: int, days: int, scenario: str | None,
-               area: str | None = None, **more: Any) -> dict[str, Any]:
+               area: str | None = None, start_day: int | None = None,
+               **more: Any) -> dict[str, Any]:
     """Everything that made one run: :func:`stamp`, its setting and the command.
 
     Args:
@@ -116,34 +119,14 @@ def run_record(params: Params, seed: int, days: int, scenario: str | None,
         seed: Its seed.
         days: Days reported.
         scenario: The scenario as given; ``None`` for the defaults.
-        area: The area profile its town was drawn from (``None``: England's defaults).
+        area: The area profile as given (a shipped name or a path); ``None`` records the
+            name of the area the parameters carry (``england`` for the defaults).
+        start_day: The day ``--start-day`` started the scenario's levers, if it did.
         **more: Anything else to record (a sweep's run id, arm, label, replicate).
+
+    The parameters are recorded in full (:meth:`~simulation.params.Params.as_record`):
+    every scalar, the population's structure and the levers that start on a day.
     """
-    return {**stamp(), "scenario": scenario, "area": area, "seed": seed, "days": days,
-            **more, "params": params.as_dict(),
-            "command": run_command(scenario, seed, days, params)}
-
-
-def write_parquet(frame: pd.DataFrame | pa.Table, path: Path, record: dict[str, Any]) -> None:
-    """Write a table as Parquet with ``record`` in the file's key-value metadata.
-
-    A pandas frame's columns are written as pandas writes them (``DataFrame.to_parquet``);
-    the record sits beside pandas' own metadata and changes no value of the table.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
-        frame, preserve_index=False)
-    metadata = {**(table.schema.metadata or {}), PARQUET_KEY: json.dumps(record).encode()}
-    pq.write_table(table.replace_schema_metadata(metadata), path)
-
-
-def read_parquet_record(path: str | Path) -> dict[str, Any] | None:
-    """The provenance record of a Parquet file carecap wrote, or ``None`` if it has none."""
-    import pyarrow.parquet as pq
-
-    metadata = pq.read_schema(path).metadata or {}
-    if PARQUET_KEY not in metadata:
-        return None
-    return json.loads(metadata[PARQUET_KEY])
+    return {**stamp(), "scenario": scenario, "area": area or params.structure.area,
+            "seed": seed, "days": days, **more, "params": params.as_record(),
+            "command": run_command(scenario, seed, days, params, area, start_day)}

@@ -151,8 +151,8 @@ class Person(mesa.Agent):
         self.supporter: Person | None = None
         self.next_visit_day = NEVER
         self.volunteer, self.vetted_day = NOT_VOLUNTEER, NEVER
-        if (p.peer_scheme and self.adult and self.level < FIRST_VOLUNTEERS_MAX_FRAILTY
-                and float(pop.volunteer_draw[index]) < p.initial_volunteers_per_1000 / 1000):
+        self.volunteer_draw = float(pop.volunteer_draw[index])
+        if p.peer_scheme and self.first_volunteer(p):
             self.volunteer = ACTIVE
         # Care: today's need and what is left of it, packages, follow-ups, giving.
         self.need = self.everyday_left = self.skilled_left = self.professional = 0.0
@@ -162,13 +162,34 @@ class Person(mesa.Agent):
         self.given_today = 0.0
         self.given_ema = self.family_ema = self.neighbour_ema = 0.0
         self.contact_ema = self.unmet_ema = 0.0
-        self.norm = min(1.0, p.reciprocity_norm * (NORM_DRAW_LOW + float(pop.norm_draw[index])))
+        self.norm_draw = float(pop.norm_draw[index])
+        self.norm = self.starting_norm(p)
         self.balance = 0.0
         self.loneliness = self.isolation
         # Decisions: the day one of each kind was raised (NEVER: none waiting).
         self.decision_day = [NEVER] * len(DECISION_KINDS)
         self.assessed_day = NEVER
         self.strain, self.burnout_until = 0.0, NEVER
+
+    # -- levers that start on a day -----------------------------------------------------------
+
+    def first_volunteer(self, p: Params) -> bool:
+        """Among the scheme's first volunteers (state.py: first_volunteers)."""
+        return (self.adult and self.level < FIRST_VOLUNTEERS_MAX_FRAILTY
+                and self.volunteer_draw < p.initial_volunteers_per_1000 / 1000)
+
+    def starting_norm(self, p: Params) -> float:
+        """The norm this person starts with (state.py: starting_norm)."""
+        return min(1.0, p.reciprocity_norm * (NORM_DRAW_LOW + self.norm_draw))
+
+    def start_levers(self, before: Params, after: Params) -> None:
+        """Levers starting today: first volunteers, a shifted norm (state.py: start_levers)."""
+        if after.peer_scheme and not before.peer_scheme and self.volunteer == NOT_VOLUNTEER \
+                and self.first_volunteer(after):
+            self.volunteer = ACTIVE
+        if after.reciprocity_norm != before.reciprocity_norm:
+            shifted = self.norm + self.starting_norm(after) - self.starting_norm(before)
+            self.norm = min(max(shifted, 0.0), 1.0)
 
     # -- what a person is, today -----------------------------------------------------------
 
@@ -386,7 +407,7 @@ class ReferenceModel(mesa.Model):
     def __init__(self, params: Params, seed: int) -> None:
         streams = Streams(seed)
         super().__init__(rng=streams["mesa"])
-        self.params = params
+        self.params = self.plan = params  # in force today; as given, with start days
         self.pop = build_population(params, streams["population"])
         network = build_network(self.pop, params, streams["network"])
         self.people = [Person(self, i) for i in range(self.pop.size)]
@@ -419,6 +440,10 @@ class ReferenceModel(mesa.Model):
         """One day: every phase of :data:`simulation.day.PHASES`, in its order."""
         self.day += 1
         self.today = {}
+        if any(change.day == self.day for change in self.plan.schedule):  # (day.py)
+            before, self.params = self.params, self.plan.on_day(self.day)
+            for person in self.people:
+                person.start_levers(before, self.params)
         for post in self.posts:  # (day.py: begin_day)
             # Today's hours start with the decisions booked yesterday (none on a post
             # that fell vacant since).

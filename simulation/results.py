@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulation.params import Params
-from simulation.provenance import write_parquet
 
 if TYPE_CHECKING:  # pandas is imported by whoever makes a result; checking paths needs none
     import pandas as pd
+    import pyarrow as pa
 
 TABLE_SUFFIXES = (".csv", ".parquet")
+PARQUET_KEY = b"carecap"  # the key of the provenance record in a Parquet file's metadata
 
 
 @dataclass
@@ -46,7 +47,11 @@ class RunResult:
         self.write(table=path)
 
     def write_summary(self, path: str | Path) -> None:
-        """Write the summary JSON: scenario, seed, days, changed parameters, provenance."""
+        """Write the summary JSON.
+
+        It holds the scenario, seed, days, area, the parameters changed from the defaults,
+        the levers that start on a day (``schedule``) and the run's provenance.
+        """
         self.write(summary=path)
 
     def write(self, table: str | Path | None = None, summary: str | Path | None = None) -> None:
@@ -68,8 +73,10 @@ class RunResult:
         return lambda tmp: self.daily.to_csv(tmp, index=False)
 
     def _summary_writer(self) -> Callable[[Path], object]:
+        record = self.params.as_record()
         document = {"scenario": self.scenario, "seed": self.seed, "days": self.days,
-                    "residents": self.params.residents, "changed": self.params.changed(),
+                    "residents": self.params.residents, "area": record["structure"]["area"],
+                    "changed": self.params.changed(), "schedule": record["schedule"],
                     "summary": self.summary, "provenance": self.provenance}
         return lambda tmp: tmp.write_text(json.dumps(document, indent=2))
 
@@ -106,3 +113,28 @@ def atomic_write_all(writes: dict[Path, Callable[[Path], object]]) -> None:
     finally:
         for tmp in temporaries:
             tmp.unlink(missing_ok=True)
+
+
+def write_parquet(frame: pd.DataFrame | pa.Table, path: Path, record: dict[str, Any]) -> None:
+    """Write a table as Parquet with ``record`` in the file's key-value metadata.
+
+    A pandas frame's columns are written as pandas writes them (``DataFrame.to_parquet``);
+    the record sits beside pandas' own metadata and changes no value of the table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
+        frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), PARQUET_KEY: json.dumps(record).encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def read_parquet_record(path: str | Path) -> dict[str, Any] | None:
+    """The provenance record of a Parquet file carecap wrote, or ``None`` if it has none."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    if PARQUET_KEY not in metadata:
+        return None
+    return json.loads(metadata[PARQUET_KEY])

@@ -29,6 +29,7 @@ STREAM_NAMES = (
     "risk",
     "morale",
     "mesa",
+    "calibration",
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.areas import Area, area_reference
 from simulation.day import advance, start
 from simulation.inputs import DEFAULT_DAYS
 from simulation.metrics import NAMES, DailyReport, summarise
@@ -21,7 +22,9 @@ from simulation.scenarios import resolve_params
 
 def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEFAULT_DAYS,
         params: Params | None = None,
-        progress: Callable[[int, int], None] | None = None, **overrides: Any) -> RunResult:
+        progress: Callable[[int, int], None] | None = None,
+        area: Area | str | Path | None = None, start_day: int | None = None,
+        **overrides: Any) -> RunResult:
     """Run the model and return its daily metrics and summary.
 
     Args:
@@ -31,11 +34,16 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
         days: Days to report (after the warm-up).
         params: Parameters to start from instead of a scenario.
         progress: Called as ``progress(day, days)`` after each day.
+        area: An area profile (shipped name or path) the scenario, or the defaults, are
+            rooted in (:mod:`simulation.areas`); ``None`` for England's defaults.
+        start_day: If given, the scenario's own levers start on this day (the base's
+            values until then), as ``carecap run --start-day`` does.
         **overrides: Parameters by name, applied last.
     """
     if scenario is not None and params is not None:
         scenario = None  # explicit params win; the scenario name is kept off the result
-    resolved, name = resolve_params(scenario, params, overrides)
+    resolved, name = resolve_params(scenario, params, overrides, area=area,
+                                    start_day=start_day)
     town = start(resolved, seed)
     rows = np.empty((days, len(NAMES)), dtype=np.float64)
     report = DailyReport()
@@ -49,7 +57,8 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
     return RunResult(daily=daily, summary=summary, params=resolved, seed=seed,
                      scenario=name, days=days,
                      provenance=run_record(resolved, seed, days,
-                                           None if scenario is None else str(scenario)))
+                                           None if scenario is None else str(scenario),
+                                           area=area_reference(area), start_day=start_day))
 
 
 def compile_kernels() -> None:

@@ -5,6 +5,9 @@ A scenario is a TOML file::
     title = "Peer visits after discharge"
     description = "..."
     sources = ["..."]
+    extends = "baseline"        # optional: the scenario or area it builds on
+    start_day = 90              # optional: its overrides start on day 90 (or, per lever,
+                                # a table: [start_day] peer_scheme = 90)
 
     [lesson]
     look_for = ["..."]
@@ -15,23 +18,45 @@ A scenario is a TOML file::
 
 Shipped scenarios live in the project's ``scenarios/`` folder; a modeller's own file
 is named by its path.
+
+**Building on each other.** ``extends`` names a shipped scenario or area, or the path
+of a scenario or area file (relative to the file that names it). A scenario's
+parameters are its base's, then its own overrides; a chain ends at an area profile
+(:mod:`simulation.areas`) or at England's defaults. A run may also be given an area
+(``carecap run --area``): the chain then ends there, and a chain that names another
+area is refused.
+
+**Starting on a day.** An override with a start day keeps the base's value until that
+day (counted from day 1, the first reported day after the warm-up) and takes the
+scenario's from it on (:class:`~simulation.params.Change`). Overrides without one are
+in force from the start, the warm-up included.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable
+import contextlib
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.areas import Area, AreaError, area_path, load_area
 from simulation.params import ParamError, Params
+from simulation.tomlfile import checked_whole, named_file, read_toml, refuse_unknown
+
+__all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "checked_whole", "load_scenario",
+           "read_toml", "refuse_unknown", "resolve_params", "shipped"]
 
 _HERE = Path(__file__).resolve().parent
 SCENARIO_DIR = next((d for d in (_HERE.parent / "scenarios", _HERE / "_scenarios")
                      if d.is_dir()), _HERE.parent / "scenarios")
-ALLOWED_KEYS = {"title", "description", "sources", "lesson", "overrides"}
+ALLOWED_KEYS = {"title", "description", "sources", "lesson", "overrides", "extends",
+                "start_day"}
 LESSON_KEYS = {"look_for", "questions"}
+# Keys only an area profile has: a file naming one of them in ``extends`` is an area.
+_AREA_KEYS = {"figures", "national_targets", "targets", "code"}
+MAX_CHAIN = 32  # scenarios extending scenarios: far more than anyone writes
 
 
 class ScenarioError(ValueError):
@@ -40,7 +65,23 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Scenario:
-    """A parsed, validated scenario."""
+    """A parsed, validated scenario.
+
+    Attributes:
+        name: The file's stem: what records and arm labels name it by.
+        path: The file.
+        title: Its title, for people.
+        description: What it shows.
+        sources: Where its settings come from.
+        look_for: Lesson notes: what students should look for.
+        questions: Lesson notes: questions to ask.
+        overrides: Its own overrides (not its base's).
+        params: Its parameters: its base's (area, extended scenarios), then its own
+            overrides, with the levers that start on a day in ``params.schedule``.
+        extends: What it names as its base, as written (``None``: England's defaults).
+        start_days: Its own overrides that start on a day: name -> day.
+        area: The area its chain ends at (``"england"`` for the defaults).
+    """
 
     name: str
     path: Path
@@ -51,6 +92,9 @@ class Scenario:
     questions: tuple[str, ...]
     overrides: dict[str, Any] = field(default_factory=dict)
     params: Params = field(default_factory=Params)
+    extends: str | None = None
+    start_days: dict[str, int] = field(default_factory=dict)
+    area: str = "england"
 
 
 def shipped() -> list[str]:
@@ -59,65 +103,120 @@ def shipped() -> list[str]:
     return sorted(names, key=lambda name: name != "baseline")
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load a shipped scenario by name, or a scenario file by path.
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The file of a shipped scenario's name, or the path given.
 
     Raises:
-        ScenarioError: Unknown name, unreadable or malformed file, unknown field, or an
-            override the parameter declarations refuse.
+        ScenarioError: If a bare name is not a shipped scenario.
     """
-    text = str(name_or_path)
-    path = Path(text)
-    if not text.endswith(".toml") and path.parent == Path("."):
-        path = SCENARIO_DIR / f"{text}.toml"
-        if not path.is_file():
-            raise ScenarioError(f"scenario {text!r}: unknown (shipped: {', '.join(shipped())};"
-                                " or give the path of a .toml file)")
-    return _parse(path, read_toml(path, "scenario", ScenarioError))
+    return named_file(name_or_path, SCENARIO_DIR, "scenario", shipped(), ScenarioError)
 
 
-def read_toml(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
-    """Read a TOML file, turning every way it can fail into one ``error`` naming it.
+def load_scenario(name_or_path: str | Path, area: Area | str | Path | None = None,
+                  base: Mapping[str, Any] | None = None,
+                  start_day: int | None = None) -> Scenario:
+    """Load a shipped scenario by name, or a scenario file by path, with its base.
 
-    An empty file (nothing but blanks and comments) is refused too: it would run as the
-    defaults, and is almost always the wrong file or one not yet saved.
+    Args:
+        name_or_path: A shipped scenario's name or a scenario file's path.
+        area: The area the scenario's chain ends at (an :class:`Area`, or a shipped
+            area's name or a profile's path); ``None`` for the chain's own, or England.
+        base: Overrides applied to the area before any scenario (an experiment's
+            ``[base]``): the scenarios' own overrides win over them.
+        start_day: If given, every one of this scenario's own overrides starts on this
+            day (its file's ``start_day`` is replaced; extended scenarios keep theirs).
+
+    Raises:
+        ScenarioError: Unknown name, unreadable or malformed file, unknown field, an
+            override the parameter declarations refuse, a chain that loops, or an area
+            other than the one the chain names.
     """
+    chain, chained_area = _chain(scenario_path(name_or_path))
+    root = _root_area(chain[-1][0], chained_area, area)
+    params = root.params if root is not None else Params()
+    if base:
+        try:
+            params = Params.from_overrides(base, base=params)
+        except ParamError as error:
+            raise ScenarioError(f"base.{error}") from None
+    scenario = None
+    for depth, (path, data) in enumerate(reversed(chain)):
+        leaf_start = start_day if depth == len(chain) - 1 else None
+        scenario = _parse(path, data, params, leaf_start)
+        params = scenario.params
+    assert scenario is not None
+    if root is not None:
+        scenario = dataclasses.replace(scenario, area=root.name)
+    return scenario
+
+
+def _chain(path: Path) -> tuple[list[tuple[Path, dict[str, Any]]], Path | None]:
+    """The scenario files from ``path`` up its ``extends``, and the area that ends it."""
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    seen: list[Path] = []
+    while True:
+        data = read_toml(path, "scenario", ScenarioError)
+        if path.resolve() in seen:
+            raise ScenarioError(f"{path}: extends: the chain loops back to {path.name} "
+                                "(allowed: a chain that ends at an area or the defaults)")
+        seen.append(path.resolve())
+        chain.append((path, data))
+        if len(chain) > MAX_CHAIN:
+            raise ScenarioError(f"{path}: extends: more than {MAX_CHAIN} scenarios in a chain")
+        named = data.get("extends")
+        if named is None:
+            return chain, None
+        if not isinstance(named, str) or not named.strip():
+            raise ScenarioError(f"{path}: field 'extends' must name a scenario or an area "
+                                "(a shipped name, or a .toml path)")
+        target = _extended(path, named)
+        if _is_area(target):
+            return chain, target
+        path = target
+
+
+def _extended(path: Path, named: str) -> Path:
+    """The file ``extends = named`` in ``path`` names: a shipped name, or a relative path."""
+    if not named.endswith(".toml") and Path(named).parent == Path("."):
+        scenario, area = SCENARIO_DIR / f"{named}.toml", None
+        with contextlib.suppress(AreaError):
+            area = area_path(named)
+        if scenario.is_file() and area is not None:
+            raise ScenarioError(f"{path}: extends: {named!r} is both a shipped scenario and "
+                                "a shipped area (allowed: a path to say which)")
+        if scenario.is_file():
+            return scenario
+        if area is not None:
+            return area
+        raise ScenarioError(f"{path}: extends: {named!r} is unknown (allowed: a shipped "
+                            f"scenario ({', '.join(shipped())}), a shipped area, or the path "
+                            "of a .toml file)")
+    target = Path(named)
+    return target if target.is_absolute() else path.parent / target
+
+
+def _is_area(path: Path) -> bool:
+    return bool(_AREA_KEYS & set(read_toml(path, "scenario or area", ScenarioError)))
+
+
+def _root_area(leaf: Path, chained: Path | None, given: Area | str | Path | None) -> Area | None:
+    """The area a chain ends at: the one it names, the one given, or none (England)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{path}: no such {what} file") from None
-    except (OSError, UnicodeDecodeError) as problem:
-        raise error(f"{path}: cannot be read ({problem})") from None
-    except tomllib.TOMLDecodeError as problem:
-        raise error(f"{path}: not valid TOML ({problem})") from None
-    if not data:
-        raise error(f"{path}: empty {what} file (allowed: at least one field)")
-    return data
+        named = load_area(chained) if chained is not None else None
+        asked = given if isinstance(given, Area) or given is None else load_area(given)
+    except AreaError as error:
+        raise ScenarioError(str(error)) from None
+    if named is not None and asked is not None \
+            and named.path.resolve() != asked.path.resolve():
+        raise ScenarioError(f"{leaf}: extends: its chain is for the area {named.name!r}, "
+                            f"not {asked.name!r} (allowed: the same area, or a scenario "
+                            "that names none)")
+    return named or asked
 
 
-def refuse_unknown(data: dict[str, Any], allowed: set[str] | frozenset[str],
-                   fail: Callable[[str], Exception]) -> None:
-    """Raise ``fail(message)`` naming the first field of ``data`` not in ``allowed``."""
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise fail(f"unknown field {sorted(unknown)[0]!r} (allowed: "
-                   f"{', '.join(sorted(allowed))})")
-
-
-def checked_whole(value: Any, field: str, low: int, high: int,
-                  fail: Callable[[str], Exception]) -> int:
-    """``value`` if it is a whole number from ``low`` to ``high``.
-
-    Otherwise raises ``fail(message)``, the message naming ``field`` and what is allowed:
-    the one check the experiment, design and calibration files use for counts.
-    """
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise fail(f"field {field!r} is {value!r} (allowed: a whole number from {low} to "
-                   f"{high})")
-    return value
-
-
-def _parse(path: Path, data: dict[str, Any]) -> Scenario:
+def _parse(path: Path, data: dict[str, Any], base: Params,
+           start_day: int | None = None) -> Scenario:
+    """One scenario file on top of ``base``: its base's parameters, then its overrides."""
     refuse_unknown(data, ALLOWED_KEYS, lambda message: ScenarioError(f"{path}: {message}"))
     for key in ("title", "description"):
         if not isinstance(data.get(key, ""), str):
@@ -134,27 +233,59 @@ def _parse(path: Path, data: dict[str, Any]) -> Scenario:
     overrides = data.get("overrides", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"{path}: field 'overrides' must be a table of parameters")
+    start_days = _start_days(path, data.get("start_day"), overrides) if start_day is None \
+        else dict.fromkeys(overrides, start_day)
     try:
-        params = Params.from_overrides(overrides)
+        params = Params.from_overrides(overrides, base=base, start_days=start_days)
     except ParamError as error:
-        raise ScenarioError(f"{path}: overrides.{error}") from None
+        where = "" if error.name.startswith("start_day.") else "overrides."
+        raise ScenarioError(f"{path}: {where}{error}") from None
     return Scenario(name=path.stem, path=path, title=data.get("title", path.stem),
                     description=data.get("description", ""),
                     sources=tuple(lists["sources"]), look_for=tuple(lists["lesson.look_for"]),
                     questions=tuple(lists["lesson.questions"]), overrides=dict(overrides),
-                    params=params)
+                    params=params, extends=data.get("extends"), start_days=start_days)
+
+
+def _start_days(path: Path, value: Any, overrides: dict[str, Any]) -> dict[str, int]:
+    """The file's ``start_day``: one day for all its overrides, or a table by lever."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)  # each is checked with its parameter (Params.from_overrides)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"{path}: field 'start_day' is {value!r} (allowed: a whole "
+                            "number, the day its overrides start, or a table of them by "
+                            "parameter)")
+    return dict.fromkeys(overrides, value)
 
 
 def resolve_params(scenario: str | Path | None, params: Params | None,
-                   overrides: dict[str, Any]) -> tuple[Params, str]:
+                   overrides: dict[str, Any],
+                   area: Area | str | Path | None = None,
+                   start_day: int | None = None) -> tuple[Params, str]:
     """Combine a scenario (or given params, or the defaults) with overrides.
+
+    Args:
+        scenario: A shipped scenario's name or a scenario file's path, or ``None``.
+        params: Parameters to start from instead of a scenario (they carry their area).
+        overrides: Parameters by name, applied last.
+        area: The area a scenario's chain, or the defaults, are rooted in.
+        start_day: The day the scenario's own overrides start (:func:`load_scenario`).
 
     Returns:
         The validated parameters and the scenario's name (``"custom"`` without one).
     """
     if scenario is not None and params is not None:
         raise ValueError("give either a scenario or params, not both")
+    if params is not None and area is not None:
+        raise ValueError("give either params or an area: params carry their own area")
     if scenario is not None:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, area=area, start_day=start_day)
         return Params.from_overrides(overrides, base=loaded.params), loaded.name
+    if area is not None:
+        try:
+            params = area.params if isinstance(area, Area) else load_area(area).params
+        except AreaError as error:
+            raise ScenarioError(str(error)) from None
     return Params.from_overrides(overrides, base=params), "custom"

@@ -225,12 +225,47 @@ def initial_state(pop: Population, params: Params, posts: int, quiet: np.ndarray
     state.frailty[:] = pop.frailty_level
     state.quiet[:] = quiet
     state.loneliness[:] = pop.isolation
-    state.norm[:] = np.clip(params.reciprocity_norm * (NORM_DRAW_LOW + pop.norm_draw), 0.0,
-                            1.0)
+    state.norm[:] = starting_norm(pop, params)
     state.morale[:] = params.morale_initial
-    # The scheme starts with a few former patients already volunteering.
     if params.peer_scheme:
-        seed_pool = ((pop.volunteer_draw < params.initial_volunteers_per_1000 / 1000)
-                     & pop.adult & (pop.frailty_level < FIRST_VOLUNTEERS_MAX_FRAILTY))
-        state.volunteer[seed_pool] = ACTIVE
+        state.volunteer[first_volunteers(pop, params)] = ACTIVE
     return state
+
+
+def starting_norm(pop: Population, params: Params) -> np.ndarray:
+    """Each resident's mutual-aid norm at the start: their draw scaled by the lever."""
+    return np.clip(params.reciprocity_norm * (NORM_DRAW_LOW + pop.norm_draw), 0.0, 1.0)
+
+
+def first_volunteers(pop: Population, params: Params) -> np.ndarray:
+    """Who volunteers when the peer scheme starts: a few former patients, by their draw."""
+    return ((pop.volunteer_draw < params.initial_volunteers_per_1000 / 1000)
+            & pop.adult & (pop.frailty_level < FIRST_VOLUNTEERS_MAX_FRAILTY))
+
+
+def start_levers(state: State, pop: Population, before: Params, after: Params) -> None:
+    """What starting levers on a day does beyond the rules reading them from then on.
+
+    Two levers act on the state set when the town was built, and starting them later
+    does what building the town with them would have done, to the town as it is now:
+
+    * the peer scheme, switched on, starts with its first volunteers
+      (:func:`first_volunteers`; those already volunteering or in checks stay as they
+      are; switched off, the scheme stops matching and visiting);
+    * a new ``reciprocity_norm`` moves each resident's norm by the change in their
+      starting norm (:func:`starting_norm`): a campaign that shifts everyone's norm
+      by what it would have shifted it at the start, keeping what they have learned
+      since.
+
+    Args:
+        state: The town's state, changed in place.
+        pop: The population.
+        before: The parameters in force until today.
+        after: The parameters in force from today.
+    """
+    if after.peer_scheme and not before.peer_scheme:
+        joining = first_volunteers(pop, after) & (state.volunteer == NOT_VOLUNTEER)
+        state.volunteer[joining] = ACTIVE
+    if after.reciprocity_norm != before.reciprocity_norm:
+        shift = starting_norm(pop, after) - starting_norm(pop, before)
+        np.clip(state.norm + shift, 0.0, 1.0, out=state.norm)

@@ -12,6 +12,8 @@ Two kinds, kept apart:
 Each target reads one summary metric of one arm over replicates (or a ratio of two
 arms' metrics, run with the same seeds), and compares the mean with its band. Arms are
 named settings: a shipped scenario plus overrides. :mod:`simulation.validate` runs them.
+Calibration (:mod:`simulation.calibrate`) names a calibration target by its ``key``; an
+area's own targets (:mod:`simulation.areas`) are targets of the same kind.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class Target:
         per_metric: Denominator metric, if the value is a ratio of two runs' metrics.
         per_arm: Arm the denominator is read from (same seed).
         calibrates: For a calibration target, the parameters fitted to it.
+        value: The published figure as a number, in the metric's unit: the centre a
+            calibration aims at (``None`` for a held-out target, never fitted).
+        key: The name calibration files use for it: its metric's unless set (two
+            targets read the same metric).
     """
 
     name: str
@@ -69,6 +75,12 @@ class Target:
     per_metric: str | None = None
     per_arm: str = "baseline"
     calibrates: tuple[str, ...] = field(default=())
+    value: float | None = None
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.metric)
 
     def values(self, summaries: Mapping[tuple[str, int], Mapping[str, float]],
                seeds: Sequence[int]) -> np.ndarray:
@@ -100,28 +112,29 @@ TARGETS: tuple[Target, ...] = (
            0.120, 0.145, "share",
            "the two published national years, half a point wider either side: the model "
            "town is not standardised for case mix",
-           calibrates=("admission_rate", "frailty_admission_slope", "post_discharge_risk")),
+           calibrates=("admission_rate", "frailty_admission_slope", "post_discharge_risk"),
+           value=0.1315),
     Target("Residents aged 5+ providing unpaid care", "calibration",
            "carer_prevalence_5plus", "8.76% of residents aged 5+ (crude; 8.9% "
            "age-standardised)", _CENSUS, 0.080, 0.096, "share",
            "about a point either side of the crude rate; " + _CENSUS_5PLUS,
-           calibrates=("need_threshold", "need_max_hours", "family_hours")),
+           calibrates=("need_threshold", "need_max_hours", "family_hours"), value=0.0876),
     Target("Women aged 5+ providing unpaid care", "calibration",
            "carer_prevalence_women_5plus", "10.3% of women aged 5+ (age-standardised)",
            _CENSUS, 0.093, 0.113, "share", "a point either side; " + _CENSUS_5PLUS,
-           calibrates=("men_care_propensity",)),
+           calibrates=("men_care_propensity",), value=0.103),
     Target("Men aged 5+ providing unpaid care", "calibration",
            "carer_prevalence_men_5plus", "7.6% of men aged 5+ (age-standardised)",
            _CENSUS, 0.068, 0.084, "share", "0.8 points either side; " + _CENSUS_5PLUS,
-           calibrates=("men_care_propensity",)),
+           calibrates=("men_care_propensity",), value=0.076),
     Target("Carers giving 50+ hours a week", "calibration", "carers_50h_share",
            "30.0% of carers (2.63% of residents 5+ give 50+ hours, of 8.76% who care)",
            _CENSUS, 0.27, 0.33, "share", "3 points either side of 30%",
-           calibrates=("strain_threshold",)),
+           calibrates=("strain_threshold",), value=0.30),
     Target("People aged 65+ often lonely", "calibration", "lonely_share",
            "7% often lonely", "Age UK (2024)", 0.05, 0.09, "share",
            "2 points either side: surveys differ in wording and in who they reach",
-           calibrates=("contact_hours",)),
+           calibrates=("contact_hours",), value=0.07),
     Target("Adults helping non-relatives at least monthly", "calibration",
            "neighbour_helper_share",
            "26% of adults 16+ gave informal help to non-relatives at least once a month "
@@ -130,7 +143,7 @@ TARGETS: tuple[Target, ...] = (
            "share",
            "4 points either side; the survey counts any unpaid help to a non-relative, the "
            "model its adults who gave neighbour care or a peer visit in the last 28 days",
-           calibrates=("neighbour_hours", "reciprocity_norm")),
+           calibrates=("neighbour_hours", "reciprocity_norm"), value=0.26),
     Target("Paid-care packages (council-funded home care)", "calibration",
            "packages_per_1000",
            "328,600 households had council-funded home care in a September 2008 week: 6.4 "
@@ -139,7 +152,7 @@ TARGETS: tuple[Target, ...] = (
            "adults", 5.4, 7.4, "ratio",
            "one package per 1000 either side; the model has no care homes, where some of "
            "those with the highest needs would live",
-           calibrates=("eligibility_hours",)),
+           calibrates=("eligibility_hours",), value=6.4),
     Target("Follow-up that checks the basics: readmission risk ratio", "calibration",
            "readmission_rate_30d",
            "transitional-care interventions: pooled RR 0.82 (95% CI 0.73-0.91), 42 trials",
@@ -148,7 +161,7 @@ TARGETS: tuple[Target, ...] = (
            "basics they can against follow-ups that close none, same seeds (the trials' "
            "interventions vary)",
            per_metric="readmission_rate_30d", per_arm="basics_unchecked",
-           calibrates=("gap_risk",)),
+           calibrates=("gap_risk",), value=0.82, key="follow_up_risk_ratio"),
     # -- held out: never fitted; bands fixed before the model was compared ------------
     Target("Bed days held by patients fit to leave", "held-out", "delayed_bed_share",
            "more than 13,000 of about 100,000 general and acute beds (13%) held by "
@@ -192,8 +205,9 @@ TARGETS: tuple[Target, ...] = (
            "ten percent either side of no effect: the evaluations detected none, and "
            "professional transitional care's pooled effect (0.82) is a bound below; the "
            "model's ratio is peer_visits against the baseline, same seeds",
-           arm="peer_visits", per_metric="readmission_rate_30d"),
+           arm="peer_visits", per_metric="readmission_rate_30d", key="peer_risk_ratio"),
 )
 
 BY_ROLE: dict[Role, tuple[Target, ...]] = {
     role: tuple(t for t in TARGETS if t.role == role) for role in ("calibration", "held-out")}
+BY_KEY: dict[str, Target] = {t.key: t for t in TARGETS}

@@ -30,7 +30,9 @@ class Town:
         seed: The run's seed; every random draw comes from streams made from it.
 
     Attributes:
-        params: The parameters.
+        params: The parameters in force today (the rules read these).
+        plan: The parameters the run was given, with the levers that start on a day
+            (``plan.schedule``); ``params`` is ``plan.on_day(day)``.
         streams: The run's named random streams.
         pop: Fixed traits of every resident.
         network: Family, kin and neighbour ties.
@@ -46,7 +48,7 @@ class Town:
     """
 
     def __init__(self, params: Params, seed: int) -> None:
-        self.params = params
+        self.params = self.plan = params
         self.streams = Streams(seed)
         self.pop: Population = build_population(params, self.streams["population"])
         self.network: Network = build_network(self.pop, params, self.streams["network"])

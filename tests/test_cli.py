@@ -207,7 +207,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (["sweep", "tiny.toml", "--workers", "1", "--workers", "2"], "--workers"),
     (["sweep", "tiny.toml", "--out", "a", "--out", "b"], "--out"),
     (["report", "x", "--csv", "a.csv", "--csv", "b.csv"], "--csv"),
-    (["calibrate", str(CALIBRATION), "--json", "a.json", "--json", "b.json"], "--json"),
+    (["calibrate", str(CALIBRATION), "--out", "a", "--out", "b"], "--out"),
     (["dashboard", "--port", "8000", "--port", "8001"], "--port"),
 ])
 def test_a_single_value_flag_given_twice_is_refused(
@@ -296,10 +296,10 @@ def test_a_sweep_folder_that_cannot_be_made_is_refused_naming_out(
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
-def test_calibrate_refuses_a_bad_json_path_without_making_out(
+def test_calibrate_refuses_a_folder_it_cannot_write_without_making_out(
         capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
-    _refused_writing_nothing(capsys, workdir, ["calibrate", str(CALIBRATION), "--json",
-                                               "/proc/fit.json"], "--json /proc/fit.json")
+    _refused_writing_nothing(capsys, workdir, ["calibrate", str(CALIBRATION), "--out",
+                                               "/proc/fit"], "--out /proc/fit")
     assert not (workdir / "out").exists()
 
 

@@ -14,7 +14,7 @@ from simulation import provenance
 from simulation.cli import main
 from simulation.metrics import NAMES
 from simulation.params import Params
-from simulation.provenance import read_parquet_record
+from simulation.results import read_parquet_record
 from simulation.sweep import manifest as schema
 from simulation.sweep.analysis import Sweep, SweepFolderError
 from simulation.sweep.executor import execute
@@ -47,7 +47,8 @@ def test_a_runs_summary_and_parquet_file_record_what_made_them_and_repeat_it(
     assert record == read_parquet_record(out)  # the same record in both files
     expected = Params.from_overrides({"residents": 600, "warmup_days": 5,
                                       "risk_aversion": 0.3, "peer_scheme": True})
-    assert record["params"] == expected.as_dict()  # every parameter, not only the changed
+    # every parameter, not only the changed, with the population's structure
+    assert record["params"] == json.loads(json.dumps(expected.as_record()))
     assert (record["carecap"], record["commit"]) == (provenance.VERSION, provenance.commit())
     assert record["scenario"] == "peer_visits" and record["seed"] == 4
     assert record["days"] == 12 and "area" in record and record["created"].endswith("Z")
@@ -59,6 +60,27 @@ def test_a_runs_summary_and_parquet_file_record_what_made_them_and_repeat_it(
     assert words[:2] == ["carecap", "run"]
     assert main([*words[1:], "--out", str(again)]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(again), pd.read_parquet(out))
+
+
+def test_the_command_recorded_for_an_area_and_a_start_day_repeats_the_run(
+        tmp_path: Path) -> None:
+    out = tmp_path / "daily.parquet"
+    assert main(["run", "peer_visits", *QUICK, "--area", "tower_hamlets", "--start-day", "4",
+                 "--set", "risk_aversion=0.3", "--out", str(out)]) == 0
+    record = read_parquet_record(out)
+    assert record["area"] == "tower_hamlets"
+    assert record["params"]["structure"]["area"] == "tower_hamlets"
+    assert {c["day"] for c in record["params"]["schedule"]} == {4}
+    words = shlex.split(record["command"])
+    assert "--area" in words and "--start-day" in words
+    again = tmp_path / "again.parquet"
+    assert main([*words[1:], "--out", str(again)]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(again), pd.read_parquet(out))
+    # and the record differs from a run without them: they are not ignored
+    plain = tmp_path / "plain.parquet"
+    assert main(["run", "peer_visits", *QUICK, "--set", "risk_aversion=0.3",
+                 "--out", str(plain)]) == 0
+    assert not pd.read_parquet(plain).equals(pd.read_parquet(out))
 
 
 def test_the_daily_table_of_a_run_does_not_depend_on_when_it_was_made(
@@ -92,7 +114,7 @@ def test_each_run_file_carries_its_label_seed_replicate_and_parameters(
         assert (record["run_id"], record["arm"], record["label"], record["scenario"],
                 record["replicate"], record["seed"]) == (
             run.run_id, run.arm, arm.label, arm.scenario, run.replicate, run.seed)
-        assert record["params"] == experiment.params(run.arm).as_dict()
+        assert record["params"] == json.loads(json.dumps(experiment.params(run.arm).as_record()))
         assert record["carecap"] == provenance.VERSION
         columns = list(pd.read_parquet(file).columns)
         assert columns == [*NAMES, "run_id", "arm", "replicate", "seed"]
@@ -104,11 +126,17 @@ def test_the_manifest_has_a_schema_version_and_provenance(tmp_path: Path) -> Non
     assert manifest["schema_version"] == schema.SCHEMA_VERSION == 2
     made = manifest["provenance"]
     assert made["carecap"] == provenance.VERSION and made["command"] == f"carecap sweep {path}"
-    assert {"created", "commit"} <= set(made) and "area" in manifest
-    assert [set(arm) for arm in manifest["arms"]] == [{"label", "scenario", "overrides"}] * 2
-    # arm entries may also carry every parameter (``params``), as the area work writes them
-    manifest["arms"][1]["params"] = Params().as_dict()
-    assert schema.parse(manifest, "here")["arms"][1]["params"] == Params().as_dict()
+    assert {"created", "commit"} <= set(made) and "area" in manifest and "base" in manifest
+    assert [set(arm) for arm in manifest["arms"]] == [
+        {"label", "scenario", "overrides", "params"}] * 2
+    # each arm records every parameter it runs with, its town's structure and start days
+    experiment = load_experiment(path)
+    assert [arm["params"] for arm in manifest["arms"]] == json.loads(json.dumps(
+        [experiment.params(a).as_record() for a in range(2)]))
+    assert manifest["arms"][1]["params"]["peer_scheme"] is True
+    manifest["arms"][1]["params"] = "every parameter"
+    with pytest.raises(schema.ManifestError, match=r"arms\[1\]\.params"):
+        schema.parse(manifest, "here")
 
 
 def test_growing_a_sweep_keeps_the_record_of_what_made_it(tmp_path: Path) -> None:

@@ -304,6 +304,6 @@ def test_summaries_table_is_written_and_easy_to_query(factorial: Path) -> None:
     expected = run("peer_visits", seed=2, days=8, residents=300).summary
     row = table[(table["label"] == "peer_visits") & (table["seed"] == 2)].iloc[0]
     assert row["readmission_rate_30d"] == pytest.approx(expected["readmission_rate_30d"])
-    from simulation.provenance import read_parquet_record
+    from simulation.results import read_parquet_record
 
     assert read_parquet_record(path)["runs"] == 12

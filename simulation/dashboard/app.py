@@ -34,7 +34,14 @@ import solara.server.settings
 from simulation.dashboard import display, figures
 from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
-from simulation.dashboard.setting import MAX_DAYS, SEEDS_ALLOWED, Setting, SettingError
+from simulation.dashboard.setting import (
+    MAX_DAYS,
+    SEEDS_ALLOWED,
+    Setting,
+    SettingError,
+    served_area,
+    served_area_name,
+)
 from simulation.dashboard.stats import Replicates
 from simulation.dashboard.tables import summary
 from simulation.dashboard.widgets import (
@@ -117,10 +124,14 @@ _CSS = """
 """
 
 
-@cache
 def scenario(name: str) -> Scenario:
-    """A shipped scenario, read once per server."""
-    return load_scenario(name)
+    """A shipped scenario, in the area the server runs, read once per server."""
+    return _scenario(name, served_area_name())
+
+
+@cache
+def _scenario(name: str, area: str) -> Scenario:
+    return load_scenario(name, area=served_area())
 
 
 def checked(setting: Setting) -> Setting:

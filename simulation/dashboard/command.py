@@ -18,21 +18,24 @@ from urllib.parse import quote
 
 from rich.console import Console
 
+from simulation.areas import Area, area_flag
 from simulation.dashboard.assets import missing_assets, static_locations
-from simulation.dashboard.setting import Setting
+from simulation.dashboard.setting import AREA_ENV, Setting
 from simulation.inputs import InputError
 
 APP = "simulation.dashboard.app"
 
 
 def dashboard(args: argparse.Namespace, console: Console) -> int:
-    """Run ``carecap dashboard [--port P] [--host H]``; returns the exit code.
+    """Run ``carecap dashboard [--port P] [--host H] [--area FILE]``; returns the exit code.
 
     Raises:
-        simulation.inputs.InputError: On a bad ``--port`` or ``--host``, or a port in use.
+        simulation.inputs.InputError: On a bad ``--port``, ``--host`` or ``--area``, or a
+            port in use.
     """
     host, port = server_address(args)
-    return serve(host, port, console=console)
+    area = area_flag(getattr(args, "area", None))
+    return serve(host, port, console=console, area=area)
 
 
 def server_address(args: argparse.Namespace) -> tuple[str, int]:
@@ -59,7 +62,7 @@ def url(host: str, port: int, setting: Setting | None = None) -> str:
 
 
 def serve(host: str, port: int, setting: Setting | None = None,
-          console: Console | None = None) -> int:
+          console: Console | None = None, area: Area | None = None) -> int:
     """Serve the dashboard until Ctrl-C; print the address to open first.
 
     Args:
@@ -68,6 +71,8 @@ def serve(host: str, port: int, setting: Setting | None = None,
         port: TCP port.
         setting: If given, the printed address opens the dashboard on this setting.
         console: Where to print (default: a new rich console).
+        area: The area whose towns the server runs (``None``: England's defaults); every
+            session, worker and shared link is for it.
 
     Returns:
         The exit code (0 after Ctrl-C).
@@ -82,6 +87,10 @@ def serve(host: str, port: int, setting: Setting | None = None,
         print(f"carecap: warning: --host {host}: the dashboard is reachable from the "
               "network and has no login; anyone who can reach this machine can use it "
               "(allowed without this warning: 127.0.0.1)", file=sys.stderr)
+    if area is not None:
+        os.environ[AREA_ENV] = str(area.path.resolve())
+    else:
+        os.environ.pop(AREA_ENV, None)
     os.environ["SOLARA_APP"] = APP
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     os.environ["SOLARA_ASSETS_EXTRA_LOCATIONS"] = ",".join(map(str, static_locations()))
@@ -97,7 +106,8 @@ def serve(host: str, port: int, setting: Setting | None = None,
 
     warm_up()
     console.print(f"carecap dashboard: open [bold]{url(host, port, setting)}[/] "
-                  "(Ctrl-C to stop)", soft_wrap=True)
+                  + (f"({area.title}'s town) " if area is not None else "")
+                  + "(Ctrl-C to stop)", soft_wrap=True)
     import uvicorn
 
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
 
-from simulation.dashboard.setting import Setting
+from simulation.dashboard.setting import Setting, served_area
 from simulation.dashboard.stats import COMPARISON, POLICY, Replicates
 from simulation.params import Params
 from simulation.scenarios import load_scenario
@@ -37,8 +37,9 @@ Task = Callable[[Params, int, int], pd.DataFrame]
 
 def params_of(setting: Setting, residents: int) -> Params:
     """The parameters a setting runs with, on a town of ``residents``."""
+    scenario = load_scenario(setting.scenario, area=served_area())
     return Params.from_overrides({**setting.overrides, "residents": residents},
-                                 base=load_scenario(setting.scenario).params)
+                                 base=scenario.params)
 
 
 class Job:

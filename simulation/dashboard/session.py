@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.dashboard.display import VERSION
-from simulation.dashboard.setting import Setting, SettingError
+from simulation.dashboard.setting import Setting, SettingError, served_area
 from simulation.dashboard.stats import COMPARISON, POLICY
 from simulation.metrics import NAMES
 from simulation.model import CareModel
@@ -67,7 +67,7 @@ class Run:
         self.setting = setting
         self.lock = threading.RLock()
         self.model = CareModel(scenario=setting.scenario, seed=setting.seed,
-                               residents=residents, **setting.overrides)
+                               residents=residents, area=served_area(), **setting.overrides)
         self._rows: list[dict[str, float]] = []
         self._frame: pd.DataFrame | None = None
 

@@ -6,18 +6,23 @@ readable and uses only URL-safe characters, fields joined by ``~``::
     peer_visits~7~2000~risk_aversion-0.2~patients_per_volunteer-3~vs-baseline~days-730
 
 (scenario, seed, residents — empty for the scenario's own — then ``name-value`` for each
-override, then ``vs-SCENARIO`` when a comparison runs beside it and ``days-N`` when the
-run is not a year long), so it can be read out to a room or typed in. Decoding validates
-every field against the scenario list and the parameter declarations: a mistyped or
-tampered code is refused with one line naming the field and what is allowed, never run
-with a silently different value.
+override, then ``vs-SCENARIO`` when a comparison runs beside it, ``days-N`` when the
+run is not a year long and ``area-NAME`` when the server runs an area's town, so a code
+made on a server started with ``--area`` names its area), so it can be read out to a
+room or typed in. A code is refused on a server that runs another area's town, or none.
+Decoding validates every field against the scenario list and the parameter
+declarations: a mistyped or tampered code is refused with one line naming the field and
+what is allowed, never run with a silently different value.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation.areas import Area, load_area
 from simulation.inputs import MAX_SEED
 from simulation.params import SPECS, ParamError, coerce
 from simulation.runner import DEFAULT_DAYS
@@ -25,9 +30,30 @@ from simulation.scenarios import shipped
 
 # Ten years: a dashboard run keeps every day's row and redraws them all.
 MAX_DAYS = 3_650
-# Code fields that are not parameters: the comparison scenario and the run's length.
-_COMPARE, _DAYS = "vs", "days"
+# Code fields that are not parameters: the comparison scenario, the run's length, the area.
+_COMPARE, _DAYS, _AREA = "vs", "days", "area"
 SEEDS_ALLOWED = f"allowed: a whole number from 0 to {MAX_SEED}"
+# The area profile the server was started with (`carecap dashboard --area FILE`): set by
+# the command before the app is imported, and read by every session and worker.
+AREA_ENV = "CARECAP_AREA"
+ENGLAND = "england"  # the name of the defaults' area (simulation/params.py: Structure)
+
+
+@functools.cache
+def _load_area(path: str) -> Area:
+    return load_area(path)
+
+
+def served_area() -> Area | None:
+    """The area profile this server runs its towns in, or ``None`` for England's defaults."""
+    path = os.environ.get(AREA_ENV)
+    return _load_area(path) if path else None
+
+
+def served_area_name() -> str:
+    """The name of the area this server runs (``england`` without ``--area``)."""
+    area = served_area()
+    return area.name if area is not None else ENGLAND
 
 
 class SettingError(ValueError):
@@ -48,6 +74,8 @@ class Setting:
             parameters, none of ``overrides``) on the same town, or ``None``. It may be
             the same scenario: the overrides against the scenario as shipped.
         days: The day the run stops on.
+        area: The area whose town it runs (``england``: the defaults). It must be the
+            area the server runs: a setting is never run on another area's town.
 
     Raises:
         SettingError: If any field is not allowed (checked on construction).
@@ -59,8 +87,15 @@ class Setting:
     overrides: dict[str, Any] = field(default_factory=dict, hash=False)
     compare: str | None = None
     days: int = DEFAULT_DAYS
+    area: str = field(default_factory=served_area_name)
 
     def __post_init__(self) -> None:
+        served = served_area_name()
+        if self.area != served:
+            runs = f"the area {served!r}" if served != ENGLAND else "England's defaults"
+            raise SettingError(f"area: this setting is for the area {self.area!r} and this "
+                               f"server runs {runs} (allowed: open it on a server started "
+                               f"with `carecap dashboard --area {self.area}`)")
         names = shipped()
         for name, value in (("scenario", self.scenario), ("compare", self.compare)):
             if value is not None and value not in names:
@@ -93,6 +128,8 @@ class Setting:
             fields.append(f"{_COMPARE}-{self.compare}")
         if self.days != DEFAULT_DAYS:
             fields.append(f"{_DAYS}-{self.days}")
+        if self.area != ENGLAND:
+            fields.append(f"{_AREA}-{self.area}")
         return "~".join(fields)
 
     @classmethod
@@ -110,7 +147,7 @@ class Setting:
         if not (seed.isascii() and seed.isdigit()):
             raise SettingError(f"seed: {seed!r} is not allowed ({SEEDS_ALLOWED})")
         overrides: dict[str, Any] = {}
-        compare, days = None, DEFAULT_DAYS
+        compare, days, area = None, DEFAULT_DAYS, ENGLAND
         for pair in pairs:
             # Names have no hyphen; values may (1e-05), so split at the first one.
             name, dash, value = pair.partition("-")
@@ -119,6 +156,8 @@ class Setting:
                                    "e.g. risk_aversion-0.2)")
             if name == _COMPARE:
                 compare = value
+            elif name == _AREA:
+                area = value
             elif name == _DAYS:
                 if not value.isdigit():
                     raise SettingError(f"days: {value!r} is not allowed (allowed: a whole "
@@ -129,7 +168,7 @@ class Setting:
         return cls(scenario=scenario, seed=int(seed),
                    residents=_checked("residents", residents, from_text=True) if residents
                    else None,
-                   overrides=overrides, compare=compare, days=days)
+                   overrides=overrides, compare=compare, days=days, area=area)
 
     def comparison(self, residents: int) -> Setting | None:
         """The comparison run's setting: its scenario as shipped, on this run's town.
@@ -140,11 +179,13 @@ class Setting:
         """
         if self.compare is None:
             return None
-        return Setting(self.compare, self.seed, residents, days=self.days)
+        return Setting(self.compare, self.seed, residents, days=self.days, area=self.area)
 
     def describe(self) -> str:
         """One line for people: scenario, seed, residents and any changed parameters."""
         parts = [self.scenario, f"seed {self.seed}"]
+        if self.area != ENGLAND:
+            parts.append(f"area {self.area}")
         if self.residents is not None:
             parts.append(f"{self.residents:,} residents")
         parts += [f"{name.replace('_', ' ')} {_shown(value)}"

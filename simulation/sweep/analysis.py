@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation import provenance
+from simulation import provenance, results
 from simulation.metrics import DAILY, METRICS
 from simulation.sweep import manifest as schema
 from simulation.sweep.store import SweepStore
@@ -146,7 +146,7 @@ class Sweep:
         """Each finished run's provenance record, by run id (runs without one left out)."""
         rows = self.db.execute(
             f"SELECT file_name, value FROM parquet_kv_metadata([{listed}]) "
-            f"WHERE key = ?", [provenance.PARQUET_KEY]).fetchall()
+            f"WHERE key = ?", [results.PARQUET_KEY]).fetchall()
         return {Path(name).name.removesuffix(".parquet"): json.loads(bytes(value))
                 for name, value in rows}
 
@@ -200,7 +200,7 @@ class Sweep:
         table = self.db.sql("SELECT * FROM summaries ORDER BY arm, replicate").to_arrow_table()
         record = {**provenance.stamp(), "schema_version": schema.SCHEMA_VERSION,
                   "experiment": self.manifest["experiment"], "runs": self.runs_finished}
-        atomic_write(path, lambda tmp: provenance.write_parquet(table, tmp, record))
+        atomic_write(path, lambda tmp: results.write_parquet(table, tmp, record))
         return path
 
     def arm_stats(self, outcomes: list[str]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from simulation.params import SPECS, ParamError, coerce
-from simulation.scenarios import checked_whole
+from simulation.tomlfile import checked_whole
 
 LISTED = ("factorial", "one_at_a_time")
 SAMPLED = ("latin_hypercube", "sobol", "morris")

@@ -113,7 +113,7 @@ def _alive(pid: int) -> bool:
 
 
 def run_and_save(task: Task, params: Params, run: Run, arm: Arm, experiment: str, days: int,
-                 folder: Path) -> float:
+                 folder: Path, area: str | None = None) -> float:
     """In a worker: run ``task`` and write its result, with its provenance, to the folder.
 
     Returns:
@@ -123,7 +123,7 @@ def run_and_save(task: Task, params: Params, run: Run, arm: Arm, experiment: str
 
     started = time.time()
     daily = task(params, run.seed, days)
-    SweepStore(folder).save(run, daily, run_record(experiment, run, arm, params, days))
+    SweepStore(folder).save(run, daily, run_record(experiment, run, arm, params, days, area))
     return started
 
 
@@ -181,7 +181,7 @@ class LocalPool:
             pool = self._sized(size)
             futures = {pool.submit(run_and_save, self.task, params[r.arm], r,
                                    experiment.arms[r.arm], experiment.name, experiment.days,
-                                   store.folder): r for r in pending}
+                                   store.folder, experiment.area): r for r in pending}
             broken = False
             for future in as_completed(futures):
                 run = futures[future]
@@ -297,7 +297,8 @@ class DaskPool:
                 message = _described(error)
             if message is None:
                 store.save(run, daily, run_record(experiment.name, run, experiment.arms[run.arm],
-                                                  params[run.arm], experiment.days))
+                                                  params[run.arm], experiment.days,
+                                                  experiment.area))
             else:
                 store.save_failure(run, message)
             future.release()

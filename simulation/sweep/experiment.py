@@ -10,6 +10,10 @@ An experiment file::
     days = 365
     residents = 10000
     outcomes = ["readmission_rate_30d", "unpaid_share_women"]
+    area = "tower_hamlets"          # optional: every arm's town is this area's
+
+    [base]                          # optional: overrides beneath every arm's scenario
+    budget_share = 0.4
 
     [design]
     kind = "factorial"              # see simulation/sweep/designs.py for every kind
@@ -23,9 +27,11 @@ An experiment file::
     max_replicates = 200
     batch = 10
 
-Every arm is a scenario plus one point of the design. Runs are paired: replicate ``r``
-of every arm uses the same seed, so arms share the town, the ties and as many draws as
-the rules allow, and arm differences are paired.
+Every arm is a scenario plus one point of the design, on top of the experiment's
+``[base]`` (which the scenarios' own overrides win over) and its ``area``. Runs are
+paired: replicate ``r`` of every arm uses the same seed, so arms share the town, the
+ties and as many draws as the rules allow, and arm differences are paired. An arm's
+label starts with its scenario's name, never the path of its file.
 
 Four scenarios without a design can be declared a 2x2 factorial, in the order neither,
 first only, second only, both: ``scenario_factorial = ["peer visits", "devolved
@@ -39,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.areas import AreaError, load_area
 from simulation.inputs import MAX_DAYS, MAX_SEED, seeds_problem
 from simulation.metrics import DAILY, NAMES
 from simulation.params import Params
@@ -52,7 +59,8 @@ from simulation.scenarios import (
 from simulation.sweep.designs import Design, parse_design
 
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
-            "residents", "outcomes", "design", "scenario_factorial", "precision"}
+            "residents", "outcomes", "design", "scenario_factorial", "precision", "area",
+            "base"}
 PRECISION_KEYS = {"half_widths", "max_replicates", "batch"}
 MAX_REPLICATES = 100_000
 
@@ -70,9 +78,13 @@ class Arm:
 
     @property
     def label(self) -> str:
-        """A short readable name, e.g. ``baseline peer_scheme=True devolved=0.8``."""
-        parts = [self.scenario, *(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                  for k, v in self.overrides.items())]
+        """A short readable name, e.g. ``baseline peer_scheme=True devolved=0.8``.
+
+        A scenario given as a file is named by the file's name, not its path.
+        """
+        parts = [Path(self.scenario).stem,
+                 *(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                   for k, v in self.overrides.items())]
         return " ".join(parts)
 
 
@@ -130,6 +142,8 @@ class Experiment:
     scenarios: tuple[str, ...] = ("baseline",)
     squares: tuple[Square, ...] = ()
     precision: Precision | None = None
+    area: str | None = None
+    base: dict[str, Any] = field(default_factory=dict)
 
     def runs(self) -> list[Run]:
         """Every planned run, arm by arm, replicate by replicate."""
@@ -139,8 +153,13 @@ class Experiment:
     def params(self, arm: int) -> Params:
         """Validated parameters of an arm."""
         spec = self.arms[arm]
-        base = load_scenario(spec.scenario).params
+        base = load_scenario(spec.scenario, area=self.area, base=self.base).params
         return Params.from_overrides({**spec.overrides, "residents": self.residents}, base=base)
+
+    def arm_records(self) -> list[dict[str, Any]]:
+        """Each arm as the manifest records it, with every parameter it runs with."""
+        return [{"scenario": a.scenario, "overrides": a.overrides, "label": a.label,
+                 "params": self.params(i).as_record()} for i, a in enumerate(self.arms)]
 
     def resized(self, replicates: int | None = None, residents: int | None = None,
                 days: int | None = None) -> Experiment:
@@ -155,11 +174,16 @@ class Experiment:
         return Experiment(self.name, self.title, self.description, self.arms,
                           replicates or self.replicates, self.root_seed, days or self.days,
                           residents or self.residents, self.outcomes, self.design,
-                          self.scenarios, self.squares, self.precision)
+                          self.scenarios, self.squares, self.precision, self.area, self.base)
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
     """Read and validate an experiment file.
+
+    Args:
+        path: The experiment file.
+        area: An area for every arm (``carecap sweep --area``): the file's own ``area``
+            if it has none, and it must be the same area if it has one.
 
     Raises:
         ExperimentError: The file is missing, malformed or names something unknown.
@@ -179,11 +203,18 @@ def load_experiment(path: str | Path) -> Experiment:
     if not isinstance(scenarios, list) or not scenarios \
             or not all(isinstance(s, str) for s in scenarios):
         raise fail("field 'scenarios' must be a list of scenario names")
+    area, base = _area(data.get("area"), area, fail), data.get("base", {})
+    if not isinstance(base, dict):
+        raise fail("field 'base' must be a table of parameters (overrides beneath every arm)")
     for name in scenarios:
         try:
-            load_scenario(name)
+            load_scenario(name, area=area, base=base)
         except ScenarioError as error:
             raise fail(f"scenarios: {error}") from None
+    names = {Path(s).stem: s for s in scenarios}
+    if len(names) < len(set(scenarios)):
+        raise fail("scenarios: two files share a name, so their arms' labels would too "
+                   "(allowed: scenario files with different names)")
     outcomes = data.get("outcomes", [m.name for m in DAILY if m.name != "day"])
     if not isinstance(outcomes, list) or not all(o in NAMES for o in outcomes):
         bad = [o for o in outcomes if o not in NAMES] if isinstance(outcomes, list) else outcomes
@@ -213,7 +244,24 @@ def load_experiment(path: str | Path) -> Experiment:
         replicates=replicates, root_seed=root_seed, days=whole("days", 365, 1, MAX_DAYS),
         residents=whole("residents", 10_000, 50, 5_000_000), outcomes=tuple(outcomes),
         design=design, scenarios=tuple(scenarios), squares=tuple(squares),
-        precision=_precision(data.get("precision"), fail))
+        precision=_precision(data.get("precision"), fail), area=area, base=dict(base))
+
+
+def _area(named: Any, flag: str | None, fail) -> str | None:
+    """The experiment's area: its file's ``area`` or the flag's, which must agree."""
+    if named is not None and (not isinstance(named, str) or not named.strip()):
+        raise fail("field 'area' must name an area (a shipped name or a .toml path)")
+    for given in (named, flag):
+        if given is not None:
+            try:
+                load_area(given)
+            except AreaError as error:
+                raise fail(f"area: {error}") from None
+    if named is not None and flag is not None \
+            and load_area(named).path.resolve() != load_area(flag).path.resolve():
+        raise fail(f"area: the file's is {named!r}, not {flag!r} (allowed: the same area, "
+                   "or no --area)")
+    return flag if flag is not None else named
 
 
 def _precision(table: Any, fail) -> Precision | None:

@@ -9,13 +9,15 @@ to know what the folder holds, without the experiment file::
                     makes the same runs again, when it is known)
     experiment      the experiment's name; title, description as its file gives them
     area            the area profile every arm's town is drawn from (null: the defaults)
+    base            overrides applied beneath every arm (the experiment's ``[base]``)
     days, residents, replicates, root_seed
     outcomes        the headline outcomes, in the order the report gives them
     scenarios       the scenarios the arms start from
     design          the design's kind and what its analysis needs (sampled points)
     squares         2x2 factorials inside the design: base, first_only, second_only, both
     arms            one entry per arm: label, scenario, overrides (the design's point),
-                    and params (every parameter the arm runs with) where recorded
+                    and params (every parameter the arm runs with: the scalars, the
+                    population's structure and the levers' start days; not in schema 1)
     runs            one entry per planned run: run_id, arm, replicate, seed
 
 Each run's Parquet file carries its own record in its metadata (label, scenario, seed,
@@ -69,13 +71,13 @@ def build(experiment: Experiment, command: str | None = None) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "provenance": {**provenance.stamp(), "command": command},
         "experiment": experiment.name, "title": experiment.title,
-        "description": experiment.description, "area": None, "days": experiment.days,
+        "description": experiment.description, "area": experiment.area,
+        "base": experiment.base, "days": experiment.days,
         "residents": experiment.residents, "replicates": experiment.replicates,
         "root_seed": experiment.root_seed, "outcomes": list(experiment.outcomes),
         "scenarios": list(experiment.scenarios), "design": experiment.design.describe(),
         "squares": [asdict(s) for s in experiment.squares],
-        "arms": [{"label": a.label, "scenario": a.scenario, "overrides": a.overrides}
-                 for a in experiment.arms],
+        "arms": experiment.arm_records(),
         "runs": [asdict(r) for r in experiment.runs()],
     }
     return json.loads(json.dumps(manifest))  # as it reads back: tuples become lists
@@ -134,7 +136,7 @@ def parse(data: Any, where: Path | str) -> dict[str, Any]:
         if not 0 <= run["arm"] < len(data["arms"]):
             raise fail(f"runs[{i}].arm is {run['arm']} (allowed: 0 to "
                        f"{len(data['arms']) - 1}, one of its arms)")
-    defaults = {"schema_version": schema, "provenance": None, "area": None,
+    defaults = {"schema_version": schema, "provenance": None, "area": None, "base": {},
                 "experiment": Path(where).parent.name, "title": "", "description": "",
                 "outcomes": [], "scenarios": sorted({a["scenario"] for a in data["arms"]}),
                 "design": {"kind": "scenarios"}, "squares": []}

@@ -36,7 +36,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from simulation import provenance
+from simulation import provenance, results
 from simulation.results import atomic_write
 from simulation.sweep import manifest as schema
 
@@ -209,7 +209,7 @@ class SweepStore:
         table = daily.assign(run_id=run.run_id, arm=run.arm, replicate=run.replicate,
                              seed=run.seed)
         self._write(f"{run.run_id}.parquet",
-                    lambda tmp: provenance.write_parquet(table, tmp, record))
+                    lambda tmp: results.write_parquet(table, tmp, record))
         (self.runs_folder / f"{run.run_id}.error.json").unlink(missing_ok=True)
 
     def save_failure(self, run: Run, error: str) -> None:
@@ -266,9 +266,10 @@ def _holder(path: Path) -> str:
     return "a process that has not yet said which"
 
 
-def run_record(experiment: str, run: Run, arm: Arm, params: Params,
-               days: int) -> dict:
+def run_record(experiment: str, run: Run, arm: Arm, params: Params, days: int,
+               area: str | None = None) -> dict:
     """A sweep run's provenance: the run's own record plus where it sits in the sweep."""
-    return provenance.run_record(params, run.seed, days, arm.scenario, experiment=experiment,
-                                 run_id=run.run_id, arm=run.arm, label=arm.label,
-                                 replicate=run.replicate, overrides=arm.overrides)
+    return provenance.run_record(params, run.seed, days, arm.scenario, area=area,
+                                 experiment=experiment, run_id=run.run_id, arm=run.arm,
+                                 label=arm.label, replicate=run.replicate,
+                                 overrides=arm.overrides)

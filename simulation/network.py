@@ -265,9 +265,13 @@ def _drop_pairs(u: np.ndarray, v: np.ndarray, exclude: tuple[np.ndarray, np.ndar
     pair of residents has at most one social tie kind.
     """
     lo, hi = np.minimum(u, v), np.maximum(u, v)
-    keys = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    keys = np.sort(lo[lo != hi] * n + hi[lo != hi])
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # np.unique, by sorting
     ex_lo, ex_hi = np.minimum(*exclude), np.maximum(*exclude)
-    keys = keys[~np.isin(keys, ex_lo * n + ex_hi)]
+    excluded = np.sort(ex_lo * n + ex_hi)
+    if len(excluded):  # np.isin, by a search of the sorted keys (a tenth of the time)
+        at = np.minimum(np.searchsorted(excluded, keys), len(excluded) - 1)
+        keys = keys[excluded[at] != keys]
     return keys // n, keys % n
 
 

@@ -227,7 +227,12 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     is_case = np.zeros(n, dtype=np.bool_)
     # Tiers 0-3 as (who, key) items: keys order by post, then tier, then age. A visit's
     # ``who`` is a position among the needy; an assessment's is -1 - resident.
-    to_assess = np.flatnonzero((care_decision_day != NEVER) & (assessed_day == NEVER))
+    to_assess = np.empty(len(assessed_day) + 1, dtype=np.int64)
+    waiting = 0
+    for i in range(len(assessed_day)):  # town-wide, so without a branch
+        to_assess[waiting] = i
+        waiting += (care_decision_day[i] != NEVER) & (assessed_day[i] == NEVER)
+    to_assess = to_assess[:waiting]
     candidate = np.empty(n + len(to_assess), dtype=np.int64)
     keys = np.empty(n + len(to_assess), dtype=np.float64)
     count = missed = queue = 0

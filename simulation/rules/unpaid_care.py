@@ -195,13 +195,13 @@ def share_round(ties: np.ndarray, owner: np.ndarray, carer: np.ndarray, offer: n
         The live ties: those whose recipient still needs care and whose offer is not
         zero, in order.
     """
-    live = np.empty(len(ties), dtype=np.int64)
+    live = np.empty(len(ties) + 1, dtype=np.int64)
     count = 0
-    for t in ties:
-        if remaining[owner[t]] > 0 and offer[t] > 0:
-            live[count] = t
-            count += 1
-            needy_ties[carer[t]] += 1
+    for t in ties:  # without a branch (see allocate_unpaid)
+        alive = (remaining[owner[t]] > 0) & (offer[t] > 0)
+        live[count] = t
+        count += alive
+        needy_ties[carer[t]] += alive
     live = live[:count]
     per_tie = np.empty(count, dtype=np.float64)
     for k in range(count):
@@ -277,25 +277,25 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
     by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
     offer = np.empty(len(owner), dtype=np.float32)
     # The ties that offer care, by kind, in tie order (most offer nothing: children, the
-    # frail, the unwilling, neighbours of little norm).
+    # frail, the unwilling, neighbours of little norm). Without a branch per tie, as
+    # whether a tie offers is data the processor cannot guess: each kind's run of
+    # by_kind has one spare slot at its end, written over until a tie that offers comes.
     offering = np.zeros(4, dtype=np.int64)  # cumulative count by kind
     for t in range(len(owner)):
         offer[t] = offers[kind[t], carer[t]]
-        if offer[t] > 0:
-            offering[kind[t] + 1] += 1
+        offering[kind[t] + 1] += offer[t] > 0
     for code in range(3):
         offering[code + 1] += offering[code]
-    by_kind = np.empty(offering[3], dtype=np.int64)
-    filled = offering[:3].copy()
+    by_kind = np.empty(offering[3] + 3, dtype=np.int64)
+    filled = offering[:3] + np.arange(3)  # where each kind's run starts, with spare slots
     for t in range(len(owner)):
-        if offer[t] > 0:
-            by_kind[filled[kind[t]]] = t
-            filled[kind[t]] += 1
+        by_kind[filled[kind[t]]] = t
+        filled[kind[t]] += offer[t] > 0
     for code in range(3):
         if code == 2:  # neighbours: company beyond the need left is welcome too
             for j in range(recipients):
                 remaining[j] += np.float32(NEIGHBOUR_COMPANY_HOURS)
-        of_kind = by_kind[offering[code]:offering[code + 1]]
+        of_kind = by_kind[offering[code] + code:offering[code + 1] + code]
         rounds = [of_kind]
         if code == 0:  # family: the primary carer, then the rest
             primary = primary_ties(owner[of_kind], offer[of_kind])

@@ -171,9 +171,15 @@ def main() -> None:
     reference = _child("reference", args.reference_size, args.days, 0)
     if "error" not in reference:
         report["reference"] = {"residents": args.reference_size, **reference}
+        from simulation.params import Params  # light: the model is loaded in children
+
+        # both engines simulate the warm-up before the days reported
+        resident_days = args.reference_size * (args.days + Params().warmup_days)
+        reference["cpu_us_per_resident_day"] = 1e6 * reference["cpu_s"] / resident_days
         print(f"per-agent reference engine, {args.reference_size:,} residents, side by side in "
               f"one warm process: reference {reference['wall_s']:.1f} s wall, "
-              f"{reference['cpu_s']:.1f} s CPU (one run); carecap "
+              f"{reference['cpu_s']:.1f} s CPU (one run; "
+              f"{reference['cpu_us_per_resident_day']:.2f} us CPU per resident-day); carecap "
               f"{reference['carecap_wall_s']:.2f} s wall, {reference['carecap_cpu_s']:.2f} s "
               f"CPU (median of 3); vectorised is "
               f"{reference['wall_s'] / reference['carecap_wall_s']:.0f}x faster by wall time, "

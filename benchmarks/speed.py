@@ -170,12 +170,12 @@ def main() -> None:
 
     reference = _child("reference", args.reference_size, args.days, 0)
     if "error" not in reference:
-        report["reference"] = {"residents": args.reference_size, **reference}
         from simulation.params import Params  # light: the model is loaded in children
 
         # both engines simulate the warm-up before the days reported
         resident_days = args.reference_size * (args.days + Params().warmup_days)
         reference["cpu_us_per_resident_day"] = 1e6 * reference["cpu_s"] / resident_days
+        report["reference"] = {"residents": args.reference_size, **reference}
         print(f"per-agent reference engine, {args.reference_size:,} residents, side by side in "
               f"one warm process: reference {reference['wall_s']:.1f} s wall, "
               f"{reference['cpu_s']:.1f} s CPU (one run; "

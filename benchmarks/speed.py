@@ -1,9 +1,15 @@
 """Speed and memory of the full model, side by side with Starsim, in one run.
 
-    uv run --with "starsim==3.7.*" python benchmarks/speed.py
+    uv run python benchmarks/speed.py
     uv run python benchmarks/speed.py --sizes 1000,10000 --repeats 3   # quick look
 
-Each measurement runs in a fresh child process so peak memory is its own. Printed:
+Each measurement runs in a fresh child process so peak memory is its own. carecap's run
+in the project's environment, as ``uv run carecap`` runs; Starsim's in an environment
+``uv run --with starsim==3.7.*`` adds for them (its packages are not installed with the
+project). Keeping carecap out of that added environment matters: uv runs it without
+writing bytecode, so the modules numba imports as it sets up (inside carecap's timing,
+unlike Starsim's imports) would be compiled from source in every process, about 0.3 s
+that no installed carecap pays. Printed:
 wall time of ``run("baseline", days=365)`` including construction and warm-up (median of
 ``--repeats``), construction time, resident-days per second, peak memory; Starsim's SIS
 on a RandomNet of the same size and days; the ratio; the per-agent reference engine
@@ -15,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +31,7 @@ import time
 from collections.abc import Callable
 
 CHILD_FLAG = "--child"
+STARSIM = "starsim==3.7.*"  # the version compared against, fetched by uv for its runs
 
 
 def _measure_carecap(residents: int, days: int, seed: int) -> dict[str, float]:
@@ -106,7 +115,13 @@ MEASURES = {"carecap": _measure_carecap, "starsim": _measure_starsim,
 
 def _child(kind: str, residents: int, days: int, seed: int) -> dict[str, float]:
     """Run one measurement in a fresh process and return its figures and peak memory."""
-    command = [sys.executable, __file__, CHILD_FLAG, kind, str(residents), str(days), str(seed)]
+    python = [sys.executable]
+    if kind == "starsim":
+        uv = os.environ.get("UV") or shutil.which("uv")
+        if uv is None:
+            return {"error": "uv not found: Starsim is run through `uv run --with`"}
+        python = [uv, "run", "--quiet", "--with", STARSIM, "python"]
+    command = [*python, __file__, CHILD_FLAG, kind, str(residents), str(days), str(seed)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -155,8 +170,8 @@ def main() -> None:
     starsim = [_child("starsim", args.starsim_size, args.days, seed)
                for seed in range(args.repeats)]
     if any("error" in r for r in starsim):
-        print(f"Starsim not measured ({starsim[0].get('error')}); run with "
-              '`uv run --with "starsim==3.7.*" python benchmarks/speed.py`')
+        print(f"Starsim not measured ({starsim[0].get('error')}); it is fetched with "
+              f'`uv run --with "{STARSIM}"`, which needs the package index')
     else:
         wall = _median(starsim, "wall_s")
         report["starsim"] = {"residents": args.starsim_size, "wall_s": wall,

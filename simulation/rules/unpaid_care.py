@@ -208,12 +208,11 @@ def share_round(ties: np.ndarray, owner: np.ndarray, carer: np.ndarray, offer: n
         t = live[k]
         per_tie[k] = offer[t] / needy_ties[carer[t]]
         available[owner[t]] += per_tie[k]
-    for t in live:
+    for t in live:  # the same for every tie of a recipient: no test of a first visit
         j = owner[t]
-        if taken[j] == 0.0 and available[j] > 0:
-            got = min(np.float64(remaining[j]), available[j])
-            received[j] = got
-            taken[j] = got / available[j]
+        got = min(np.float64(remaining[j]), available[j])  # available > 0 on a live tie
+        received[j] = got
+        taken[j] = got / available[j]
     for k in range(count):
         t = live[k]
         gave[t] = per_tie[k] * taken[owner[t]]
@@ -236,9 +235,11 @@ def primary_ties(owner: np.ndarray, offer: np.ndarray) -> np.ndarray:
     if len(owner) == 0:
         return primary
     best = np.full(owner.max() + 1, -1, dtype=np.int64)  # each recipient's primary tie
-    for i in range(len(owner)):
-        if offer[i] > 0 and (best[owner[i]] < 0 or offer[i] > offer[best[owner[i]]]):
-            best[owner[i]] = i
+    top = np.zeros(owner.max() + 1, dtype=offer.dtype)  # and its offer (0: none yet)
+    for i in range(len(owner)):  # selects, not branches: the offers are unpredictable
+        better = offer[i] > top[owner[i]]
+        best[owner[i]] = i if better else best[owner[i]]
+        top[owner[i]] = offer[i] if better else top[owner[i]]
     for i in best:
         if i >= 0:
             primary[i] = True
@@ -277,25 +278,20 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
     by_carer = np.zeros(carers, dtype=np.float64)  # summed as np.bincount would
     offer = np.empty(len(owner), dtype=np.float32)
     # The ties that offer care, by kind, in tie order (most offer nothing: children, the
-    # frail, the unwilling, neighbours of little norm). Without a branch per tie, as
-    # whether a tie offers is data the processor cannot guess: each kind's run of
-    # by_kind has one spare slot at its end, written over until a tie that offers comes.
-    offering = np.zeros(4, dtype=np.int64)  # cumulative count by kind
+    # frail, the unwilling, neighbours of little norm). In one pass and without a branch
+    # per tie, as whether a tie offers is data the processor cannot guess: each tie is
+    # written at its kind's next slot, which moves on only if the tie offers.
+    by_kind = np.empty((3, len(owner) + 1), dtype=np.int64)
+    offering = np.zeros(3, dtype=np.int64)  # ties that offer, by kind
     for t in range(len(owner)):
         offer[t] = offers[kind[t], carer[t]]
-        offering[kind[t] + 1] += offer[t] > 0
-    for code in range(3):
-        offering[code + 1] += offering[code]
-    by_kind = np.empty(offering[3] + 3, dtype=np.int64)
-    filled = offering[:3] + np.arange(3)  # where each kind's run starts, with spare slots
-    for t in range(len(owner)):
-        by_kind[filled[kind[t]]] = t
-        filled[kind[t]] += offer[t] > 0
+        by_kind[kind[t], offering[kind[t]]] = t
+        offering[kind[t]] += offer[t] > 0
     for code in range(3):
         if code == 2:  # neighbours: company beyond the need left is welcome too
             for j in range(recipients):
                 remaining[j] += np.float32(NEIGHBOUR_COMPANY_HOURS)
-        of_kind = by_kind[offering[code] + code:offering[code + 1] + code]
+        of_kind = by_kind[code, :offering[code]]
         rounds = [of_kind]
         if code == 0:  # family: the primary carer, then the rest
             primary = primary_ties(owner[of_kind], offer[of_kind])
@@ -307,16 +303,15 @@ def allocate_unpaid(owner: np.ndarray, carer: np.ndarray, kind: np.ndarray,
                                available, taken)
             for t in live:
                 by_carer[carer[t]] += gave[t]
-            # Apply the round once per recipient and per carer, then clear the buffers.
+            # Apply the round once per recipient and per carer, then clear the buffers
+            # (a later tie of the same recipient or carer adds zero: no branch needed).
             for t in live:
                 j, c = owner[t], carer[t]
-                if got[j] != 0.0:
-                    remaining[j] -= got[j]
-                    received[code, j] += got[j]
-                    got[j] = 0.0
-                if by_carer[c] != 0.0:
-                    given[code, c] += np.float32(by_carer[c])
-                    by_carer[c] = 0.0
+                remaining[j] -= got[j]
+                received[code, j] += got[j]
+                got[j] = 0.0
+                given[code, c] += np.float32(by_carer[c])
+                by_carer[c] = 0.0
     for j in range(recipients):  # the company allowance left unused is no need
         remaining[j] = max(remaining[j] - np.float32(NEIGHBOUR_COMPANY_HOURS),
                            np.float32(0.0))

@@ -176,7 +176,9 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: t.discharges),
     Metric("readmission_rate_30d", "30-day readmission rate", "share",
            "ratio:readmissions_30d/discharges",
-           "Readmissions within 30 days over discharges, both over the last 30 days.",
+           "Readmissions within 30 days over discharges, both over the last 30 days (a "
+           "readmission counts on its own day, so where discharges fall, or in a run's "
+           "first days, it can pass 100%).",
            lambda town, t: _ratio(town.trailing(town.readmissions_by_day),
                                   town.trailing(town.discharges_by_day))),
     Metric("bed_days", "Bed days", "bed days", "sum", "Hospital beds occupied today.",

@@ -266,7 +266,9 @@ def _drop_pairs(u: np.ndarray, v: np.ndarray, exclude: tuple[np.ndarray, np.ndar
     """
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keys = np.sort(lo[lo != hi] * n + hi[lo != hi])
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # np.unique, by sorting
+    first = np.ones(len(keys), dtype=np.bool_)  # np.unique, by sorting
+    first[1:] = keys[1:] != keys[:-1]
+    keys = keys[first]
     ex_lo, ex_hi = np.minimum(*exclude), np.maximum(*exclude)
     excluded = np.sort(ex_lo * n + ex_hi)
     if len(excluded):  # np.isin, by a search of the sorted keys (a tenth of the time)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 GROUPS = (
     "population",
     "health and hospital",
@@ -568,6 +570,8 @@ def coerce(name: str, value: Any, from_text: bool = False) -> int | float | bool
     spec = SPECS.get(name)
     if spec is None:
         raise ParamError(name, "unknown parameter", "see `carecap params`")
+    if isinstance(value, np.generic):  # numpy's numbers, as sweep and sampling tools pass them
+        value = value.item()
     if isinstance(value, str):
         if not from_text:
             raise ParamError(name, f"{value!r} is text", spec.allowed)

@@ -11,6 +11,7 @@ from simulation import CareModel, Params, evaluate, run
 from simulation.day import advance, start
 from simulation.metrics import NAMES, DailyReport
 from simulation.network import EDGE_KINDS
+from simulation.params import ParamError
 from simulation.state import RECOVERY_DAYS
 from simulation.town import Town
 
@@ -192,6 +193,20 @@ def test_evaluate_is_a_plain_function_of_every_parameter() -> None:
     assert set(outcome) == set(NAMES)
     assert all(isinstance(v, float) for v in outcome.values())
     assert outcome == evaluate(seed=3, days=20, residents=800, warmup_days=5)
+
+
+def test_evaluate_takes_numpys_numbers_as_sampling_tools_pass_them() -> None:
+    """SALib, EMA Workbench and numpy designs hand over np.int64, np.float64, np.bool_."""
+    plain = evaluate(seed=3, days=10, residents=300, warmup_days=5, neighbour_ties=3,
+                     peer_scheme=True, admission_rate=0.5)
+    from_numpy = evaluate(seed=np.int64(3), days=np.int64(10), residents=np.int64(300),
+                          warmup_days=np.int32(5), neighbour_ties=np.int64(3),
+                          peer_scheme=np.bool_(True), admission_rate=np.float64(0.5))
+    assert from_numpy == plain
+    with pytest.raises(ParamError, match="not a whole number"):
+        evaluate(residents=np.float64(300.5))
+    with pytest.raises(ParamError, match="not true or false"):
+        evaluate(peer_scheme=np.int64(1))
 
 
 def test_care_model_signature_lists_every_parameter_with_its_default() -> None:

@@ -276,6 +276,11 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         f"{scenario.title}, {load_area(scenario.area).title}"
     for change in params.schedule:
         title += f"\n{change.name} = {change.value} from day {change.day}"
+    never = sorted({change.name for change in params.schedule if change.day > days})
+    if never:
+        verb, it = ("starts", "it") if len(never) == 1 else ("start", "them")
+        console.print(f"note: {', '.join(never)} {verb} after day {days}, the last day run, "
+                      f"so this run never has {it} (raise --days or lower the start day)")
     _print_summary(console, title, result.summary, seed, days, params.residents)
     targets = [(flag, what, path) for flag, what, path in (
         ("--out", "daily metrics", out), ("--summary", "summary", summary_path)) if path]
@@ -293,11 +298,8 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     """Parse ``--set name=value`` and ``--residents`` into checked parameter values."""
     overrides: dict[str, object] = {}
-    for item in args.set:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise InputError(f"--set {item!r}: expected NAME=VALUE (see `carecap params`)")
-        overrides[name.strip()] = inputs.parameter("--set", name.strip(), value)
+    for name, value in _pairs("--set", args.set, "NAME=VALUE (see `carecap params`)"):
+        overrides[name] = inputs.parameter("--set", name, value)
     if args.residents is not None:
         overrides["residents"] = inputs.residents("--residents", args.residents)
     return overrides
@@ -463,6 +465,24 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     return 1 if failed else 0
 
 
+def _pairs(flag: str, items: list[str], expected: str) -> list[tuple[str, str]]:
+    """``NAME=VALUE`` items of a repeatable flag, each name once.
+
+    A name given twice is refused rather than silently decided by the order on the line.
+    """
+    pairs: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(f"{flag} {item!r}: expected {expected}")
+        if name in pairs:
+            raise InputError(f"{flag} {name} given twice ({pairs[name]!r}, then {value!r}); "
+                             "allowed: each name once")
+        pairs[name] = value
+    return list(pairs.items())
+
+
 def _precision(args: argparse.Namespace, declared: Precision | None) -> Precision | None:
     """The experiment's target precision, as ``--precision`` and ``--max-replicates`` set it."""
     from simulation.sweep.experiment import Precision, parse_half_widths
@@ -470,15 +490,12 @@ def _precision(args: argparse.Namespace, declared: Precision | None) -> Precisio
     precision = declared
     if args.precision:
         targets: dict[str, object] = {}
-        for item in args.precision:
-            outcome, sep, width = item.partition("=")
-            if not sep:
-                raise InputError(f"--precision {item!r}: expected OUTCOME=HALF_WIDTH, e.g. "
-                                 "readmission_rate_30d=0.005")
+        for outcome, width in _pairs("--precision", args.precision,
+                                     "OUTCOME=HALF_WIDTH, e.g. readmission_rate_30d=0.005"):
             try:
-                targets[outcome.strip()] = float(width)
+                targets[outcome] = float(width)
             except ValueError:
-                targets[outcome.strip()] = width
+                targets[outcome] = width
         half_widths = parse_half_widths(targets, "--precision", InputError)
         defaults = precision or Precision({})  # the file's maximum and batch, if any
         precision = Precision(half_widths, defaults.max_replicates, defaults.batch)

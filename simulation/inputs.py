@@ -49,7 +49,7 @@ def _exact_whole(text: str) -> int | None:
         value = float(text)
     except ValueError:
         return None
-    if not value.is_integer() or abs(value) > 2**53:  # beyond 2**53 a float has rounded
+    if not value.is_integer() or abs(value) >= 2**53:  # from 2**53 on, a float may have rounded
         return None
     return int(value)
 

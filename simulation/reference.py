@@ -71,6 +71,7 @@ from simulation.state import (
     DECISION_KINDS,
     FIRST_VOLUNTEERS_MAX_FRAILTY,
     GAP_HOME_SAFE,
+    HOURS_PER_DAY,
     NEVER,
     NORM_DRAW_LOW,
     NOT_VOLUNTEER,
@@ -90,7 +91,6 @@ from simulation.state import (
 
 # The gaps a visit can close on the spot.
 CLOSABLE = tuple(gap for gap in ALL_GAPS if gap & VISIT_CLOSABLE)
-HOURS_PER_DAY = 24.0  # the most a co-resident can give in a day (rules/unpaid_care.py)
 FAMILY, KIN, NEIGHBOUR = range(len(SOCIAL_KINDS))  # positions in SOCIAL_KINDS
 
 # A post's work in order of priority (rules/formal_care.py: _visit): further skilled

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.areas import Area, AreaError, area_path, load_area
+from simulation.areas import Area, AreaError, area_path, area_reference, load_area
 from simulation.params import ParamError, Params
 from simulation.tomlfile import checked_whole, named_file, read_toml, refuse_unknown
 
@@ -80,7 +80,8 @@ class Scenario:
             overrides, with the levers that start on a day in ``params.schedule``.
         extends: What it names as its base, as written (``None``: England's defaults).
         start_days: Its own overrides that start on a day: name -> day.
-        area: The area its chain ends at (``"england"`` for the defaults).
+        area: The area its chain ends at: a shipped area's name (``"england"`` for the
+            defaults), or the path of a profile that is not shipped.
     """
 
     name: str
@@ -146,7 +147,8 @@ def load_scenario(name_or_path: str | Path, area: Area | str | Path | None = Non
         params = scenario.params
     assert scenario is not None
     if root is not None:
-        scenario = dataclasses.replace(scenario, area=root.name)
+        # A shipped area by name, another by its path, so the area can be loaded again.
+        scenario = dataclasses.replace(scenario, area=area_reference(root))
     return scenario
 
 

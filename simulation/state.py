@@ -20,6 +20,7 @@ from simulation.population import Population
 
 DAYS_PER_YEAR = 365.0  # rates given per year are divided by this for a day
 DAYS_PER_WEEK = 7.0  # hours given per week are divided by this for a day
+HOURS_PER_DAY = 24.0  # no one gives more care than a whole day
 NEVER = -1_000_000  # "no such day" in day-valued arrays; far below any warm-up day
 RECOVERY_DAYS = 30  # the post-discharge window of the readmission indicator
 
@@ -106,18 +107,24 @@ class State:
     stay_left: np.ndarray = field(init=False)  # days until medically fit
     admitted_day: np.ndarray = field(init=False)
     discharged_day: np.ndarray = field(init=False)
-    gaps: np.ndarray = field(init=False)  # bitmask of missing basics (closed by visits too)
+    gaps: np.ndarray = field(init=False)  # bitmask of missing basics (co-production,
+    # care and decisions close them; hospital clears them at admission)
     notify_day: np.ndarray = field(init=False)  # day the community will hear
     # -- discharge: the community hears; referrals ------------------------------------
     notified: np.ndarray = field(init=False)  # community knows of the latest discharge
+    # (hospital clears it at admission)
     # day professionals were asked to follow up the latest discharge (NEVER if not):
     # when the community heard, or, for a referral to the peer scheme vetoed, that day
+    # (hospital clears it at admission; decisions sets it for a veto)
     referred_day: np.ndarray = field(init=False)
-    peer_stage: np.ndarray = field(init=False)  # PEER_* (co-production moves it on)
+    peer_stage: np.ndarray = field(init=False)  # PEER_* (hospital, co-production and
+    # decisions move it on)
     # -- co-production: the peer volunteers and today's visits -------------------------
-    volunteer: np.ndarray = field(init=False)  # NOT_VOLUNTEER, VETTING or ACTIVE
+    volunteer: np.ndarray = field(init=False)  # NOT_VOLUNTEER, VETTING or ACTIVE (decisions
+    # approves new volunteers)
     vetted_day: np.ndarray = field(init=False)  # day a new volunteer's checks end
-    supporter: np.ndarray = field(init=False)  # each patient's volunteer, or -1
+    supporter: np.ndarray = field(init=False)  # each patient's volunteer, or -1 (hospital
+    # clears it at admission)
     next_visit_day: np.ndarray = field(init=False)  # a supported patient's next visit
     visit_volunteers: np.ndarray = field(init=False, default_factory=_index)  # today's
     visit_patients: np.ndarray = field(init=False, default_factory=_index)  # visits, paired
@@ -127,8 +134,9 @@ class State:
     caseload: np.ndarray = field(init=False, default_factory=_index)  # visited today
     package_hours: np.ndarray = field(init=False)  # paid care a day in a running package
     package_wait_day: np.ndarray = field(init=False)  # day a package joined the queue
+    # (decisions puts packages in it)
     followed_up_day: np.ndarray = field(init=False)  # first professional visit after
-    # the latest discharge (NEVER: none yet)
+    # the latest discharge (NEVER: none yet; hospital clears it at admission)
     neighbour_help_day: np.ndarray = field(init=False)  # last day of help to a
     # non-relative (neighbour care or a peer visit)
     given_today: np.ndarray = field(init=False)  # unpaid hours each resident gave
@@ -155,7 +163,8 @@ class State:
     step_in: np.ndarray = field(init=False)  # per post: chance of deciding at once
     waiting_share: np.ndarray = field(init=False)  # per post: caseload left waiting
     decision_time: np.ndarray = field(init=False)  # per post: hours booked for tomorrow
-    # -- morale: staff in post and tomorrow's capacity (hours_used: every visit) ------
+    # -- morale: staff in post and tomorrow's capacity (hours_used is charged by --------
+    # begin_day, with the decisions booked yesterday, and by care's visits)
     morale: np.ndarray = field(init=False)
     vacant_until: np.ndarray = field(init=False)  # day a vacant post is filled; NEVER if filled
     hours_available: np.ndarray = field(init=False)  # today

@@ -161,6 +161,25 @@ def test_an_unknown_area_name_lists_the_shipped_ones(capsys: pytest.CaptureFixtu
     assert "atlantis" in error and "tower_hamlets" in error and error.count("\n") == 1
 
 
+def test_a_local_area_file_runs_by_path_and_through_a_scenario_that_extends_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An area kept outside ``areas/`` works as a path, directly and via ``extends``."""
+    local = tmp_path / "my_place.toml"
+    local.write_text((Path("areas") / "north_norfolk.toml").read_text())
+    scenario = tmp_path / "local_scheme.toml"
+    scenario.write_text(f'extends = "{local.name}"\n[overrides]\nrisk_aversion = 0.3\n')
+    direct, extended = tmp_path / "direct.csv", tmp_path / "extended.csv"
+    assert main(["run", "baseline", *QUICK, "--area", str(local), "--out", str(direct)]) == 0
+    assert main(["run", str(scenario), *QUICK, "--out", str(extended)]) == 0
+    assert capsys.readouterr().out.count("North Norfolk") == 2  # titled with the area
+    shipped = tmp_path / "shipped.csv"
+    assert main(["run", "baseline", *QUICK, "--area", "north_norfolk",
+                 "--out", str(shipped)]) == 0
+    assert direct.read_bytes() == shipped.read_bytes()
+    assert pd.read_csv(extended)["population_share_minority"].iloc[-1] == pytest.approx(
+        pd.read_csv(shipped)["population_share_minority"].iloc[-1])
+
+
 def test_the_summary_records_the_area(tmp_path: Path) -> None:
     summary = tmp_path / "s.json"
     assert main(["run", "baseline", *QUICK, "--area", "tower_hamlets",

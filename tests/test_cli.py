@@ -215,6 +215,20 @@ def test_a_single_value_flag_given_twice_is_refused(
     _refused_writing_nothing(capsys, workdir, argv, f"{flag} given twice", "allowed: once")
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", "baseline", "--set", "risk_aversion=0.2", "--set", "risk_aversion = 0.3",
+     "--out", "a.csv"],
+    ["sweep", "tiny.toml", "--precision", "readmission_rate_30d=0.1",
+     "--precision", "readmission_rate_30d=0.2"],
+])
+def test_a_repeatable_flag_naming_one_thing_twice_is_refused(
+        capsys: pytest.CaptureFixture[str], workdir: Path, argv: list[str]) -> None:
+    """Which of two values wins is not left to their order on the line."""
+    flag = argv[2]
+    _refused_writing_nothing(capsys, workdir, argv, f"{flag} ", "given twice",
+                             "allowed: each name once")
+
+
 def test_repeatable_flags_may_still_repeat(workdir: Path) -> None:
     assert main(["run", "baseline", *QUICK, "--set", "risk_aversion=0.2",
                  "--set", "peer_scheme=true"]) == 0
@@ -347,3 +361,11 @@ def test_a_slow_start_is_shown_before_the_first_day(monkeypatch: pytest.MonkeyPa
         update(1, 3)
     assert "a town: compiling the model" in shown.getvalue()
     assert "day 1/3" in shown.getvalue()
+
+
+def test_a_lever_starting_after_the_last_day_is_pointed_out(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    assert main(["run", "peer_visits", *QUICK, "--start-day", "400"]) == 0
+    assert "peer_scheme starts after day 12" in " ".join(capsys.readouterr().out.split())
+    assert main(["run", "peer_visits", *QUICK, "--start-day", "3"]) == 0
+    assert "after day" not in capsys.readouterr().out

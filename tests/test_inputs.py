@@ -18,7 +18,7 @@ def test_seeds_are_read_exactly_over_the_whole_range_printed(text: str, value: i
 
 
 @pytest.mark.parametrize("text", ["-1", str(MAX_SEED + 1), "1.5", "nan", "inf", "", "seven",
-                                  "1e300"])
+                                  "1e300", "9.007199254740993e15"])  # read as 2**53
 def test_a_seed_outside_the_range_or_not_whole_is_refused_naming_the_range(text: str) -> None:
     with pytest.raises(InputError, match=rf"--seed: .* \(allowed: a whole number from 0 to "
                                          rf"{MAX_SEED}\)"):

@@ -17,7 +17,7 @@ from numba import njit
 
 from simulation.network import Ties, ties_around
 from simulation.params import Params, terms_of_params
-from simulation.state import DAYS_PER_WEEK
+from simulation.state import DAYS_PER_WEEK, HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from simulation.town import Town
@@ -93,7 +93,7 @@ def offers_of(can_care: bool, dropping_in: bool, frailty: np.float32,
     gender = 1.0 if female else t.men_care_propensity
     ready = f32(np.float64(willingness * (f32(1.0) - frailty)) * gender)
     family = min(np.float64(t.family_hours * ready)
-                 * (t.minority_expectation if minority else 1.0), 24.0)
+                 * (t.minority_expectation if minority else 1.0), HOURS_PER_DAY)
     kin = t.kin_hours * ready
     owed = min(max(-balance / f32(OBLIGATION_HOURS), zero), f32(1.0))
     neighbour = t.neighbour_hours * ready * norm * (f32(1.0) + f32(OBLIGATION_FACTOR) * owed)

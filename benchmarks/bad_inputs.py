@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+AREAS = ROOT / "areas"
 TIME_LIMIT = 120  # seconds: a refusal takes about one; a hang takes forever
 BIG = str(2**63)
 
@@ -76,7 +77,8 @@ def cases() -> list[Case]:
         run.append(["run", "baseline", "--residents", value])
     for value in ("0", "-1", "36501", "abc", "1.5", "", "1e9", "nan"):
         run.append(["run", "baseline", "--days", value])
-    for value in ("-1", BIG, "abc", "1.5", "nan", "inf", "", "1e300", "0x10"):
+    for value in ("-1", BIG, "abc", "1.5", "nan", "inf", "", "1e300", "0x10",
+                  "9.007199254740993e15"):
         run.append(["run", "baseline", "--seed", value])
     for item in ("nosuch=1", "risk_aversion=2", "risk_aversion=nan", "risk_aversion=inf",
                  "risk_aversion=-inf", "risk_aversion=abc", "risk_aversion", "=1",
@@ -90,6 +92,7 @@ def cases() -> list[Case]:
     for flag, a, b in (("--out", "a.csv", "b.csv"), ("--seed", "1", "2"),
                        ("--days", "1", "2"), ("--residents", "600", "700")):
         run.append(["run", "baseline", flag, a, flag, b])
+    run.append(["run", "baseline", "--set", "risk_aversion=0.2", "--set", "risk_aversion=0.3"])
     made = [Case(argv) for argv in run]
 
     scenario_files: list[str | bytes] = [
@@ -118,7 +121,9 @@ def cases() -> list[Case]:
         sweep += [["sweep", "tiny.toml", flag, value] for value in values]
     sweep += [["sweep", "tiny.toml", "--precision", "readmission_rate_30d=0.1",
                "--max-replicates", value] for value in ("1", "abc", "100001")]
-    sweep += [["sweep", "tiny.toml", "--out", "a", "--out", "b"],
+    sweep += [["sweep", "tiny.toml", "--precision", "readmission_rate_30d=0.1",
+               "--precision", "readmission_rate_30d=0.2"],
+              ["sweep", "tiny.toml", "--out", "a", "--out", "b"],
               ["sweep", "tiny.toml", "--workers", "1", "--workers", "2"]]
     made += [Case(argv) for argv in sweep]
     experiment_fields = [
@@ -211,6 +216,8 @@ def cases() -> list[Case]:
         Case(["run", "baseline", "--days", "2", "--set", "risk_aversion=0.2", "--set",
               "peer_scheme=true"], legitimate=True),
         Case(["sweep", "tiny.toml", "--scheduler", "tcp://localhost:1"]),
+        Case(["run", "baseline", "--days", "2", "--area", "mine.toml"],  # a local area file
+             {"mine.toml": (AREAS / "north_norfolk.toml").read_text()}, legitimate=True),
     ]
     return made
 

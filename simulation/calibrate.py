@@ -60,12 +60,16 @@ for ``carecap compare-ensemble``), ``best.toml`` (a scenario file of the least
 implausible member, rooted in the area: ``carecap run best.toml``), ``fit.html`` (the
 targets against the model with their bands, and the parameters' spread; opens offline)
 and ``calibration.json`` (the sizes, each wave's count of plausible settings, the time
-taken).
+taken). Each says what made it (:mod:`simulation.provenance`): ``calibration.json`` has a
+``provenance`` object (version, commit, date and the command), which is also the record
+of ``evaluations.csv`` beside it; the TOML files start with the same as ``#`` comments,
+with the area; ``fit.html`` ends with a line saying it.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import math
 import time
@@ -80,7 +84,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from simulation import inputs
+from simulation import inputs, provenance
 from simulation.areas import AreaError, area_reference, load_area
 from simulation.ensemble import EnsembleFile, run_pool
 from simulation.inputs import MAX_DAYS, MAX_SEED, InputError, seeds_problem
@@ -349,22 +353,40 @@ class Result:
                                "member": id(e) in chosen})
         return pd.DataFrame(rows)
 
-    def write(self, folder: Path) -> None:
-        """Write every output (see the module's docstring) into ``folder``."""
+    def write(self, folder: Path, command: str | None = None) -> None:
+        """Write every output (see the module's docstring) into ``folder``.
+
+        Args:
+            folder: Where they go (made if missing).
+            command: The ``carecap calibrate`` command that made them, recorded in each
+                (``None`` when called from Python).
+        """
         folder.mkdir(parents=True, exist_ok=True)
         c = self.calibration
+        made = {**provenance.stamp(), "command": command}
+        # evaluations.csv stays a plain table (a "#" line would be a row in a spreadsheet
+        # and break pandas' read_csv): calibration.json beside it records what made it.
         table = self.table()
         atomic_write(folder / "evaluations.csv", lambda tmp: table.to_csv(tmp, index=False))
         area = area_reference(c.area, folder)
+        where = area if area is not None else "none (England's defaults)"
+        how = (f"`carecap calibrate` of {c.name}, history matching {', '.join(c.bounds)} to "
+               f"{', '.join(t.key for t in c.targets)}")
         EnsembleFile(c.title, area, c.scenario, tuple(t.key for t in c.targets),
                      tuple(c.bounds), tuple(_typed(m.values) for m in self.members)
-                     ).write(folder / "ensemble.toml")
-        self._write_best(folder / "best.toml", area)
+                     ).write(folder / "ensemble.toml", provenance.comment_lines(
+                         made, area=where, how=f"{how}: the plausible settings kept"))
+        self._write_best(folder / "best.toml", area, provenance.comment_lines(
+            made, area=where, how=f"{how}: the least implausible setting"))
         from simulation.calibration_figures import fit_page
 
-        page = fit_page(self)
+        page, end, rest = fit_page(self).rpartition("</body>")
+        said = html.escape("; ".join(line.removeprefix("# ") for line in
+                                     provenance.comment_lines(made)))
+        page = f'{page}<p class="stamp">{said}</p>{end}{rest}'
         atomic_write(folder / "fit.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
         summary = {
+            "provenance": made,
             "calibration": c.name, "title": c.title, "area": c.area, "scenario": c.scenario,
             "targets": {t.key: {"value": t.value, "low": t.low, "high": t.high,
                                 "source": t.source} for t in c.targets},
@@ -381,8 +403,14 @@ class Result:
         text = json.dumps(summary, indent=1, default=float)
         atomic_write(folder / "calibration.json", lambda tmp: tmp.write_text(text))
 
-    def _write_best(self, path: Path, area: str | None) -> None:
-        """A scenario file: the scenario's overrides and the best member's values."""
+    def _write_best(self, path: Path, area: str | None, header: list[str]) -> None:
+        """A scenario file: the scenario's overrides and the best member's values.
+
+        Args:
+            path: The file.
+            area: The area it extends (as the file names it), or ``None``.
+            header: Comment lines heading it (what made it).
+        """
         c, best = self.calibration, self.best
         scenario = load_scenario(c.scenario, area=c.area)
         sources = [f"{t.key}: published {t.show(t.value)} (band {t.show(t.low)} to "
@@ -395,7 +423,7 @@ class Result:
                        f"{best.worst:.2f}); ensemble.toml beside it holds all "
                        f"{len(self.members)} plausible settings kept.")
         overrides = {**scenario.overrides, **_typed(best.values)}
-        lines = ([f"extends = {json.dumps(area)}"] if area is not None else []) + [
+        lines = header + ([f"extends = {json.dumps(area)}"] if area is not None else []) + [
             f"title = {json.dumps(scenario.title + ', calibrated')}",
             f"description = {json.dumps(description)}",
             "sources = [", *(f"  {json.dumps(s)}," for s in [*scenario.sources, *sources]), "]",
@@ -578,13 +606,25 @@ def command(args: argparse.Namespace, console: Console,
         result = calibrate(c, workers=workers, progress=progress)
     _print(console, result)
     try:
-        result.write(folder)
+        result.write(folder, _command_line(args, folder))
     except OSError as error:
         raise InputError(f"cannot write output in {folder}: {error.strerror or error}") \
             from None
     console.print(f"written to {folder}: evaluations.csv, ensemble.toml, best.toml, fit.html, "
                   "calibration.json")
     return 0 if result.members else 1
+
+
+def _command_line(args: argparse.Namespace, folder: Path) -> str:
+    """The ``carecap calibrate`` command that makes the same outputs.
+
+    ``--workers`` is left out: the results do not depend on it.
+    """
+    words = ["carecap", "calibrate", str(args.calibration)]
+    for flag in ("replicates", "residents", "days", "waves", "points", "area"):
+        if getattr(args, flag, None) is not None:
+            words += [f"--{flag}", str(getattr(args, flag))]
+    return provenance.command_line([*words, "--out", str(folder)])
 
 
 def _print(console: Console, result: Result) -> None:

@@ -43,6 +43,10 @@ paired by seed, and reports each outcome's difference ``POLICY - BASE`` three wa
 A member's fitted values are applied on top of each arm's scenario; an arm whose own
 overrides set a fitted parameter is refused, since the calibration's value and the
 policy's would disagree.
+
+With ``--out``, ``runs.csv`` and ``comparison.csv`` are plain tables, and
+``provenance.json`` beside them says what made them (:mod:`simulation.provenance`):
+version, commit, date, the command, the ensemble, the arms and the sizes.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation import inputs
+from simulation import inputs, provenance
 from simulation.inputs import InputError
 from simulation.metrics import BY_NAME, NAMES
 from simulation.params import SPECS, Params
@@ -103,9 +107,15 @@ class EnsembleFile:
     parameters: tuple[str, ...]
     members: tuple[dict[str, float], ...]
 
-    def write(self, path: Path) -> None:
-        """Write the file (TOML), atomically."""
-        lines = [f"title = {json.dumps(self.title)}"]
+    def write(self, path: Path, header: Sequence[str] = ()) -> None:
+        """Write the file (TOML), atomically.
+
+        Args:
+            path: The file.
+            header: Comment lines to start it with (what made it:
+                :func:`simulation.provenance.comment_lines`); the file reads the same.
+        """
+        lines = [*header, f"title = {json.dumps(self.title)}"]
         if self.area is not None:
             lines.append(f"area = {json.dumps(self.area)}")
         lines += [f"scenario = {json.dumps(self.scenario)}",
@@ -184,6 +194,8 @@ class Comparison:
         runs: Every run's summary (outcomes only), with member, arm and seed.
         outcomes: The outcomes compared.
         seconds: How long the runs took (a measurement, for people).
+        residents: The town's size (recorded with the outputs), if known.
+        days: Days reported (recorded with the outputs), if known.
     """
 
     ensemble: EnsembleFile
@@ -191,6 +203,8 @@ class Comparison:
     runs: pd.DataFrame
     outcomes: tuple[str, ...]
     seconds: float
+    residents: int | None = None
+    days: int | None = None
 
     def differences(self) -> pd.DataFrame:
         """``policy - base`` by member and seed, one column per outcome."""
@@ -231,12 +245,34 @@ class Comparison:
                          "members": m, "seeds": r})
         return pd.DataFrame(rows)
 
-    def write(self, folder: Path) -> None:
-        """Write ``runs.csv`` (every run) and ``comparison.csv`` (the intervals)."""
+    def write(self, folder: Path, command: str | None = None) -> None:
+        """Write ``runs.csv``, ``comparison.csv`` and ``provenance.json``.
+
+        Every run, the intervals, and what made them.
+
+        Args:
+            folder: Where they go (made if missing).
+            command: The ``carecap compare-ensemble`` command that made them (``None``
+                when called from Python).
+        """
         folder.mkdir(parents=True, exist_ok=True)
         runs, table = self.runs, self.intervals()
         atomic_write(folder / "runs.csv", lambda tmp: runs.to_csv(tmp, index=False))
         atomic_write(folder / "comparison.csv", lambda tmp: table.to_csv(tmp, index=False))
+        # A JSON file beside the CSVs, not "#" lines in them: an analyst's pandas or
+        # spreadsheet opens them as plain tables, and a "#" line would be a row there.
+        e = self.ensemble
+        record = {**provenance.stamp(), "command": command,
+                  "files": ["runs.csv", "comparison.csv"],
+                  "ensemble": {"title": e.title, "area": e.area, "scenario": e.scenario,
+                               "targets": list(e.targets), "parameters": list(e.parameters)},
+                  "base": self.arms[0], "policy": self.arms[1],
+                  "members": int(runs["member"].nunique()),
+                  "seeds": sorted(int(s) for s in runs["seed"].unique()),
+                  "residents": self.residents, "days": self.days,
+                  "outcomes": list(self.outcomes)}
+        text = json.dumps(record, indent=1)
+        atomic_write(folder / "provenance.json", lambda tmp: tmp.write_text(text))
 
 
 def _t(df: int) -> float:
@@ -357,7 +393,7 @@ def compare_ensemble(ensemble: EnsembleFile, base: str, policy: str, seeds: int 
     runs = pd.DataFrame([{"member": k, "arm": arm, "seed": seed, **result}
                          for (k, arm, seed, _), result in zip(plan, results, strict=True)])
     return Comparison(ensemble, (base, policy), runs, tuple(outcomes),
-                      time.monotonic() - started)
+                      time.monotonic() - started, residents, days)
 
 
 def shown(value: float, unit: str) -> str:
@@ -438,10 +474,16 @@ def command(args: argparse.Namespace, console: Console,
     console.print(table)
     console.print(f"{comparison.seconds:.0f} s")
     if folder is not None:
+        # The command that makes the same outputs (--workers aside: they do not depend on it).
+        words = ["carecap", "compare-ensemble", str(args.ensemble), args.base, args.policy,
+                 "--seeds", str(seeds), "--root-seed", str(root_seed), "--residents",
+                 str(residents), "--days", str(days)]
+        words += ["--members", str(members)] if members is not None else []
+        words += [w for outcome in args.outcome for w in ("--outcome", outcome)]
         try:
-            comparison.write(folder)
+            comparison.write(folder, provenance.command_line([*words, "--out", str(folder)]))
         except OSError as error:
             raise InputError(f"cannot write output in {folder}: {error.strerror or error}") \
                 from None
-        console.print(f"written to {folder}: runs.csv, comparison.csv")
+        console.print(f"written to {folder}: runs.csv, comparison.csv, provenance.json")
     return 0

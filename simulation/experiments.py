@@ -14,8 +14,10 @@ with ``carecap report``::
     plot_bands(daily, "unmet_hours").show()          # one panel per arm, bands over seeds
     compare_scenarios("baseline", "peer_visits", replicates=8)   # paired, with 95% CIs
 
-Runs go to worker processes forked from a server that has the model loaded (see
-:mod:`simulation.sweep.executor`), so the calling script or notebook is never re-run.
+Runs go to worker processes forked from a server that has the model loaded, and started
+without the caller's main module (see :mod:`simulation.sweep.executor`), so the calling
+script or notebook is never re-run: a plain script needs no ``if __name__ ==
+"__main__":`` guard.
 """
 
 from __future__ import annotations

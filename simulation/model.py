@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import mesa
 import numpy as np
+from mesa import batchrunner
 
 from simulation.agents import Professional, Resident
 from simulation.areas import Area
@@ -43,10 +46,11 @@ class CareModel(mesa.Model):
         seed: The run's seed (0 if neither it nor ``rng`` is given). Same seed and
             parameters give bit-identical output; ``None`` draws a fresh seed, kept as
             ``seed`` so the run can be repeated.
-        rng: Mesa's name for the seed (``mesa.Model(rng=...)``; ``mesa.batch_run`` passes
-            it when it is a parameter): a whole number is the seed itself, a numpy
-            ``SeedSequence`` or ``Generator`` gives one (:func:`~simulation.rng.seed_from_rng`).
-            Give ``seed`` or ``rng``, not both.
+        rng: Mesa's name for the seed (``mesa.Model(rng=...)``): a whole number is the seed
+            itself, a numpy ``SeedSequence`` or ``Generator`` gives one
+            (:func:`~simulation.rng.seed_from_rng`). Give ``seed`` or ``rng``, not both.
+            ``mesa.batch_run`` takes seeds as its ``rng=[...]`` or as a ``seed`` or ``rng``
+            parameter (see :class:`_BatchRunSignature`).
         scenario: A shipped scenario name or the path of a scenario file; its overrides
             apply before ``overrides``.
         days: If given, ``running`` turns false after this many days.
@@ -208,4 +212,41 @@ def _signature() -> inspect.Signature:
     return inspect.Signature(own + every)
 
 
-CareModel.__signature__ = _signature()  # type: ignore[attr-defined]
+class _BatchRunSignature:
+    """CareModel's signature, as a descriptor that keeps seeds given to ``mesa.batch_run``.
+
+    ``batch_run`` passes each of its own ``rng`` values (``None`` when it is given none)
+    to the model as ``seed`` if the model's signature has a ``seed`` argument, else as
+    ``rng``, over any parameter of that name. CareModel takes both names, so a seed given
+    in ``parameters`` under either would be lost to the other: ``{"seed": [1, 2, 3]}``
+    ran unseeded. So when ``batch_run`` itself reads the signature and its parameters
+    hold ``seed``, the signature leaves ``seed`` out, and ``batch_run`` passes its values
+    as ``rng`` instead (``None``, or a second seed that CareModel refuses). Anyone else
+    sees the whole signature.
+    """
+
+    FRAMES_UP = 64  # how far up to look: inspect.signature's own calls vary by version
+
+    def __init__(self, signature: inspect.Signature) -> None:
+        self.signature = signature
+        self.without_seed = signature.replace(parameters=[
+            arg for name, arg in signature.parameters.items() if name != "seed"])
+
+    def __get__(self, instance: object, owner: type | None = None) -> inspect.Signature:
+        parameters = _batch_run_parameters(self.FRAMES_UP)
+        return self.without_seed if parameters and "seed" in parameters else self.signature
+
+
+def _batch_run_parameters(frames_up: int) -> Mapping[str, Any] | None:
+    """The ``parameters`` of a ``mesa.batch_run`` call within ``frames_up`` callers, if any."""
+    frame = sys._getframe(1)
+    for _ in range(frames_up):
+        frame = frame.f_back
+        if frame is None:
+            return None
+        if frame.f_code is batchrunner.batch_run.__code__:
+            return frame.f_locals.get("parameters")
+    return None
+
+
+CareModel.__signature__ = _BatchRunSignature(_signature())  # type: ignore[attr-defined]

@@ -10,13 +10,18 @@ report. This module is the one place that record is made:
   ``None``;
 * :func:`stamp` is the version, the commit and the date (UTC);
 * :func:`run_record` adds what a run ran with: scenario, area, seed, days and the full
-  resolved parameters, and the ``carecap run`` command that makes the same daily table.
+  resolved parameters, and the ``carecap run`` command that makes the same daily table;
+* :func:`command_line` is a command as a shell reads it back, and :func:`comment_lines`
+  a record as ``#`` lines heading a TOML file (``carecap calibrate``'s
+  ``ensemble.toml`` and ``best.toml``).
 
 Provenance never goes into a daily table's columns: the same version, parameters and
 seed give the same daily table, bit for bit, whenever it is made. In a Parquet file it
 is key-value metadata under the key ``carecap`` (:func:`simulation.results.write_parquet`,
 :func:`simulation.results.read_parquet_record`); a CSV file has no room for it (write
-``--summary`` too).
+``--summary`` too), so a command that writes only CSV files writes a JSON file beside them
+(``carecap compare-ensemble``'s ``provenance.json``; ``carecap calibrate``'s
+``calibration.json`` records its ``evaluations.csv``).
 """
 
 from __future__ import annotations
@@ -73,6 +78,31 @@ def now() -> str:
 def stamp() -> dict[str, Any]:
     """Version, commit and date: what every output records about the code that made it."""
     return {"carecap": VERSION, "commit": commit(), "created": now()}
+
+
+def command_line(words: list[str]) -> str:
+    """A command's words as one line a shell reads back as the same words."""
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def comment_lines(made: dict[str, Any], **facts: str) -> list[str]:
+    """What made a file, as ``#`` comment lines to head it (a TOML file's header).
+
+    A reader skips comments, so a file reads the same with or without them, and files
+    written before they were added still load.
+
+    Args:
+        made: :func:`stamp`, with the ``command`` that made the file (``None`` if none).
+        **facts: More to say, one line each, ``Name: value`` (underscores as spaces).
+    """
+    lines = [f"Made by carecap {made['carecap']}"
+             + (f" (commit {made['commit']})" if made.get("commit") else "")
+             + f" on {made['created']}",
+             *(f"{name.replace('_', ' ').capitalize()}: {value}" for name, value in facts.items())]
+    if made.get("command"):
+        lines.append(f"Command: {made['command']}")
+    # One line each, whatever a value holds: a line break would end the comment.
+    return [f"# {' '.join(line.split())}" for line in lines]
 
 
 def shown(value: Any) -> str:

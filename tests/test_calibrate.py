@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulation import provenance
 from simulation.areas import load_area
 from simulation.calibrate import (
     CUTOFF,
@@ -110,6 +111,44 @@ def test_the_outputs_record_every_evaluation_and_run_as_written(tmp_path: Path) 
     summary = json.loads((folder / "calibration.json").read_text())
     assert summary["sizes"]["runs"] == 12 and summary["plausible_by_wave"] == [6]
     assert summary["params"]["structure"]["area"] == "north_norfolk"
+
+
+def test_every_output_says_what_made_it_and_still_loads(tmp_path: Path) -> None:
+    c = load_calibration(_file(tmp_path, 'area = "north_norfolk"'))
+    c = replace(c, waves=1, points=3, residents=300, days=10, targets=tuple(
+        replace(t, low=0.0, high=1.0) for t in c.targets))  # everything plausible
+    folder = tmp_path / "out"
+    command = "carecap calibrate tiny_calibration.toml --out out"
+    calibrate(c, workers=1).write(folder, command)
+    made = json.loads((folder / "calibration.json").read_text())["provenance"]
+    assert made["carecap"] == provenance.VERSION and made["commit"] == provenance.commit()
+    assert made["created"].endswith("Z") and made["command"] == command
+    for name in ("ensemble.toml", "best.toml"):
+        head = (folder / name).read_text().splitlines()[:4]
+        assert head[0].startswith(f"# Made by {provenance.describe()} on {made['created']}")
+        assert "# Area: north_norfolk" in head and f"# Command: {command}" in head
+        assert any(line.startswith("# How: `carecap calibrate` of tiny_calibration")
+                   for line in head)
+    assert load_ensemble(folder / "ensemble.toml").area == "north_norfolk"
+    best = load_scenario(folder / "best.toml").params
+    # A file written before the header (none) loads as the same scenario.
+    old = tmp_path / "old_best.toml"
+    old.write_text("\n".join(line for line in (folder / "best.toml").read_text().splitlines()
+                             if not line.startswith("#")))
+    assert load_scenario(old, area="north_norfolk").params == best
+    assert f"Made by {provenance.describe()} on {made['created']}" in \
+        (folder / "fit.html").read_text()
+    # The CSV stays a plain table: its record is calibration.json's.
+    assert pd.read_csv(folder / "evaluations.csv").columns[0] == "evaluation"
+
+
+def test_the_command_records_itself_in_the_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    main(["calibrate", str(_file(tmp_path)), "--waves", "1", "--points", "2", "--residents",
+          "200", "--days", "5", "--workers", "1", "--out", str(out)])
+    command = json.loads((out / "calibration.json").read_text())["provenance"]["command"]
+    assert command == (f"carecap calibrate {tmp_path / 'tiny_calibration.toml'} --residents "
+                       f"200 --days 5 --waves 1 --points 2 --out {out}")
 
 
 def test_the_same_calibration_gives_the_same_settings_whatever_the_workers(

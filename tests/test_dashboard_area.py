@@ -4,6 +4,7 @@ shared link is for that area, and a link for another is refused in one line."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -14,7 +15,7 @@ from simulation.dashboard import command
 from simulation.dashboard.app import effective, from_query
 from simulation.dashboard.replicates import params_of
 from simulation.dashboard.session import Run
-from simulation.dashboard.setting import AREA_ENV, Setting, SettingError
+from simulation.dashboard.setting import AREA_ENV, Setting, SettingError, area_figures
 
 NORFOLK = load_area("north_norfolk")
 
@@ -40,7 +41,7 @@ def test_every_run_on_an_area_server_is_that_areas_town() -> None:
 def test_a_share_link_names_the_area_and_reads_back() -> None:
     setting = Setting("peer_visits", seed=2, overrides={"risk_aversion": 0.2})
     code = setting.encode()
-    assert code.endswith("~area-north_norfolk")
+    assert code.endswith(f"~area-north_norfolk.{area_figures(NORFOLK)}")
     assert Setting.decode(code) == setting
     assert "area north_norfolk" in setting.describe()
 
@@ -72,3 +73,50 @@ def test_the_command_serves_the_area_it_is_given(monkeypatch: pytest.MonkeyPatch
     assert main(["dashboard", "--area", "atlantis"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--area" in error and "atlantis" in error
+
+
+def _my_town(folder: Path, age_counts: str) -> Path:
+    """North Norfolk's profile copied as ``folder/my_town.toml``, with other age counts."""
+    text = NORFOLK.path.read_text(encoding="utf-8")
+    folder.mkdir()
+    path = folder / "my_town.toml"
+    path.write_text(text.replace("counts = [15762, 28982, 23744, 24813, 9687]",
+                                 f"counts = {age_counts}"), encoding="utf-8")
+    return path
+
+
+def test_a_link_is_refused_on_a_server_whose_area_file_has_the_name_but_not_the_figures(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made_on = _my_town(tmp_path / "a", "[15000, 29000, 24000, 25000, 10000]")
+    other = _my_town(tmp_path / "b", "[25000, 29000, 24000, 15000, 5000]")
+    monkeypatch.setenv(AREA_ENV, str(made_on.resolve()))
+    code = Setting("peer_visits", seed=2).encode()
+    assert Setting.decode(code).area == "my_town"  # read back where it was made
+
+    monkeypatch.setenv(AREA_ENV, str(other.resolve()))
+    shown, refused = from_query(f"setting={code}")
+    assert shown == Setting("baseline")
+    assert refused is not None and "\n" not in refused
+    assert "runs the area 'my_town' with other figures" in refused
+    # The hint names the file the server needs, and says it is not a shipped area.
+    assert "--area PATH/my_town.toml" in refused and "not shipped" in refused
+    assert area_figures(load_area(made_on)) in refused
+
+    # The same figures in a file elsewhere is the same town: the link opens.
+    monkeypatch.setenv(AREA_ENV, str(_my_town(tmp_path / "c", "[15000, 29000, 24000, "
+                                              "25000, 10000]").resolve()))
+    assert Setting.decode(code).area == "my_town"
+
+
+def test_a_link_for_a_shipped_area_names_the_shipped_area_in_its_hint() -> None:
+    code = f"peer_visits~2~~area-north_norfolk.{area_figures(NORFOLK)}"
+    with pytest.raises(SettingError, match="--area north_norfolk`") as refused:
+        Setting.decode(code)
+    assert "not shipped" not in str(refused.value)
+
+
+@pytest.mark.usefixtures("norfolk_server")
+def test_a_link_made_before_links_carried_the_figures_is_read_by_the_area_name() -> None:
+    setting = Setting.decode("peer_visits~2~~area-north_norfolk")
+    assert setting == Setting("peer_visits", seed=2)
+    assert setting.encode().endswith(f"~area-north_norfolk.{area_figures(NORFOLK)}")

@@ -3,7 +3,9 @@ uncertainty as well as seed noise, paired by seed, and one-line errors."""
 
 from __future__ import annotations
 
+import json
 import math
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from simulation import provenance
 from simulation.cli import main
 from simulation.ensemble import (
     Comparison,
@@ -101,6 +104,11 @@ def test_an_arm_that_sets_a_fitted_parameter_is_refused(tmp_path: Path) -> None:
 def test_the_ensemble_file_reads_back_as_written(tmp_path: Path) -> None:
     ENSEMBLE.write(tmp_path / "ensemble.toml")
     assert load_ensemble(tmp_path / "ensemble.toml") == ENSEMBLE
+    header = provenance.comment_lines({**provenance.stamp(), "command": None}, area="x")
+    ENSEMBLE.write(tmp_path / "headed.toml", header)
+    assert load_ensemble(tmp_path / "headed.toml") == ENSEMBLE
+    text = (tmp_path / "headed.toml").read_text()
+    assert text.startswith("# Made by carecap") and tomllib.loads(text)["title"] == ENSEMBLE.title
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -135,5 +143,15 @@ def test_the_command_prints_both_intervals(tmp_path: Path,
     printed = capsys.readouterr().out
     assert "seeds only" in printed and "seeds and calibration" in printed
     assert (tmp_path / "out" / "comparison.csv").is_file()
+    # The CSVs stay plain tables; provenance.json beside them says what made them.
+    assert pd.read_csv(tmp_path / "out" / "comparison.csv").columns[0] == "outcome"
+    made = json.loads((tmp_path / "out" / "provenance.json").read_text())
+    assert made["carecap"] == provenance.VERSION and made["commit"] == provenance.commit()
+    assert made["command"] == (f"carecap compare-ensemble {tmp_path / 'ensemble.toml'} "
+                               "baseline peer_visits --seeds 2 --root-seed 0 --residents 400 "
+                               f"--days 20 --outcome peer_visits --out {tmp_path / 'out'}")
+    assert made["ensemble"]["area"] == "north_norfolk" and made["seeds"] == [0, 1]
+    assert (made["members"], made["residents"], made["days"]) == (2, 400, 20)
+    assert made["files"] == ["runs.csv", "comparison.csv"]
     assert main(["compare-ensemble", str(tmp_path / "ensemble.toml"), "baseline",
                  "nowhere"]) == 2

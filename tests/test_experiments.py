@@ -4,6 +4,8 @@ README's DuckDB query over a sweep's run summaries."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,8 @@ from simulation.experiments import compare_scenarios, load_results, plot_bands, 
 from simulation.metrics import NAMES
 from simulation.runner import run
 from simulation.sweep.analysis import IDENTITY
+from simulation.sweep.charts import band_table, bands_figure
+from simulation.sweep.store import SweepStore
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ('title = "Tiny"\nscenarios = ["baseline", "peer_visits"]\nreplicates = 2\n'
@@ -76,6 +80,35 @@ def test_plot_bands_draws_one_panel_per_arm_with_outlined_bands(
     assert len(dotted) == 2 * 2  # each arm's band: two dotted edges
     assert "Unmet care (hours)" in figure.layout.title.text
     assert plot_bands(out, "unmet_hours").layout.title.text == figure.layout.title.text
+
+
+def _edges(figure) -> tuple[list[float], list[float]]:
+    """Every low and every high of a band figure's dotted edges."""
+    edges = {"low": [], "high": []}
+    for trace in figure.data:
+        if trace.line.dash == "dot":
+            edges["low" if trace.hovertemplate.startswith("low") else "high"] += list(trace.y)
+    return edges["low"], edges["high"]
+
+
+def test_bands_stay_within_what_the_metric_can_take() -> None:
+    # Two replicates far apart: mean -/+ the t half-width (12.7 sd / sqrt 2) runs wide
+    daily = pd.DataFrame({"label": "arm", "day": [1, 1, 2, 2],
+                          "readmission_rate_30d": [0.0, 0.5, 0.1, 0.3],
+                          "volunteers": [0.0, 4.0, 1.0, 3.0],
+                          "staff_morale": [0.6, 0.9, 0.7, 0.8]})
+    low, high = _edges(plot_bands(daily, "readmission_rate_30d"))
+    assert min(low) == 0.0  # not -176%
+    assert max(high) > 1.0  # a period rate can pass 100%: no cap at 1
+    low, _ = _edges(plot_bands(daily, "volunteers"))
+    assert min(low) == 0.0
+    table = band_table(daily, "staff_morale")
+    assert table["high"].max() == 1.0 and table["low"].min() >= 0.0  # a score 0-1
+    # the report draws tables it makes itself: its bands are clipped too
+    ribbons = pd.DataFrame({"group": "arm", "day": [1, 2], "mean": [1.0, 2.0],
+                            "low": [-3.0, 1.0], "high": [5.0, 3.0]})
+    low, high = _edges(bands_figure(ribbons, "delayed_bed_days"))
+    assert sorted(low) == [0.0, 1.0] and sorted(high) == [3.0, 5.0]
 
 
 def _readme_query() -> str:
@@ -141,3 +174,19 @@ def test_bad_comparisons_are_one_line_errors(capsys: pytest.CaptureFixture[str],
     assert main(argv) == 2
     line, = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("carecap: error:") and expected in line
+
+
+def test_run_sweep_works_from_a_plain_script_without_a_main_guard(tmp_path: Path) -> None:
+    # The README's snippet saved as a script: the workers must not run it again
+    (tmp_path / "small.toml").write_text(
+        'title = "Small"\nscenarios = ["baseline"]\nreplicates = 2\nresidents = 300\n'
+        'days = 20\n')
+    (tmp_path / "script.py").write_text(
+        "from simulation import load_results, run_sweep\n\n"
+        'run_sweep("small.toml", out="out", workers=2, progress=False)\n'
+        'print("runs:", len(load_results("out")))\n')
+    done = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["runs: 2"]
+    assert SweepStore(tmp_path / "out").failed() == {}

@@ -269,6 +269,23 @@ def test_batch_run_honours_seeds_given_as_mesas_rng() -> None:
     assert by_mesa["unmet_hours_to_date"] == final[2]["unmet_hours_to_date"]
 
 
+def test_batch_run_honours_seeds_given_as_a_seed_parameter() -> None:
+    import inspect
+
+    # Mesa passes its own rng (None here) as `seed` if the model takes one: not over these
+    rows = _batch({"seed": [1, 2]})
+    final = [r for r in rows if r["Step"] == 12]
+    assert [r["seed"] for r in final] == [1, 2]
+    as_rng = [r for r in _batch({"rng": [1, 2]}) if r["Step"] == 12]
+    outcomes = ("unmet_hours_to_date", "unpaid_hours_to_date", "admissions")
+    assert [[r[o] for o in outcomes] for r in final] == \
+        [[r[o] for o in outcomes] for r in as_rng]
+    with pytest.raises(ValueError, match="give one"):  # a seed and Mesa's rng: which?
+        mesa.batch_run(CareModel, parameters={"residents": 600, "seed": [1]}, rng=[2],
+                       max_steps=1, number_processes=1, display_progress=False)
+    assert "seed" in inspect.signature(CareModel).parameters  # outside batch_run
+
+
 def test_batch_run_rows_carry_the_runs_to_date_headline_outcomes() -> None:
     final = _batch({"rng": [3], "peer_scheme": True})[-1]
     summary = run("peer_visits", seed=3, days=12, residents=600, warmup_days=5).summary

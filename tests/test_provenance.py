@@ -214,3 +214,20 @@ def test_a_manifest_this_carecap_cannot_read_is_refused_in_one_line(
     _one_line(capsys, ["report", str(store.folder)], expected)
     _one_line(capsys, ["sweep", str(path), "--out", str(store.folder), "--workers", "1"],
               expected)
+
+
+def test_comment_lines_head_a_toml_file_without_changing_what_it_reads() -> None:
+    import tomllib
+
+    made = {**provenance.stamp(), "command": "carecap calibrate 'my file.toml'"}
+    lines = provenance.comment_lines(made, area="my\ntown", how="history matching")
+    body = 'title = "x"\n'
+    assert tomllib.loads("\n".join([*lines, body])) == tomllib.loads(body)
+    assert lines[0] == f"# Made by {provenance.describe()} on {made['created']}"
+    assert "# Area: my town" in lines and "# How: history matching" in lines
+    assert lines[-1] == f"# Command: {made['command']}"
+
+
+def test_a_command_line_reads_back_as_its_words() -> None:
+    words = ["carecap", "calibrate", "my file.toml", "--area", "it's.toml"]
+    assert shlex.split(provenance.command_line(words)) == words

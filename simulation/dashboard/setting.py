@@ -7,9 +7,13 @@ readable and uses only URL-safe characters, fields joined by ``~``::
 
 (scenario, seed, residents — empty for the scenario's own — then ``name-value`` for each
 override, then ``vs-SCENARIO`` when a comparison runs beside it, ``days-N`` when the
-run is not a year long and ``area-NAME`` when the server runs an area's town, so a code
-made on a server started with ``--area`` names its area), so it can be read out to a
-room or typed in. A code is refused on a server that runs another area's town, or none.
+run is not a year long and ``area-NAME.FIGURES`` when the server runs an area's town),
+so it can be read out to a room or typed in. ``NAME`` is the area file's name and
+``FIGURES`` a short hash of the parameters the area resolves to, so a code made on a
+server started with ``--area /a/my_town.toml`` is refused on one started with
+``--area /b/my_town.toml`` whose figures differ: a file's name alone does not say which
+town a run is on. A code is refused on a server that runs another area's town, or none.
+(Codes made before the hash was added, ``area-NAME``, are checked by name alone.)
 Decoding validates every field against the scenario list and the parameter
 declarations: a mistyped or tampered code is refused with one line naming the field and
 what is allowed, never run with a silently different value.
@@ -18,11 +22,13 @@ what is allowed, never run with a silently different value.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.areas import Area, load_area
+from simulation.areas import AREA_DIR, Area, load_area, shipped_areas
 from simulation.inputs import MAX_SEED
 from simulation.params import SPECS, ParamError, coerce
 from simulation.runner import DEFAULT_DAYS
@@ -37,6 +43,7 @@ SEEDS_ALLOWED = f"allowed: a whole number from 0 to {MAX_SEED}"
 # the command before the app is imported, and read by every session and worker.
 AREA_ENV = "CARECAP_AREA"
 ENGLAND = "england"  # the name of the defaults' area (simulation/params.py: Structure)
+FIGURES_LENGTH = 8  # hex digits of an area's hash: short to read out, long enough to differ
 
 
 @functools.cache
@@ -54,6 +61,40 @@ def served_area_name() -> str:
     """The name of the area this server runs (``england`` without ``--area``)."""
     area = served_area()
     return area.name if area is not None else ENGLAND
+
+
+def area_figures(area: Area) -> str:
+    """A short hash of the parameters ``area`` resolves to: what its town is made of.
+
+    Two files with the same name and different figures get different hashes; a comment
+    or a blank line changed in a file does not change its hash.
+    """
+    record = json.dumps(area.params.as_record(), sort_keys=True, default=str)
+    return hashlib.sha256(record.encode()).hexdigest()[:FIGURES_LENGTH]
+
+
+@functools.cache
+def _figures_of(path: str) -> str:
+    return area_figures(_load_area(path))
+
+
+def served_area_figures() -> str | None:
+    """The hash of the served area's figures (:func:`area_figures`); ``None`` for England."""
+    path = os.environ.get(AREA_ENV)
+    return _figures_of(path) if path and served_area_name() != ENGLAND else None
+
+
+def _needed_area(name: str, figures: str | None) -> str:
+    """Which ``--area`` a server needs to open a code for the area ``name``.
+
+    A shipped area with the same figures is named; any other is a local file only the
+    link's maker has, so the hint says so rather than name an ``--area`` that fails.
+    """
+    if name in shipped_areas() and figures in (None, _figures_of(str(AREA_DIR / f"{name}.toml"))):
+        return f"open it on a server started with `carecap dashboard --area {name}`"
+    hashed = f"; its figures hash to {figures}" if figures else ""
+    return (f"open it on a server started with `carecap dashboard --area PATH/{name}.toml`, "
+            f"the local area file the link was made with (not shipped with carecap{hashed})")
 
 
 class SettingError(ValueError):
@@ -76,6 +117,8 @@ class Setting:
         days: The day the run stops on.
         area: The area whose town it runs (``england``: the defaults). It must be the
             area the server runs: a setting is never run on another area's town.
+        figures: The hash of that area's figures (:func:`area_figures`), ``None`` for
+            England's defaults or a code made before codes carried it.
 
     Raises:
         SettingError: If any field is not allowed (checked on construction).
@@ -88,14 +131,19 @@ class Setting:
     compare: str | None = None
     days: int = DEFAULT_DAYS
     area: str = field(default_factory=served_area_name)
+    figures: str | None = field(default_factory=served_area_figures)
 
     def __post_init__(self) -> None:
-        served = served_area_name()
-        if self.area != served:
+        served, served_figures = served_area_name(), served_area_figures()
+        if self.area != served or self.figures not in (None, served_figures):
             runs = f"the area {served!r}" if served != ENGLAND else "England's defaults"
+            if self.area == served:
+                runs += " with other figures"
             raise SettingError(f"area: this setting is for the area {self.area!r} and this "
-                               f"server runs {runs} (allowed: open it on a server started "
-                               f"with `carecap dashboard --area {self.area}`)")
+                               f"server runs {runs} (allowed: "
+                               f"{_needed_area(self.area, self.figures)})")
+        if self.figures is None:  # an older code, read by name: shared again with the hash
+            object.__setattr__(self, "figures", served_figures)
         names = shipped()
         for name, value in (("scenario", self.scenario), ("compare", self.compare)):
             if value is not None and value not in names:
@@ -129,7 +177,7 @@ class Setting:
         if self.days != DEFAULT_DAYS:
             fields.append(f"{_DAYS}-{self.days}")
         if self.area != ENGLAND:
-            fields.append(f"{_AREA}-{self.area}")
+            fields.append(f"{_AREA}-{self.area}" + (f".{self.figures}" if self.figures else ""))
         return "~".join(fields)
 
     @classmethod
@@ -147,7 +195,7 @@ class Setting:
         if not (seed.isascii() and seed.isdigit()):
             raise SettingError(f"seed: {seed!r} is not allowed ({SEEDS_ALLOWED})")
         overrides: dict[str, Any] = {}
-        compare, days, area = None, DEFAULT_DAYS, ENGLAND
+        compare, days, area, figures = None, DEFAULT_DAYS, ENGLAND, None
         for pair in pairs:
             # Names have no hyphen; values may (1e-05), so split at the first one.
             name, dash, value = pair.partition("-")
@@ -157,7 +205,7 @@ class Setting:
             if name == _COMPARE:
                 compare = value
             elif name == _AREA:
-                area = value
+                area, figures = _area_field(value)
             elif name == _DAYS:
                 if not value.isdigit():
                     raise SettingError(f"days: {value!r} is not allowed (allowed: a whole "
@@ -168,7 +216,8 @@ class Setting:
         return cls(scenario=scenario, seed=int(seed),
                    residents=_checked("residents", residents, from_text=True) if residents
                    else None,
-                   overrides=overrides, compare=compare, days=days, area=area)
+                   overrides=overrides, compare=compare, days=days, area=area,
+                   figures=figures)
 
     def comparison(self, residents: int) -> Setting | None:
         """The comparison run's setting: its scenario as shipped, on this run's town.
@@ -179,7 +228,8 @@ class Setting:
         """
         if self.compare is None:
             return None
-        return Setting(self.compare, self.seed, residents, days=self.days, area=self.area)
+        return Setting(self.compare, self.seed, residents, days=self.days, area=self.area,
+                       figures=self.figures)
 
     def describe(self) -> str:
         """One line for people: scenario, seed, residents and any changed parameters."""
@@ -191,6 +241,14 @@ class Setting:
         parts += [f"{name.replace('_', ' ')} {_shown(value)}"
                   for name, value in self.overrides.items()]
         return ", ".join(parts)
+
+
+def _area_field(value: str) -> tuple[str, str | None]:
+    """A code's ``NAME.FIGURES`` as name and hash; a code without a hash gives ``None``."""
+    name, dot, figures = value.rpartition(".")
+    if dot and len(figures) == FIGURES_LENGTH and all(c in "0123456789abcdef" for c in figures):
+        return name, figures
+    return value, None
 
 
 def _checked(name: str, value: Any, from_text: bool = False) -> int | float | bool:

@@ -10,7 +10,9 @@ that kills its worker is found, retried once more, then recorded as failed.
 
 Workers fork from a server that has the model imported and its compiled kernels loaded
 (``sweep/preload.py``): fast to start, and safe (forking this process itself, which has
-Arrow's threads, can deadlock). :func:`start_server` starts it early, so that it loads
+Arrow's threads, can deadlock). Workers never run the caller's main module again (see
+:class:`WorkerProcess`), so a plain script may start a sweep without an
+``if __name__ == "__main__":`` guard. :func:`start_server` starts it early, so that it loads
 the model while this process reads the experiment. Each worker watches this process and
 exits the moment it is gone, however it ended (``kill -9`` included); the fork server and
 the resource tracker then see their last client go and exit too, so nothing is left
@@ -31,21 +33,26 @@ fork server before it pays for importing the model.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import contextlib
 import os
 import select
 import socket
+import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from multiprocessing.popen_forkserver import Popen
+
     import pandas as pd
 
     from simulation.params import Params
@@ -56,9 +63,52 @@ if TYPE_CHECKING:
     Progress = Callable[[Run, bool], None]
 
 KILLS_BEFORE_FAILED = 2
-POOL_CONTEXT = multiprocessing.get_context("forkserver")
-POOL_CONTEXT.set_forkserver_preload(["simulation.sweep.preload"])
 PARENT_POLL_SECONDS = 0.5  # where a process cannot be waited on directly (no pidfd)
+
+
+class WorkerProcess(ForkServerProcess):
+    """A worker forked from the fork server that does not run the caller's main module.
+
+    multiprocessing starts a fork-server (or spawned) process by running the parent's
+    main module again, as ``__mp_main__``, so that functions defined there can be
+    unpickled in it. A script that calls :func:`simulation.run_sweep` outside an
+    ``if __name__ == "__main__":`` guard would then start a whole sweep inside each
+    worker as it starts, and the worker would die. Our workers run only functions of
+    simulation's own modules, imported by name, so they are started as if the caller
+    had no main module: a function defined in the caller's script cannot be their task.
+    """
+
+    @staticmethod
+    def _Popen(process_obj: ForkServerProcess) -> Popen:  # noqa: N802 - the name it calls
+        with _no_main_module():
+            return ForkServerProcess._Popen(process_obj)
+
+
+@contextlib.contextmanager
+def _no_main_module() -> Iterator[None]:
+    """While a worker starts, a bare ``__main__`` stands in for the caller's.
+
+    multiprocessing reads ``sys.modules["__main__"]`` (its ``__spec__`` and ``__file__``)
+    only to tell the new process which main module to run; a bare module has neither,
+    so it runs none. The real one is back as soon as the process has been handed over
+    (a few milliseconds, in the thread that submits the runs).
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class _WorkerContext(ForkServerContext):
+    """The fork-server start method, with :class:`WorkerProcess` as its processes."""
+
+    Process = WorkerProcess
+
+
+POOL_CONTEXT = _WorkerContext()
+POOL_CONTEXT.set_forkserver_preload(["simulation.sweep.preload"])
 
 
 def run_one(params: Params, seed: int, days: int) -> pd.DataFrame:

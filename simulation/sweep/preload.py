@@ -4,8 +4,7 @@ It imports what a worker runs — the model and the sweep's store — and runs a
 for two days, which loads every compiled kernel, and asks git for the commit once.
 Workers are forked from this process, so each starts with all of it in memory instead
 of importing and loading it itself.
-(Not the command line: a worker runs it again as its main module, which must find it
-not yet imported.)
+(Not the command line: a worker runs none of it.)
 """
 
 import simulation.sweep.executor

@@ -15,6 +15,7 @@ the year?" wants to see.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -458,6 +459,20 @@ TO_DATE: tuple[Metric, ...] = tuple(_to_date(_DAILY_BY_NAME[name]) for name in H
 METRICS: tuple[Metric, ...] = DAILY + TO_DATE
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
+
+
+def value_range(metric: str) -> tuple[float, float]:
+    """The lowest and highest values ``metric`` can take, which drawn bands stay within.
+
+    Every declared metric counts or measures something (people, hours, pounds, shares),
+    so none goes below 0. Only a unit that names its range ("score 0-1", "index 0-1")
+    caps it at 1: a ``share`` does not, as the 30-day readmission rate, a period rate,
+    can pass 100%. A column that is not a declared metric is not limited.
+    """
+    declared = BY_NAME.get(metric)
+    if declared is None:
+        return -math.inf, math.inf
+    return 0.0, 1.0 if declared.unit.endswith(" 0-1") else math.inf
 
 
 def _parts(summary: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from simulation.metrics import NAMES, TO_DATE, summarise
+from simulation.metrics import NAMES, TO_DATE, summarise, value_range
 from simulation.sweep.analysis import t_half_width
 
 POLICY, COMPARISON = "policy", "comparison"
@@ -134,7 +134,8 @@ class Replicates:
             cumulative: Running totals instead of daily values.
         """
         values = self.stack(side, column)
-        return _band(np.cumsum(values, axis=1) if cumulative else smooth(values, window))
+        return _band(np.cumsum(values, axis=1) if cumulative else smooth(values, window),
+                     *value_range(column))
 
     def difference_band(self, column: str, window: int = 1) -> Band:
         """The daily paired difference, policy minus comparison, with its 95% interval."""
@@ -142,13 +143,14 @@ class Replicates:
                             window))
 
 
-def _band(values: np.ndarray) -> Band:
-    """Each day's mean over runs and its 95% interval (never below 0 for counts and the like)."""
+def _band(values: np.ndarray, lowest: float = -np.inf, highest: float = np.inf) -> Band:
+    """Each day's mean over runs and its 95% interval, kept within ``lowest``-``highest``.
+
+    A metric's band is kept within what it can take
+    (:func:`~simulation.metrics.value_range`); a difference between runs is not limited.
+    """
     mean = values.mean(axis=0)
     n = values.shape[0]
     sd = values.std(axis=0, ddof=1) if n > 1 else np.full_like(mean, np.nan)
     half = t_half_width(1.0, n) * sd  # the t quantile over sqrt(n), times each day's sd
-    low = mean - half
-    if n and values.min() >= 0:  # a drawn band of visits or hours stops at none
-        low = np.maximum(low, 0.0)
-    return Band(mean, low, mean + half)
+    return Band(mean, np.clip(mean - half, lowest, highest), np.clip(mean + half, lowest, highest))

@@ -7,8 +7,9 @@ arm's mean in grey in every other panel, so each arm reads against it. Axis titl
 units and hover figures come from the metric's declaration (label and unit: shares as
 percentages, costs in pounds, hours), through :mod:`simulation.dashboard.display`.
 
-A band stays within what the metric can take (:func:`limits`): mean ± half-width over
-a few replicates can reach below zero, and a count or a rate drawn below none misleads.
+A band stays within what the metric can take (:func:`~simulation.metrics.value_range`):
+mean ± half-width over a few replicates can reach below zero, and a count or a rate drawn
+below none misleads.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from simulation.dashboard import display
-from simulation.metrics import BY_NAME
+from simulation.metrics import value_range
 from simulation.sweep.analysis import CONFIDENCE, t_half_width
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
@@ -32,23 +33,9 @@ TOP_MARGIN = 110  # the title, and the legend on its right, above the panels' ti
 BOTTOM_MARGIN = 50
 
 
-def limits(metric: str) -> tuple[float, float]:
-    """The lowest and highest values ``metric`` can take, which its bands stay within.
-
-    Every declared metric counts or measures something (people, hours, pounds, shares),
-    so none goes below 0. Only a unit that names its range ("score 0-1", "index 0-1")
-    caps it at 1: a ``share`` does not, as the 30-day readmission rate, a period rate,
-    can pass 100%. A column that is not a declared metric is not limited.
-    """
-    declared = BY_NAME.get(metric)
-    if declared is None:
-        return -math.inf, math.inf
-    return 0.0, 1.0 if declared.unit.endswith(" 0-1") else math.inf
-
-
 def _within_limits(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """``table`` with its ``low`` and ``high`` columns clipped to the metric's limits."""
-    lowest, highest = limits(metric)
+    lowest, highest = value_range(metric)
     return table.assign(low=table["low"].clip(lowest, highest),
                         high=table["high"].clip(lowest, highest))
 
@@ -64,7 +51,7 @@ def band_table(daily: pd.DataFrame, metric: str, by: str = "label") -> pd.DataFr
 
     Returns:
         ``group, day, n, mean, low, high``, groups in the order they first appear; the
-        interval clipped to what the metric can take (:func:`limits`).
+        interval clipped to what the metric can take (:func:`~simulation.metrics.value_range`).
     """
     grouped = daily.groupby([by, "day"], sort=False)[metric]
     table = grouped.agg(n="count", mean="mean", sd="std").reset_index()
@@ -81,7 +68,7 @@ def bands_figure(table: pd.DataFrame, metric: str, reference: str | None = None,
 
     Args:
         table: ``group, day, mean, low, high`` (as :func:`band_table` gives); bands are
-            drawn within what the metric can take (:func:`limits`), whoever made them.
+            drawn within what the metric can take, whoever made them.
         metric: The metric drawn (its label and unit title the figure and axes).
         reference: A group drawn in grey in every other panel (default: the first).
         band: What the band is, for the legend.

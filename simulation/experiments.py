@@ -179,11 +179,11 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     return Sweep(store.folder)
 
 
-def load_results(folder: str | Path, *, daily: bool = False) -> pd.DataFrame:
+def load_results(folder: str | Path | Sweep, *, daily: bool = False) -> pd.DataFrame:
     """A sweep folder's results as one tidy table.
 
     Args:
-        folder: The sweep folder.
+        folder: The sweep folder, or the sweep :func:`run_sweep` returned.
         daily: One row per run and day (every metric's daily value) instead of one row
             per run (every metric's summary over the run, and ``params.NAME`` columns).
 
@@ -196,7 +196,7 @@ def load_results(folder: str | Path, *, daily: bool = False) -> pd.DataFrame:
     """
     from simulation.sweep.analysis import IDENTITY, Sweep
 
-    sweep = Sweep(folder)
+    sweep = folder if isinstance(folder, Sweep) else Sweep(folder)
     if not daily:
         return sweep.run_summaries()
     table = sweep.query("SELECT d.*, a.label, a.scenario FROM daily d "
@@ -204,13 +204,13 @@ def load_results(folder: str | Path, *, daily: bool = False) -> pd.DataFrame:
     return table[[*IDENTITY, *(c for c in table.columns if c not in IDENTITY)]]
 
 
-def plot_bands(results: pd.DataFrame | str | Path, metric: str, by: str = "label",
+def plot_bands(results: pd.DataFrame | str | Path | Sweep, metric: str, by: str = "label",
                reference: str | None = None) -> go.Figure:
     """Daily bands of a metric across replicates: one panel per arm (a plotly figure).
 
     Args:
         results: ``load_results(folder, daily=True)`` (or any table with ``day``, ``by``
-            and ``metric`` columns), or a sweep folder.
+            and ``metric`` columns), or a sweep folder or :func:`run_sweep`'s sweep.
         metric: The metric to draw.
         by: The column naming the panels (the arm's label by default).
         reference: The group drawn in grey beside every other (default: the first).

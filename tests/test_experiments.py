@@ -52,6 +52,7 @@ def test_run_sweep_writes_the_store_and_resumes_running_nothing_again(
     assert set(again) == set(files)
     assert {n for n in files if files[n] != again[n]} == {"a001-r0001.parquet"}
     assert sweep.runs_finished == 4
+    assert load_results(sweep).equals(load_results(out))  # what run_sweep gives loads too
 
 
 def test_results_load_as_one_tidy_table(swept: tuple[Path, Path]) -> None:

@@ -22,7 +22,6 @@ script or notebook is never re-run: a plain script needs no ``if __name__ ==
 
 from __future__ import annotations
 
-import shlex
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulation.inputs import DEFAULT_DAYS, seeds_problem
+from simulation.provenance import command_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,7 +58,7 @@ def sweep_command(source: str | Path, experiment: Experiment, out: str | Path,
         for outcome, width in precision.half_widths.items():
             words += ["--precision", f"{outcome}={width:g}"]
         words += ["--max-replicates", str(precision.max_replicates)]
-    return " ".join(shlex.quote(w) for w in [*words, "--out", str(out)])
+    return command_line([*words, "--out", str(out)])
 
 
 def batch_runner(pool: LocalPool | DaskPool, store: SweepStore, console: Console | None,
@@ -324,8 +324,7 @@ def compare_scenarios(first: str, second: str, *, replicates: int = 10, seed: in
         words = ["carecap", "compare", first, second, "--replicates", str(replicates),
                  "--seed", str(seed), "--residents", str(experiment.residents), "--days",
                  str(days), "--outcomes", ",".join(outcomes)]
-        command = " ".join(shlex.quote(w) for w in words
-                           + (["--out", str(folder)] if out is not None else []))
+        command = command_line(words + (["--out", str(folder)] if out is not None else []))
         with LocalPool(workers) as pool:
             execute_sweep(experiment, store,
                           batch_runner(pool, store, shown, f"{workers} workers, "

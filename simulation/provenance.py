@@ -130,13 +130,14 @@ def run_command(scenario: str | None, seed: int, days: int, params: Params,
 
     base = load_scenario(scenario or "baseline", area=area, start_day=start_day).params
     values, before = params.as_dict(), base.as_dict()
-    sets = [f"--set {name}={shown(value)}" for name, value in values.items()
-            if name != "residents" and value != before[name]]
-    where = ["--area", shlex.quote(area)] if area is not None else []
+    sets = [word for name, value in values.items()
+            if name != "residents" and value != before[name]
+            for word in ("--set", f"{name}={shown(value)}")]
+    where = ["--area", area] if area is not None else []
     when = ["--start-day", str(start_day)] if start_day is not None else []
-    return " ".join(["carecap run", shlex.quote(scenario or "baseline"), *where, *when,
-                     "--seed", str(seed), "--days", str(days), "--residents",
-                     str(params.residents), *sets])
+    return command_line(["carecap", "run", scenario or "baseline", *where, *when, "--seed",
+                         str(seed), "--days", str(days), "--residents",
+                         str(params.residents), *sets])
 
 
 def run_record(params: Params, seed: int, days: int, scenario: str | None,

@@ -69,7 +69,6 @@ with the area; ``fit.html`` ends with a line saying it.
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import math
 import time
@@ -380,10 +379,8 @@ class Result:
             made, area=where, how=f"{how}: the least implausible setting"))
         from simulation.calibration_figures import fit_page
 
-        page, end, rest = fit_page(self).rpartition("</body>")
-        said = html.escape("; ".join(line.removeprefix("# ") for line in
-                                     provenance.comment_lines(made)))
-        page = f'{page}<p class="stamp">{said}</p>{end}{rest}'
+        page = fit_page(self, "; ".join(line.removeprefix("# ")
+                                        for line in provenance.comment_lines(made)))
         atomic_write(folder / "fit.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
         summary = {
             "provenance": made,

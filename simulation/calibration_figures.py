@@ -26,8 +26,13 @@ STYLE = ("body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 
          "color: #222; } p { line-height: 1.45; }")
 
 
-def fit_page(result: Result) -> str:
-    """The HTML page: a heading, what was done, and the two figures."""
+def fit_page(result: Result, made_by: str = "") -> str:
+    """The HTML page: a heading, what was done, the two figures and what made it.
+
+    Args:
+        result: The calibration.
+        made_by: A closing line saying what made the page (version, commit, date, command).
+    """
     c = result.calibration
     plausible = sum(e.plausible for e in result.evaluations)
     intro = (f"{c.title}. History matching of {', '.join(c.bounds)} to "
@@ -45,7 +50,8 @@ def fit_page(result: Result) -> str:
             f"<title>{html.escape(c.title)}</title><style>{STYLE}</style></head><body>\n"
             f"<h1>{html.escape(c.title)}</h1><p>{html.escape(intro)}</p><ul>{sources}</ul>"
             f"<h2>Targets against the model</h2>{parts[0]}"
-            f"<h2>The parameters' spread</h2>{parts[1]}</body></html>\n")
+            f"<h2>The parameters' spread</h2>{parts[1]}"
+            f"<p class=\"stamp\">{html.escape(made_by)}</p></body></html>\n")
 
 
 def _kind(result: Result, e: Evaluation) -> str:

@@ -95,9 +95,7 @@ def comment_lines(made: dict[str, Any], **facts: str) -> list[str]:
         made: :func:`stamp`, with the ``command`` that made the file (``None`` if none).
         **facts: More to say, one line each, ``Name: value`` (underscores as spaces).
     """
-    lines = [f"Made by carecap {made['carecap']}"
-             + (f" (commit {made['commit']})" if made.get("commit") else "")
-             + f" on {made['created']}",
+    lines = [f"Made by {describe()} on {made['created']}",
              *(f"{name.replace('_', ' ').capitalize()}: {value}" for name, value in facts.items())]
     if made.get("command"):
         lines.append(f"Command: {made['command']}")

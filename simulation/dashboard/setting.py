@@ -28,7 +28,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.areas import AREA_DIR, Area, load_area, shipped_areas
+from simulation.areas import Area, area_path, load_area, shipped_areas
 from simulation.inputs import MAX_SEED
 from simulation.params import SPECS, ParamError, coerce
 from simulation.runner import DEFAULT_DAYS
@@ -90,7 +90,7 @@ def _needed_area(name: str, figures: str | None) -> str:
     A shipped area with the same figures is named; any other is a local file only the
     link's maker has, so the hint says so rather than name an ``--area`` that fails.
     """
-    if name in shipped_areas() and figures in (None, _figures_of(str(AREA_DIR / f"{name}.toml"))):
+    if name in shipped_areas() and figures in (None, _figures_of(str(area_path(name)))):
         return f"open it on a server started with `carecap dashboard --area {name}`"
     hashed = f"; its figures hash to {figures}" if figures else ""
     return (f"open it on a server started with `carecap dashboard --area PATH/{name}.toml`, "

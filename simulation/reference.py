@@ -68,6 +68,7 @@ from simulation.state import (
     CARE_DECISION,
     DAYS_PER_WEEK,
     DAYS_PER_YEAR,
+    DECAY_FLOOR,
     DECISION_KINDS,
     FIRST_VOLUNTEERS_MAX_FRAILTY,
     GAP_HOME_SAFE,
@@ -344,7 +345,8 @@ class Person(mesa.Agent):
         """Strain builds above the threshold; burnout (rules/strain.py)."""
         p = self.model.params
         excess = max(self.given_today - p.strain_threshold, 0.0)
-        self.strain = self.strain * (1.0 - p.strain_recovery) + excess / p.strain_scale
+        self.strain = _above_floor(self.strain * (1.0 - p.strain_recovery)
+                                   + excess / p.strain_scale)
         if self.strain >= BURNOUT_AT and self.burnout_until <= day:
             self.burnout_until = day + round(p.burnout_days)
             self.strain = STRAINED_ABOVE
@@ -681,11 +683,11 @@ class ReferenceModel(mesa.Model):
             person.given_today = sum(hours)
             unmet = (min((person.everyday_left + person.skilled_left) / person.need, 1.0)
                      if person.need > 0 else 0.0)
-            person.given_ema += EMA_WEIGHT * (person.given_today - person.given_ema)
-            person.family_ema += EMA_WEIGHT * (hours[FAMILY] - person.family_ema)
-            person.neighbour_ema += EMA_WEIGHT * (hours[NEIGHBOUR] - person.neighbour_ema)
-            person.contact_ema += EMA_WEIGHT * (contact.get(person, 0.0) - person.contact_ema)
-            person.unmet_ema += EMA_WEIGHT * (unmet - person.unmet_ema)
+            person.given_ema = _moved(person.given_ema, person.given_today)
+            person.family_ema = _moved(person.family_ema, hours[FAMILY])
+            person.neighbour_ema = _moved(person.neighbour_ema, hours[NEIGHBOUR])
+            person.contact_ema = _moved(person.contact_ema, contact.get(person, 0.0))
+            person.unmet_ema = _moved(person.unmet_ema, unmet)
         today["carers"] = sum(1 for q in self.people if q.adult and q.given_ema
                               * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK)
         # Mutual aid: the give/receive balance, the norm of those helped, who helped.
@@ -1062,6 +1064,16 @@ def run_reference(params: Params, seed: int, days: int) -> list[dict[str, float]
         model.step()
         rows.append(model.latest)
     return rows
+
+
+def _moved(mean: float, today: float) -> float:
+    """A weekly moving mean after today (rules/care.py)."""
+    return _above_floor(mean + EMA_WEIGHT * (today - mean))
+
+
+def _above_floor(value: float) -> float:
+    """A decaying quantity, or 0 once it is below ``DECAY_FLOOR`` (state.py)."""
+    return value if value >= DECAY_FLOOR else 0.0
 
 
 def _geometric(rnd: random.Random, chance: float) -> int:

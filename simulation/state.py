@@ -23,6 +23,11 @@ DAYS_PER_WEEK = 7.0  # hours given per week are divided by this for a day
 HOURS_PER_DAY = 24.0  # no one gives more care than a whole day
 NEVER = -1_000_000  # "no such day" in day-valued arrays; far below any warm-up day
 RECOVERY_DAYS = 30  # the post-discharge window of the readmission indicator
+# A decaying quantity (a weekly moving mean, strain) below float32's smallest normal
+# number is 0. Left alone it would sink into the subnormal numbers and stay there (a few
+# units in the last place times the decay rounds back to itself), never reaching 0, and
+# every product with it costs the processor many times a normal one.
+DECAY_FLOOR = float(np.finfo(np.float32).tiny)
 
 # The four "basics" a discharged patient may lack, as bits of ``State.gaps``.
 GAP_MEDICINES = 1
@@ -33,6 +38,12 @@ ALL_GAPS = (GAP_MEDICINES, GAP_FOOD, GAP_FOLLOW_UP, GAP_HOME_SAFE)
 # Gaps a visitor can close on the spot; a home made safe needs a decision (equipment).
 VISIT_CLOSABLE = GAP_MEDICINES | GAP_FOOD | GAP_FOLLOW_UP
 
+
+
+@njit(inline="always")
+def above_floor(value: np.float32) -> np.float32:
+    """A decaying, never negative quantity, or 0 once it is below :data:`DECAY_FLOOR`."""
+    return value if value >= np.float32(DECAY_FLOOR) else np.float32(0.0)
 
 
 @njit(inline="always")

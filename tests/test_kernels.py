@@ -27,7 +27,7 @@ from simulation.rules.care import (
     _remember,
     _unpaid_given,
 )
-from simulation.state import NEVER, RECOVERY_DAYS
+from simulation.state import DECAY_FLOOR, NEVER, RECOVERY_DAYS
 from simulation.sums import numpy_sum
 
 # Around numpy's block of 128 values and its halvings, and large enough for many halvings.
@@ -133,12 +133,14 @@ def test_admissions_match_the_admission_probability(seed, hazard):
 
 
 def _moving_means_in_numpy(emas: tuple, where: np.ndarray, todays: tuple) -> tuple:
-    """Weekly moving means as numpy made them: decay everywhere, move toward today at ``where``."""
+    """Weekly moving means as numpy made them: decay everywhere, move toward today at
+    ``where``, and 0 below the floor."""
     weight = np.float32(1 / 7)
     expected = []
     for ema, today in zip(emas, todays, strict=True):
         out = ema * (np.float32(1.0) - weight)
         out[where] = ema[where] + weight * (today - ema[where])
+        out[out < DECAY_FLOOR] = 0.0
         expected.append(out)
     return tuple(expected)
 
@@ -150,7 +152,9 @@ def _carers_in_numpy(given_ema: np.ndarray, adult: np.ndarray) -> np.ndarray:
 def test_moving_means_and_carers_match_numpy():
     g = np.random.default_rng(3)
     n = 1_000
-    emas = tuple(g.random(n, dtype=np.float32) for _ in range(3))
+    # Means across many orders of magnitude, some near and below float32's smallest normal.
+    emas = tuple((g.random(n) * 10.0 ** g.integers(-39, 1, n)).astype(np.float32)
+                 for _ in range(3))
     where = np.sort(g.choice(n, 300, replace=False))
     todays = tuple(g.random(300, dtype=np.float32) * 3 for _ in range(3))
     expected = _moving_means_in_numpy(emas, where, todays)

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation.day import start
+from simulation.day import advance, start
 from simulation.params import Params
 from simulation.rules import (
     co_production,
@@ -17,6 +17,7 @@ from simulation.rules import (
     strain,
     unpaid_care,
 )
+from simulation.rules.care import _moving_means
 from simulation.state import (
     ACTIVE,
     CARE_DECISION,
@@ -1048,6 +1049,16 @@ def test_strain_settles_at_documented_steady_state():
     assert s == pytest.approx([0.4, 0.4], abs=1e-4)
 
 
+def test_strain_left_to_fade_reaches_zero():
+    # Without DECAY_FLOOR (drop `above_floor` in strain.strained) strain fades into
+    # float32's subnormal numbers and sticks there, a few units above 0, for ever.
+    p = params(strain_threshold=5.0, strain_recovery=0.1)
+    s = floats(0.3)
+    for _ in range(2_000):
+        s = strain_step(s, floats(0.0), p)
+    assert s.tolist() == [0.0]
+
+
 def test_burning_out_at_the_threshold_unless_already_resting():
     day = 10
     strains, until = floats(1.0, 0.99, 1.5, 2.0, 1.2), ints(NEVER, NEVER, 0, 12, 10)
@@ -1149,3 +1160,35 @@ def test_a_volunteer_recovering_from_their_own_stay_takes_no_new_patient() -> No
     counts = co_production.co_production(town)
     assert s.peer_stage[7] == PEER_APPROVED and s.supporter[7] == -1
     assert counts.peer_waiting == 1
+
+
+# --- moving means -----------------------------------------------------------------------
+
+
+def test_a_moving_mean_no_one_tops_up_reaches_zero_and_is_never_subnormal() -> None:
+    # Without DECAY_FLOOR (drop `above_floor` in care._moving_means) a mean decays into
+    # float32's subnormal numbers and sticks a few units above 0 (n units times 6/7
+    # rounds back to n), which is slow to multiply: multi-year runs slowed by half.
+    tiny = np.finfo(np.float32).tiny
+    decaying = floats(2.0, 1e-30, 1.01 * tiny)  # outside ``where``: it decays
+    moved = floats(2.0, 1e-30, 1.01 * tiny)  # inside, toward a day of 0 hours
+    nobody, everyone = ints(), np.arange(3)
+    for _ in range(1_000):
+        _moving_means((decaying,), nobody, (floats(),))
+        _moving_means((moved,), everyone, (floats(0.0, 0.0, 0.0),))
+        for means in (decaying, moved):
+            assert not ((means > 0) & (means < tiny)).any()
+    assert decaying.tolist() == moved.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_no_state_of_a_town_run_for_years_is_subnormal() -> None:
+    # Every decaying float32 field (moving means, strain) settles at 0, not below the
+    # smallest normal float; with DECAY_FLOOR removed, moving means of people who cared
+    # long ago stay subnormal.
+    town = start(params(residents=400, peer_scheme=True), seed=2)
+    for _ in range(1_000):
+        advance(town)
+    subnormal = {name: int(((values != 0) & (np.abs(values) < np.finfo(values.dtype).tiny)).sum())
+                 for name, values in vars(town.state).items()
+                 if isinstance(values, np.ndarray) and values.dtype.kind == "f"}
+    assert sum(subnormal.values()) == 0, subnormal

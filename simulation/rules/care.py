@@ -34,7 +34,7 @@ from simulation.network import SOCIAL_KINDS
 from simulation.rules.formal_care import paid_hours, professional_visits, run_packages
 from simulation.rules.health import need_parts, set_needs
 from simulation.rules.unpaid_care import mutual_aid, spread_norm, unpaid_care
-from simulation.state import DAYS_PER_WEEK
+from simulation.state import DAYS_PER_WEEK, above_floor
 from simulation.sums import numpy_sum
 
 if TYPE_CHECKING:
@@ -309,8 +309,8 @@ def _moving_means(emas: tuple[np.ndarray, ...], where: np.ndarray,
                   todays: tuple[np.ndarray, ...]) -> None:
     """Update weekly moving means in place; each of ``todays`` is zero outside ``where``.
 
-    Outside ``where`` a mean decays; inside it is ``ema + w * (today - ema)``. Float32,
-    the state's precision.
+    Outside ``where`` a mean decays; inside it is ``ema + w * (today - ema)``; below
+    :data:`~simulation.state.DECAY_FLOOR` it is 0. Float32, the state's precision.
     """
     weight = np.float32(EMA_WEIGHT)
     decay = np.float32(1.0) - weight
@@ -318,9 +318,9 @@ def _moving_means(emas: tuple[np.ndarray, ...], where: np.ndarray,
         ema, today = emas[m], todays[m]
         before = ema[where]
         for i in range(len(ema)):
-            ema[i] *= decay
+            ema[i] = above_floor(ema[i] * decay)
         for k in range(len(where)):
-            ema[where[k]] = before[k] + weight * (today[k] - before[k])
+            ema[where[k]] = above_floor(before[k] + weight * (today[k] - before[k]))
 
 
 @njit(cache=True)

@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from simulation.params import Params, terms_of_params
+from simulation.state import above_floor
 
 if TYPE_CHECKING:
     from simulation.town import Town
@@ -66,9 +67,10 @@ def strained(strain: np.float32, hours: np.float32, t: StrainTerms) -> np.float3
     """One carer's strain after a day of ``hours`` of unpaid care.
 
     Hours above the threshold add (``excess / scale``) and a share is shed each day; at a
-    steady load strain settles at ``excess / (strain_scale * strain_recovery)``.
+    steady load strain settles at ``excess / (strain_scale * strain_recovery)``; below
+    :data:`~simulation.state.DECAY_FLOOR` it is 0.
     """
-    return strain * t.kept + max(hours - t.threshold, np.float32(0.0)) / t.scale
+    return above_floor(strain * t.kept + max(hours - t.threshold, np.float32(0.0)) / t.scale)
 
 
 @njit(inline="always")

@@ -824,7 +824,8 @@ class ReferenceModel(mesa.Model):
         """Professionals' work by priority, as far as each post's hours go (formal_care).
 
         Per post: further skilled visits (oldest discharge first), follow-ups (oldest
-        notification first; a whole visit each, checking the basics), assessments of
+        notification first; a whole visit each, checking the basics, whether or not the
+        patient needs care today), assessments of
         care decisions (in hospital, then at home, oldest first); then help to anyone
         with need left and no visit today, sharing the hours left in proportion to
         requests.
@@ -843,6 +844,13 @@ class ReferenceModel(mesa.Model):
                 work.append((cover[q.patch].index, tier, q.decision_day[CARE_DECISION],
                              len(work), q))
         missed = queue = 0
+        for q in self.people:  # referred, with no need today: the basics are checked
+            if (q.referred_day != NEVER and q.followed_up_day == NEVER and q.need <= 0
+                    and not q.in_hospital and day - q.discharged_day <= RECOVERY_DAYS):
+                if day - q.referred_day >= p.follow_up_window_days:
+                    missed += day - q.referred_day == p.follow_up_window_days
+                    continue
+                work.append((cover[q.patch].index, FOLLOW_UP, q.referred_day, len(work), q))
         for q in needy:
             q.is_case = q.visited = False
             has_carer = q.contact_ema * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK
@@ -867,17 +875,18 @@ class ReferenceModel(mesa.Model):
                     q.assessed_day = day
                     assessments += 1
                 continue
-            first = tier == FOLLOW_UP
-            hours = min(q.skilled_left + q.everyday_left, visit)
+            first, in_need = tier == FOLLOW_UP, q.need > 0
+            hours = min(q.skilled_left + q.everyday_left, visit) if in_need else 0.0
             cost = visit if first else hours  # a first visit is a whole visit
-            q.is_case = True
+            q.is_case = q.is_case or in_need
             post.asked += cost
             if cost <= 0 or post.spare < cost:
                 queue += first and q.referred_day != NEVER
                 continue
             post.spare -= cost
-            q.give_professional(hours)
-            q.visited = True
+            if in_need:
+                q.give_professional(hours)
+                q.visited = True
             if first:
                 q.followed_up_day = day
                 follow_ups += 1

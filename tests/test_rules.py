@@ -810,6 +810,28 @@ def test_a_carer_gets_an_unreferred_patient_seen():
     assert s["followed_up_day"].tolist() == [20] and out[2] == 1
 
 
+def test_a_referred_patient_with_no_need_today_is_followed_up_all_the_same():
+    # No one is in need today. Resident 0 was referred on day 18: the follow-up checks
+    # the basics (a whole visit from post 0's 2.5 hours, no care given). Resident 1's
+    # window (7 days from day 13) ends today unvisited: missed. Without the follow-up
+    # of residents not in need (formal_care._visit's ``to_follow``), neither is seen or
+    # counted.
+    p = params(**VISIT)
+    referred = np.array([18, 13], np.int32)
+    followed_up = np.full(2, NEVER, np.int32)
+    gaps = np.full(2, GAP_MEDICINES | GAP_HOME_SAFE, np.uint8)
+    used = floats(0.5, 0.0)
+    out = formal_care._visit(
+        ints(), floats(), floats(), bools(), floats(0, 0), referred, referred,
+        referred - 1, followed_up, gaps, np.full(2, NEVER, np.int32),
+        np.full(2, NEVER, np.int32), bools(False, False), ints(0, 1), ints(0, 0),
+        floats(3.0, 10.0), used, 20, formal_care.formal_terms(p), rng())
+    assert followed_up.tolist() == [20, NEVER]
+    assert out[2] == 1 and out[3] == 1 and out[4] == 1  # made (late: heard day 18), missed
+    assert used[0] == pytest.approx(1.5) and len(out[0]) == 0
+    assert gaps[0] == GAP_HOME_SAFE  # medicines closed; the unsafe home goes to a decision
+
+
 def test_spare_hours_go_to_everyday_need_in_proportion():
     # Post 1 (residents 4, 5) has 10 hours: both get a whole visit of everyday help.
     out, _, used = visit_day(everyday=[0, 0, 0, 0, 3, 0.5], skilled=[0] * 6,

@@ -18,7 +18,8 @@ order of priority, as far as the hours go:
 1. skilled nursing already under way: further visits to recovering patients already
    seen, with skilled need left, oldest discharge first (scheduled care comes first);
 2. follow-ups: the first visit to a patient discharged within 30 days who was referred
-   (or whose carer asks), oldest first; it checks the basics, closing each closable gap
+   (or whose carer asks), oldest first, whether or not they need care today; it checks
+   the basics, closing each closable gap
    with ``professional_gap_close`` and raising a decision for an unsafe home. A
    referral not visited within ``follow_up_window_days`` of being made (when the
    community heard, or when a referral to the peer scheme was vetoed) is missed;
@@ -209,6 +210,12 @@ def asked_since(referred_day: int, notify_day: int, discharged_day: int) -> int:
     return notify_day if notify_day != NEVER else discharged_day
 
 
+# What a professional's candidate item is (``_visit``).
+_VISIT = 0  # a visit to a resident in need
+_ASSESSMENT = 1  # a care decision's assessment
+_FIRST_VISIT_NO_NEED = 2  # a follow-up of a referred patient with no need today
+
+
 @njit(cache=True)
 def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
            notify_day, discharged_day, followed_up_day, gaps, care_decision_day,
@@ -225,21 +232,38 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     visited = np.zeros(n, dtype=np.bool_)
     asked = np.zeros(posts, dtype=np.float64)  # hours the post's cases asked for
     is_case = np.zeros(n, dtype=np.bool_)
-    # Tiers 0-3 as (who, key) items: keys order by post, then tier, then age. A visit's
-    # ``who`` is a position among the needy; an assessment's is -1 - resident.
+    # Tiers 0-3 as (who, kind, key) items: keys order by post, then tier, then age. A
+    # visit's ``who`` is a position among the needy; an assessment's, and a follow-up's
+    # of a patient with no need today (the visit checks the basics all the same), a
+    # resident.
     to_assess = np.empty(len(assessed_day) + 1, dtype=np.int64)
-    waiting = 0
+    to_follow = np.empty(len(assessed_day) + 1, dtype=np.int64)
+    waiting = unneedy = 0
     for i in range(len(assessed_day)):  # town-wide, so without a branch
         to_assess[waiting] = i
         waiting += (care_decision_day[i] != NEVER) & (assessed_day[i] == NEVER)
-    to_assess = to_assess[:waiting]
-    candidate = np.empty(n + len(to_assess), dtype=np.int64)
-    keys = np.empty(n + len(to_assess), dtype=np.float64)
+        to_follow[unneedy] = i
+        unneedy += ((referred_day[i] != NEVER) & (followed_up_day[i] == NEVER)
+                    & (need[i] <= 0) & ~in_hospital[i]
+                    & (day - discharged_day[i] <= RECOVERY_DAYS))
+    to_assess, to_follow = to_assess[:waiting], to_follow[:unneedy]
+    size = n + len(to_assess) + len(to_follow)
+    candidate = np.empty(size, dtype=np.int64)
+    kind = np.empty(size, dtype=np.int8)
+    keys = np.empty(size, dtype=np.float64)
     count = missed = queue = 0
     for i in to_assess:
-        candidate[count] = -1 - i
+        candidate[count], kind[count] = i, _ASSESSMENT
         tier = 5e8 if in_hospital[i] else 7e8
         keys[count] = cover[patch[i]] * 1e9 + tier + care_decision_day[i]
+        count += 1
+    for i in to_follow:
+        since = referred_day[i]
+        if day - since >= t.window:
+            missed += day - since == t.window
+            continue
+        candidate[count], kind[count] = i, _FIRST_VISIT_NO_NEED
+        keys[count] = cover[patch[i]] * 1e9 + 2e8 + since
         count += 1
     for k in range(n):
         i = needy[k]
@@ -256,32 +280,37 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
             candidate[count], keys[count] = k, cover[patch[i]] * 1e9 + discharged_day[i]
         else:
             continue
+        kind[count] = _VISIT
         count += 1
     first_visits = late = checks = assessments = 0
     checked = np.empty(count, dtype=np.int64)
     for o in np.argsort(keys[:count], kind="mergesort"):
-        if candidate[o] < 0:  # an assessment
-            i = -1 - candidate[o]
+        if kind[o] == _ASSESSMENT:
+            i = candidate[o]
             post = cover[patch[i]]
             if spare[post] >= t.assessment:
                 spare[post] -= t.assessment
                 assessed_day[i] = day
                 assessments += 1
             continue
-        k = candidate[o]
-        i = needy[k]
+        if kind[o] == _VISIT:
+            k = candidate[o]
+            i = needy[k]
+            first = followed_up_day[i] == NEVER
+            hours = min(np.float64(skilled_left[k]) + everyday_left[k], t.visit)
+            is_case[k] = True
+        else:  # a follow-up of a patient with no need today: the basics, no care
+            k, i, first, hours = -1, candidate[o], True, 0.0
         post = cover[patch[i]]
-        first = followed_up_day[i] == NEVER
-        hours = min(np.float64(skilled_left[k]) + everyday_left[k], t.visit)
         cost = t.visit if first else hours  # a first visit is a whole visit
-        is_case[k] = True
         asked[post] += cost
         if cost <= 0.0 or spare[post] < cost:
             queue += first and referred_day[i] != NEVER
             continue
         spare[post] -= cost
-        _give(k, hours, skilled_left, everyday_left, given)
-        visited[k] = True
+        if k >= 0:
+            _give(k, hours, skilled_left, everyday_left, given)
+            visited[k] = True
         if first:
             followed_up_day[i] = day
             first_visits += 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from simulation.params import MAX_RUN_DAYS, ParamError, coerce
 from simulation.results import temporary_beside
 
@@ -19,7 +21,7 @@ MAX_DAYS = MAX_RUN_DAYS  # the longest run (and the latest day a lever can start
 MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any non-negative integer; this fits int64
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """Bad input: the message names the flag or file, the field and what is allowed."""
 
 
@@ -52,6 +54,27 @@ def _exact_whole(text: str) -> int | None:
     if not value.is_integer() or abs(value) >= 2**53:  # from 2**53 on, a float may have rounded
         return None
     return int(value)
+
+
+def whole_value(name: str, value: object, low: int, high: int) -> int:
+    """A whole number handed over in Python (``run(seed=...)``), from ``low`` to ``high``.
+
+    Integers and numpy integers are taken, and floats that write a whole number (sampling
+    tools hand numbers over as floats); a bool, a string or a fraction is not, so the
+    value a run records is the value it ran.
+
+    Raises:
+        InputError: If ``value`` is not such a number.
+    """
+    integer = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    # from 2**53 on, a float may have rounded
+    whole_float = (isinstance(value, float | np.floating) and float(value).is_integer()
+                   and abs(value) < 2**53)
+    whole = int(value) if integer or whole_float else None  # type: ignore[call-overload]
+    if whole is None or not low <= whole <= high:
+        raise InputError(f"{name}={value!r} is not allowed (allowed: a whole number from "
+                         f"{low} to {high})")
+    return whole
 
 
 def days(flag: str, text: str) -> int:

@@ -14,6 +14,7 @@ from mesa import batchrunner
 from simulation.agents import Professional, Resident
 from simulation.areas import Area
 from simulation.day import advance, start
+from simulation.inputs import MAX_DAYS, whole_value
 from simulation.metrics import NAMES, DailyReport
 from simulation.params import Params
 from simulation.rng import resolve_seed, seed_from_rng
@@ -77,6 +78,8 @@ class CareModel(mesa.Model):
         self.params, self.scenario_name = resolve_params(scenario, params, overrides,
                                                          area=area)
         seed = resolve_seed(seed)
+        if days is not None:
+            days = whole_value("days", days, 1, MAX_DAYS)
         self.town = start(self.params, seed)
         super().__init__(rng=self.town.streams["mesa"])
         self.seed = seed
@@ -95,7 +98,7 @@ class CareModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={**reporters, "seed": lambda m: m.seed})
         self._graph = None
-        self.running = days is None or days > 0
+        self.running = True
 
     @property
     def day(self) -> int:

@@ -18,6 +18,8 @@ from numba import njit, types
 from numba.extending import overload
 from numba.typed import List
 
+from simulation.inputs import MAX_SEED, whole_value
+
 STREAM_NAMES = (
     "population",
     "network",
@@ -41,11 +43,15 @@ def resolve_seed(seed: int | None) -> int:
     can keep it and the run can be reproduced.
 
     Args:
-        seed: A non-negative integer seed, or ``None`` for a fresh one.
+        seed: A seed from 0 to ``MAX_SEED``, or ``None`` for a fresh one (in that range
+            too, so the command line can repeat the run).
+
+    Raises:
+        InputError: If ``seed`` is not a whole number in that range.
     """
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
-    return int(seed)
+        return int(np.random.SeedSequence().entropy) & MAX_SEED  # 128 bits drawn
+    return whole_value("seed", seed, 0, MAX_SEED)
 
 
 def seed_from_rng(rng: int | np.integer | np.random.SeedSequence | np.random.Generator) -> int:

@@ -12,11 +12,12 @@ import pandas as pd
 
 from simulation.areas import Area, area_reference
 from simulation.day import advance, start
-from simulation.inputs import DEFAULT_DAYS
+from simulation.inputs import DEFAULT_DAYS, MAX_DAYS, whole_value
 from simulation.metrics import NAMES, DailyReport, summarise
 from simulation.params import Params
 from simulation.provenance import run_record
 from simulation.results import RunResult
+from simulation.rng import resolve_seed
 from simulation.scenarios import resolve_params
 
 
@@ -42,6 +43,7 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
     """
     if scenario is not None and params is not None:
         scenario = None  # explicit params win; the scenario name is kept off the result
+    seed, days = resolve_seed(seed), whole_value("days", days, 1, MAX_DAYS)
     resolved, name = resolve_params(scenario, params, overrides, area=area,
                                     start_day=start_day)
     town = start(resolved, seed)

@@ -9,6 +9,7 @@ import pytest
 
 from simulation import CareModel, Params, evaluate, run
 from simulation.day import advance, start
+from simulation.inputs import MAX_SEED, InputError
 from simulation.metrics import NAMES, DailyReport
 from simulation.network import EDGE_KINDS
 from simulation.params import ParamError
@@ -207,6 +208,34 @@ def test_evaluate_takes_numpys_numbers_as_sampling_tools_pass_them() -> None:
         evaluate(residents=np.float64(300.5))
     with pytest.raises(ParamError, match="not true or false"):
         evaluate(peer_scheme=np.int64(1))
+
+
+@pytest.mark.parametrize("given", [{"seed": 5.7}, {"seed": "5"}, {"seed": True},
+                                   {"seed": -1}, {"seed": 2**63}, {"days": 0},
+                                   {"days": -1}, {"days": 36_501}, {"days": 2.5}])
+def test_run_refuses_a_seed_or_days_it_would_not_run_as_given(given) -> None:
+    # Before: seed=5.7 ran seed 5 but recorded 5.7, True ran seed 1, days=0 gave an
+    # empty table, days=-1 a numpy error and 36,501 ran past the limit.
+    name = next(iter(given))
+    with pytest.raises(InputError, match=f"^{name}=.*\\(allowed: a whole number from "):
+        run(None, **{"days": 3, "residents": 200, **given})
+    with pytest.raises(ValueError):  # an InputError is a ValueError, as ParamError is
+        CareModel(residents=200, **given)
+
+
+def test_run_takes_seeds_and_days_as_numpy_and_whole_floats() -> None:
+    plain = run(None, seed=4, days=5, residents=200)
+    for seed, days in ((np.int64(4), np.int32(5)), (4.0, 5.0), (np.float64(4.0), 5)):
+        again = run(None, seed=seed, days=days, residents=200)
+        assert again.seed == 4 and type(again.seed) is int and again.days == 5
+        assert again.daily.equals(plain.daily)
+
+
+def test_a_fresh_seed_is_one_the_command_line_takes() -> None:
+    # Before: SeedSequence's 128-bit entropy, refused by --seed and by Parquet.
+    seeds = [CareModel(seed=None, residents=100).seed for _ in range(20)]
+    assert all(0 <= s <= MAX_SEED for s in seeds) and len(set(seeds)) == 20
+    assert 0 <= run(None, seed=None, days=2, residents=100).seed <= MAX_SEED
 
 
 def test_care_model_signature_lists_every_parameter_with_its_default() -> None:

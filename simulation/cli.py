@@ -298,9 +298,13 @@ def _run(args: argparse.Namespace, console: Console) -> int:
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
     """Parse ``--set name=value`` and ``--residents`` into checked parameter values."""
     overrides: dict[str, object] = {}
-    for name, value in _pairs("--set", args.set, "NAME=VALUE (see `carecap params`)"):
+    pairs = _pairs("--set", args.set, "NAME=VALUE (see `carecap params`)")
+    for name, value in pairs:
         overrides[name] = inputs.parameter("--set", name, value)
     if args.residents is not None:
+        if "residents" in overrides:  # refused rather than decided by which flag wins
+            raise InputError(f"--set residents={dict(pairs)['residents']} and --residents "
+                             f"{args.residents} both given; allowed: one of them")
         overrides["residents"] = inputs.residents("--residents", args.residents)
     return overrides
 

@@ -229,6 +229,15 @@ def test_a_repeatable_flag_naming_one_thing_twice_is_refused(
                              "allowed: each name once")
 
 
+def test_residents_given_by_set_and_by_its_own_flag_is_refused(
+        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    # Before, --residents silently won over --set residents=.
+    _refused_writing_nothing(capsys, workdir, ["run", "baseline", "--set", "residents=100",
+                                               "--residents", "200", "--out", "a.csv"],
+                             "--set residents=100 and --residents 200 both given",
+                             "allowed: one of them")
+
+
 def test_repeatable_flags_may_still_repeat(workdir: Path) -> None:
     assert main(["run", "baseline", *QUICK, "--set", "risk_aversion=0.2",
                  "--set", "peer_scheme=true"]) == 0

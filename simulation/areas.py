@@ -472,6 +472,8 @@ def command(args: argparse.Namespace, console: Console) -> int:
 
 def _check(file: str, console: Console) -> int:
     problems = check_area(file)
+    if [p.field for p in problems] == ["file"]:  # nothing to check: bad input, one line
+        raise InputError(problems[0].message)
     for problem in problems:
         console.print(f"{file}: {problem.field}: {problem.kind}: {problem.message}",
                       highlight=False, soft_wrap=True)

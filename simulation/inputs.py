@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from simulation.params import MAX_RUN_DAYS, ParamError, coerce
+from simulation.params import MAX_RUN_DAYS, ParamError, coerce, plain_number_text
 from simulation.results import temporary_beside
 
 DEFAULT_DAYS = 365
@@ -43,6 +43,8 @@ def whole_number(flag: str, text: str, low: int, high: int) -> int:
 
 def _exact_whole(text: str) -> int | None:
     """The whole number ``text`` writes, or ``None``."""
+    if not plain_number_text(text):
+        return None
     try:
         return int(text, 10)
     except ValueError:

@@ -570,7 +570,9 @@ def coerce(name: str, value: Any, from_text: bool = False) -> int | float | bool
     spec = SPECS.get(name)
     if spec is None:
         raise ParamError(name, "unknown parameter", "see `carecap params`")
-    if isinstance(value, np.generic):  # numpy's numbers, as sweep and sampling tools pass them
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        value = float(str(value))  # float32's 0.01 is the 0.01 it prints, not 0.00999...
+    elif isinstance(value, np.generic):  # numpy's numbers, as sweep and sampling tools pass them
         value = value.item()
     if isinstance(value, str):
         if not from_text:
@@ -604,7 +606,18 @@ def _parse(spec: ParamSpec, text: str) -> int | float | bool:
             return False
         raise ParamError(spec.name, f"{text!r} is not true or false", spec.allowed)
     try:
+        if not plain_number_text(text):
+            raise ValueError(text)
         return float(text)  # whole-number and range checks follow in coerce()
     except ValueError:
         raise ParamError(spec.name, f"{text!r} is not a number", spec.allowed) from None
+
+
+def plain_number_text(text: str) -> bool:
+    """Whether ``text`` could write a number as people type one: ASCII, no ``_``.
+
+    Python's ``int`` and ``float`` also read ``1_000`` and digits of other scripts
+    (``٣``), which no one means on a command line or in a file of settings.
+    """
+    return text.isascii() and "_" not in text
 

@@ -78,6 +78,16 @@ def test_the_5plus_carer_rate_counts_the_areas_children() -> None:
     assert _residents_5_plus(england, 100, 18) == pytest.approx(100 + 0.7675 * 18) != base
 
 
+@pytest.mark.parametrize("name", ["nosuch", "missing.toml"])
+def test_area_check_of_no_such_file_is_one_error_line(
+        name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a report on stdout ("nosuch: file: error: ...", then a verdict line).
+    assert main(["area", "check", str(tmp_path / name) if name.endswith(".toml") else name]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith("carecap: error: ")
+
+
 def test_area_check_says_one_line_per_field(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "mine.toml"

@@ -206,6 +206,9 @@ def test_evaluate_takes_numpys_numbers_as_sampling_tools_pass_them() -> None:
     assert from_numpy == plain
     with pytest.raises(ParamError, match="not a whole number"):
         evaluate(residents=np.float64(300.5))
+    # A float32 is the decimal it prints: 0.01, the lower end of contact_hours, not the
+    # 0.00999999977648 below it that float32 stores.
+    assert Params.from_overrides({"contact_hours": np.float32(0.01)}).contact_hours == 0.01
     with pytest.raises(ParamError, match="not true or false"):
         evaluate(peer_scheme=np.int64(1))
 

@@ -73,12 +73,12 @@ def _calibration(extra: str = "", drop: str = "") -> dict[str, str]:
 def cases() -> list[Case]:
     """Every case tried."""
     run = [["run"], ["run", "nosuch"], ["run", "baseline", "extra"], ["run", "--frobnicate"]]
-    for value in ("10", "0", "-5", "abc", "1e9", "2.5", "", "5000001"):
+    for value in ("10", "0", "-5", "abc", "1e9", "2.5", "", "5000001", "1_000", "\u0663"):
         run.append(["run", "baseline", "--residents", value])
     for value in ("0", "-1", "36501", "abc", "1.5", "", "1e9", "nan"):
         run.append(["run", "baseline", "--days", value])
     for value in ("-1", BIG, "abc", "1.5", "nan", "inf", "", "1e300", "0x10",
-                  "9.007199254740993e15"):
+                  "9.007199254740993e15", "\u0663", "1_0"):
         run.append(["run", "baseline", "--seed", value])
     for item in ("nosuch=1", "risk_aversion=2", "risk_aversion=nan", "risk_aversion=inf",
                  "risk_aversion=-inf", "risk_aversion=abc", "risk_aversion", "=1",
@@ -93,6 +93,8 @@ def cases() -> list[Case]:
                        ("--days", "1", "2"), ("--residents", "600", "700")):
         run.append(["run", "baseline", flag, a, flag, b])
     run.append(["run", "baseline", "--set", "risk_aversion=0.2", "--set", "risk_aversion=0.3"])
+    run.append(["run", "baseline", "--set", "residents=600", "--residents", "700"])
+    run += [["area", "check", "nosuch"], ["area", "check", "gone.toml"]]
     made = [Case(argv) for argv in run]
 
     scenario_files: list[str | bytes] = [

@@ -213,16 +213,18 @@ def parse_design(table: Any, fail: Callable[[str], Exception]) -> Design:
     return design
 
 
-def _refuse_run_size(field: str, name: str, fail: Callable[[str], Exception]) -> None:
-    """Refuse a run's size as a design factor.
+def refuse_run_size(field: str, name: str, fail: Callable[[str], Exception]) -> None:
+    """Refuse a run's size anywhere but the top of an experiment file.
 
     Arms of different sizes are different towns, so no paired comparison between them
-    holds; and every arm runs at the experiment's own ``residents`` and ``days``.
+    holds; and every arm runs at the experiment's own ``residents`` and ``days``, so a
+    size in a design or in ``[base]`` would be overridden or recorded untrue.
     """
     if name in RUN_SIZE:
-        raise fail(f"{field}.{name}: the run's size cannot vary between arms (arms of "
-                   "different sizes are different towns, not paired runs); allowed: "
-                   f"'{name}' at the top of the file, one experiment per size")
+        raise fail(f"{field}.{name}: the run's size is the experiment's and cannot vary "
+                   "between arms (arms of different sizes are different towns, not paired "
+                   f"runs); allowed: '{name}' at the top of the file, one experiment per "
+                   "size")
 
 
 def _factors(factors: Any, fail: Callable[[str], Exception]) -> dict[str, list[Any]]:
@@ -230,7 +232,7 @@ def _factors(factors: Any, fail: Callable[[str], Exception]) -> dict[str, list[A
         raise fail("field 'design.factors' must be a table")
     levels: dict[str, list[Any]] = {}
     for name, values in factors.items():
-        _refuse_run_size("design.factors", name, fail)
+        refuse_run_size("design.factors", name, fail)
         if not isinstance(values, list) or not values:
             raise fail(f"design.factors.{name} must be a non-empty list")
         try:
@@ -246,7 +248,7 @@ def _ranges(ranges: Any, fail: Callable[[str], Exception]) -> dict[str, tuple[fl
                    "NAME = \"declared\"")
     checked: dict[str, tuple[float, float]] = {}
     for name, bounds in ranges.items():
-        _refuse_run_size("design.ranges", name, fail)
+        refuse_run_size("design.ranges", name, fail)
         spec = SPECS.get(name)
         if spec is None:
             raise fail(f"design.ranges.{name}: unknown parameter (see `carecap params`)")

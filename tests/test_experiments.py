@@ -70,6 +70,18 @@ def test_results_load_as_one_tidy_table(swept: tuple[Path, Path]) -> None:
     assert daily.groupby("run_id")["day"].apply(list).map(lambda d: d == list(range(1, 46))).all()
 
 
+def test_a_sweeps_summaries_are_run_s_summaries_to_the_last_bit(
+        swept: tuple[Path, Path]) -> None:
+    """SQL's sums (the summaries' old reduction) differed from run()'s in the last bits."""
+    _, out = swept
+    written = pd.read_parquet(out / "summaries.parquet")
+    for table in (written, load_results(out)):
+        for row in table.itertuples():
+            expected = run(row.scenario, seed=row.seed, days=45, residents=1500).summary
+            got = {name: getattr(row, name) for name in expected}
+            assert got == expected, row.run_id  # exact, not approximately
+
+
 def test_plot_bands_draws_one_panel_per_arm_with_outlined_bands(
         swept: tuple[Path, Path]) -> None:
     _, out = swept

@@ -149,6 +149,23 @@ def test_the_readmes_duckdb_query_gives_each_arms_mean_over_the_runs(
         assert wrong != pytest.approx(expected, rel=1e-3)
 
 
+def test_the_readmes_daily_against_run_readmission_figures_for_small_towns_reproduce(
+        tmp_path: Path) -> None:
+    """The README once quoted 3 replicates' figures beside a 4-replicate command."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(r"in towns of 2,000 over 120 days \(`--replicates (\d+) --residents "
+                      r"2000 --days 120`\), ([\d.]+)% against ([\d.]+)%", readme)
+    assert found, "README no longer gives the small towns' figures with their command"
+    replicates, daily_mean, run_mean = int(found[1]), found[2], found[3]
+    sweep = run_sweep(ROOT / "experiments" / "peer_x_devolved.toml", out=tmp_path / "out",
+                      replicates=replicates, residents=2000, days=120, workers=2,
+                      progress=False)
+    daily = sweep.query("SELECT AVG(readmission_rate_30d) AS v FROM daily WHERE arm = 0")
+    runs = sweep.query("SELECT AVG(readmission_rate_30d) AS v FROM summaries WHERE arm = 0")
+    assert (f"{100 * daily['v'][0]:.2f}", f"{100 * runs['v'][0]:.2f}") == (daily_mean,
+                                                                          run_mean)
+
+
 def test_compare_gives_paired_differences_with_cis(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "kept"

@@ -191,6 +191,31 @@ def test_compare_gives_paired_differences_with_cis(tmp_path: Path,
     assert main(["report", str(out)]) == 0  # a kept comparison is a sweep folder
 
 
+def test_compare_prints_arm_and_outcome_names_in_full(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Names were cut short ("co_produc…") to fit 80 columns, even written to a file."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from simulation.cli import _print_comparison
+
+    long = "co_production_and_subsidiarity"
+    assert main(["compare", "baseline", long, "--replicates", "2", "--residents", "300",
+                 "--days", "10", "--workers", "1", "--outcomes",
+                 "unpaid_share_women,readmission_rate_30d"]) == 0
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: as wide as it needs
+    assert any(f"{long} − baseline" in line and "95% CI of the difference" in line
+               for line in lines)
+    assert any("Women's share of unpaid care" in line for line in lines)
+    comparison = compare_scenarios("baseline", long, replicates=2, residents=300, days=10,
+                                   workers=1, progress=False, outcomes=("unpaid_share_women",))
+    terminal = Console(file=StringIO(), width=80, force_terminal=True, color_system=None)
+    _print_comparison(terminal, comparison)  # a terminal's width: names fold, never cut
+    printed = terminal.file.getvalue()
+    assert "…" not in printed and max(map(len, printed.splitlines())) <= 80
+
+
 @pytest.mark.parametrize(("argv", "expected"), [
     (["compare", "baseline", "baseline"], "the same scenario twice"),
     (["compare", "baseline", "no_such"], "no_such"),

@@ -589,8 +589,9 @@ def _print_comparison(console: Console, comparison) -> None:
     table = Table(title=f"{second} against {first}: {comparison.replicates} seeds, the same "
                         "in both; 95% confidence intervals")
     for column in ("outcome", first, second, f"{second} − {first}", "95% CI of the difference"):
-        table.add_column(column, justify="left" if column == "outcome" else "right")
-    table.add_column("reading")
+        table.add_column(column, justify="left" if column == "outcome" else "right",
+                         overflow="fold")
+    table.add_column("reading", overflow="fold")
     for row in comparison.table.itertuples():
         name = row.outcome
         clear = row.low > 0 or row.high < 0
@@ -600,6 +601,23 @@ def _print_comparison(console: Console, comparison) -> None:
                       display.value(name, row.second_mean),
                       display.change(name, row.difference),
                       display.interval(name, row.low, row.high, difference=True), reading)
+    _print_whole(console, table)
+
+
+def _print_whole(console: Console, table: Table) -> None:
+    """Print a table with every name in full.
+
+    In a terminal the table fits its width, a name too long for its column folding onto
+    the next line (never cut short); written to a file or a pipe, it takes the width its
+    longest names need, whatever width the console assumes there (80 columns).
+    """
+    from rich.measure import Measurement
+
+    if not console.is_terminal:
+        unbounded = console.options.update_width(sys.maxsize)
+        needed = Measurement.get(console, unbounded, table).maximum
+        if needed > console.width:  # print() never passes the console's width: widen it
+            console = Console(file=console.file, width=needed, no_color=console.no_color)
     console.print(table)
 
 

@@ -519,9 +519,17 @@ class DailyReport:
 
 
 def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:
-    """Reduce daily columns to one value per metric, as each metric declares."""
+    """Reduce daily columns to one value per metric, as each metric declares.
+
+    A run's own summary and a sweep's ``summaries`` are both made here, so they agree to
+    the last bit. Metrics whose columns are missing (a sweep's runs made before they
+    were declared), and ratios built on them, are left out.
+    """
     summary: dict[str, float] = {}
     for m in METRICS:
+        needs = _parts(m.summary) if m.summary.startswith("ratio:") else (m.name,)
+        if not all(name in columns for name in (m.name, *needs)):
+            continue
         values = np.asarray(columns[m.name], dtype=np.float64)
         if len(values) == 0:
             summary[m.name] = 0.0

@@ -212,10 +212,17 @@ def _household_cliques(pop: Population) -> tuple[np.ndarray, np.ndarray]:
 
 def _neighbour_pairs(pop: Population, params: Params,
                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Local ring-lattice ties with homophily and small-world rewiring."""
+    """Local ring-lattice ties with homophily and small-world rewiring.
+
+    Each resident is tied to the next ``neighbour_ties // 2`` along the ring. An odd
+    ``neighbour_ties`` adds one more tie for every resident: rank ``r`` to rank
+    ``r + reach``, ``r`` in alternate blocks of ``reach`` ranks (``n // 2`` pairs), so
+    the town has ``n * neighbour_ties // 2`` pairs before any is dropped.
+    """
     n = pop.size
-    half = params.neighbour_ties // 2
-    if half == 0 or n < 3:
+    half, odd = divmod(params.neighbour_ties, 2)
+    reach = half + odd  # the farthest along the ring a tie goes
+    if reach == 0 or n < 3:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     by_rank = np.argsort(pop.spatial_rank, kind="stable")  # resident at each rank
     rank = np.empty(n, dtype=np.int64)
@@ -223,6 +230,10 @@ def _neighbour_pairs(pop: Population, params: Params,
     step = np.tile(np.arange(1, half + 1), n)
     u = np.repeat(np.arange(n, dtype=np.int64), half)
     v = by_rank[(rank[u] + step) % n]
+    if odd:  # the blocks pair each rank with one partner, so each resident gains one tie
+        start = np.flatnonzero(np.arange(n) % (2 * reach) < reach)[: n // 2]
+        u = np.r_[u, by_rank[start]]
+        v = np.r_[v, by_rank[(start + reach) % n]]
 
     # Homophily: re-draw a share of cross-group ties to a near resident of u's group.
     cross = pop.minority[u] != pop.minority[v]
@@ -234,7 +245,7 @@ def _neighbour_pairs(pop: Population, params: Params,
         group_rank = np.empty(n, dtype=np.int64)
         group_rank[members] = np.arange(len(members))
         pick = redraw & (pop.minority[u] == group)
-        offsets = rng.integers(1, half + 1, size=pick.sum()) * rng.choice([-1, 1], pick.sum())
+        offsets = rng.integers(1, reach + 1, size=pick.sum()) * rng.choice([-1, 1], pick.sum())
         v[pick] = members[(group_rank[u[pick]] + offsets) % len(members)]
 
     rewire = rng.random(len(u)) < params.rewire_share

@@ -183,8 +183,9 @@ class Params:
                                "not in the White ethnic group (persons; the model draws "
                                "households)")
     neighbour_ties: int = _p(6, "ties per resident", 0, 40, "population",
-                             "Neighbour and friend ties per resident drawn before "
-                             "housemates and duplicates are dropped (even numbers).")
+                             "Neighbour and friend ties per resident (on average, "
+                             "odd numbers too) drawn before housemates and duplicates "
+                             "are dropped.")
     kin_ties: float = _p(0.8, "ties per resident", 0.0, 10.0, "population",
                          "Mean number of kin ties to residents of other households.")
     homophily: float = _p(0.5, "share", 0.0, 1.0, "population",

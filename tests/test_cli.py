@@ -280,6 +280,10 @@ def test_a_precision_that_is_not_finite_is_refused(capsys: pytest.CaptureFixture
     ("[design.factors]\ndays = [30, 60]\n", ["design.factors.days", "cannot vary"]),
     ('[design]\nkind = "latin_hypercube"\nsamples = 4\n[design.ranges]\n'
      'residents = [200.0, 3000.0]\n', ["design.ranges.residents", "cannot vary"]),
+    # [base] is beneath every arm, whose size is the experiment's: it was run at the
+    # experiment's residents while the manifest recorded the base's.
+    ("[base]\nresidents = 300\n", ["base.residents", "the run's size is the experiment's"]),
+    ("[base]\ndays = 30\n", ["base.days", "the run's size is the experiment's"]),
     (f"root_seed = {2**63}\n", ["'root_seed'", f"from 0 to {2**63 - 1}"]),
     (f"root_seed = {2**63 - 1}\n", ["root_seed", "2 replicates", f"at most {2**63 - 2}"]),
 ])

@@ -70,6 +70,18 @@ def test_results_load_as_one_tidy_table(swept: tuple[Path, Path]) -> None:
     assert daily.groupby("run_id")["day"].apply(list).map(lambda d: d == list(range(1, 46))).all()
 
 
+def test_a_sweeps_summaries_are_run_s_summaries_to_the_last_bit(
+        swept: tuple[Path, Path]) -> None:
+    """SQL's sums (the summaries' old reduction) differed from run()'s in the last bits."""
+    _, out = swept
+    written = pd.read_parquet(out / "summaries.parquet")
+    for table in (written, load_results(out)):
+        for row in table.itertuples():
+            expected = run(row.scenario, seed=row.seed, days=45, residents=1500).summary
+            got = {name: getattr(row, name) for name in expected}
+            assert got == expected, row.run_id  # exact, not approximately
+
+
 def test_plot_bands_draws_one_panel_per_arm_with_outlined_bands(
         swept: tuple[Path, Path]) -> None:
     _, out = swept
@@ -137,6 +149,23 @@ def test_the_readmes_duckdb_query_gives_each_arms_mean_over_the_runs(
         assert wrong != pytest.approx(expected, rel=1e-3)
 
 
+def test_the_readmes_daily_against_run_readmission_figures_for_small_towns_reproduce(
+        tmp_path: Path) -> None:
+    """The README once quoted 3 replicates' figures beside a 4-replicate command."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(r"in towns of 2,000 over 120 days \(`--replicates (\d+) --residents "
+                      r"2000 --days 120`\), ([\d.]+)% against ([\d.]+)%", readme)
+    assert found, "README no longer gives the small towns' figures with their command"
+    replicates, daily_mean, run_mean = int(found[1]), found[2], found[3]
+    sweep = run_sweep(ROOT / "experiments" / "peer_x_devolved.toml", out=tmp_path / "out",
+                      replicates=replicates, residents=2000, days=120, workers=2,
+                      progress=False)
+    daily = sweep.query("SELECT AVG(readmission_rate_30d) AS v FROM daily WHERE arm = 0")
+    runs = sweep.query("SELECT AVG(readmission_rate_30d) AS v FROM summaries WHERE arm = 0")
+    assert (f"{100 * daily['v'][0]:.2f}", f"{100 * runs['v'][0]:.2f}") == (daily_mean,
+                                                                          run_mean)
+
+
 def test_compare_gives_paired_differences_with_cis(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "kept"
@@ -160,6 +189,31 @@ def test_compare_gives_paired_differences_with_cis(tmp_path: Path,
     assert row["low"] < row["difference"] < row["high"] and row["pairs"] == 3
     assert comparison.folder is None
     assert main(["report", str(out)]) == 0  # a kept comparison is a sweep folder
+
+
+def test_compare_prints_arm_and_outcome_names_in_full(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Names were cut short ("co_produc…") to fit 80 columns, even written to a file."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from simulation.cli import _print_comparison
+
+    long = "co_production_and_subsidiarity"
+    assert main(["compare", "baseline", long, "--replicates", "2", "--residents", "300",
+                 "--days", "10", "--workers", "1", "--outcomes",
+                 "unpaid_share_women,readmission_rate_30d"]) == 0
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: as wide as it needs
+    assert any(f"{long} − baseline" in line and "95% CI of the difference" in line
+               for line in lines)
+    assert any("Women's share of unpaid care" in line for line in lines)
+    comparison = compare_scenarios("baseline", long, replicates=2, residents=300, days=10,
+                                   workers=1, progress=False, outcomes=("unpaid_share_women",))
+    terminal = Console(file=StringIO(), width=80, force_terminal=True, color_system=None)
+    _print_comparison(terminal, comparison)  # a terminal's width: names fold, never cut
+    printed = terminal.file.getvalue()
+    assert "…" not in printed and max(map(len, printed.splitlines())) <= 80
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

@@ -100,6 +100,29 @@ def test_policy_levers_do_not_change_population_or_graph() -> None:
                               getattr(b.network, kind).indices), kind
 
 
+@pytest.mark.parametrize("ties", [1, 2, 3, 5, 6])
+def test_neighbour_ties_is_the_mean_number_of_lattice_ties_odd_or_even(ties: int) -> None:
+    """An odd number once ran as the even number below it (3 as 2, 1 as none)."""
+    from simulation.network import _neighbour_pairs
+    from simulation.population import build_population
+    from simulation.rng import Streams
+
+    params = Params.from_overrides({"residents": 1_200, "neighbour_ties": ties,
+                                    "homophily": 0.0, "rewire_share": 0.0})
+    pop = build_population(params, Streams(1)["population"])
+    u, v = _neighbour_pairs(pop, params, Streams(1)["network"])
+    assert len(u) == pop.size * ties // 2
+    # 1,200 is a multiple of every block the odd tie is drawn in: everyone gets exactly as many.
+    assert np.array_equal(np.bincount(np.r_[u, v], minlength=pop.size),
+                          np.full(pop.size, ties))
+
+
+def test_an_odd_neighbour_ties_runs_differently_from_the_even_one_below() -> None:
+    odd, even = (run(None, seed=1, days=10, residents=600, warmup_days=5,
+                     neighbour_ties=ties).daily for ties in (3, 2))
+    assert not odd.equals(even)
+
+
 def test_no_illness_means_no_admissions() -> None:
     result = run(None, seed=1, days=60, residents=1_000, admission_rate=0.0)
     assert result.summary["admissions"] == 0

@@ -123,7 +123,7 @@ def test_each_run_file_carries_its_label_seed_replicate_and_parameters(
 def test_the_manifest_has_a_schema_version_and_provenance(tmp_path: Path) -> None:
     path, store = _sweep(tmp_path)
     manifest = json.loads((store.folder / "manifest.json").read_text())
-    assert manifest["schema_version"] == schema.SCHEMA_VERSION == 2
+    assert manifest["schema_version"] == schema.SCHEMA_VERSION == 3
     made = manifest["provenance"]
     assert made["carecap"] == provenance.VERSION and made["command"] == f"carecap sweep {path}"
     assert {"created", "commit"} <= set(made) and "area" in manifest and "base" in manifest
@@ -197,7 +197,7 @@ def test_an_old_sweep_folder_loads_for_its_report_and_is_not_resumed(
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (lambda m: m.update(schema_version=3), "written by a later carecap (schema_version 3"),
+    (lambda m: m.update(schema_version=4), "written by a later carecap (schema_version 4"),
     (lambda m: m.update(schema_version="two"), "schema_version is 'two'"),
     (lambda m: m.pop("runs"), "field 'runs' is missing"),
     (lambda m: m["arms"][0].pop("label"), "field 'arms[0].label' is missing"),

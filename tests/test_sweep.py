@@ -131,6 +131,54 @@ def test_sampled_designs_plan_points_within_their_ranges(tmp_path: Path) -> None
     assert len(described["matrix"]) == 9
 
 
+def test_a_sampled_designs_manifest_records_and_analyses_the_values_run(
+        tmp_path: Path) -> None:
+    """Whole numbers were rounded for the runs but analysed unrounded, from the manifest."""
+    from simulation.sweep import manifest as schema
+
+    ranges = ('[design.ranges]\nneed_max_hours = [100.0, 160.0]\n'
+              'manager_review_days = [2.4, 30.0]\nneighbour_ties = [3, 10]\n')
+    for kind in ('kind = "latin_hypercube"\nsamples = 20\n',
+                 'kind = "morris"\nsamples = 3\nlevels = 4\n'):
+        experiment = load_experiment(_experiment(tmp_path, f"[design]\n{kind}{ranges}"))
+        names = list(experiment.design.ranges)
+        matrix = schema.build(experiment)["design"]["matrix"]
+        assert matrix == [[arm.overrides[name] for name in names]
+                          for arm in experiment.arms[:len(matrix)]]
+        reviews = [row[1] for row in matrix]
+        assert all(v == int(v) for v in reviews) and min(reviews) >= 3  # rounded, in range
+
+
+def test_a_schema_2_manifest_is_read_with_the_values_its_arms_ran(tmp_path: Path) -> None:
+    from simulation.sweep import manifest as schema
+
+    experiment = load_experiment(_experiment(tmp_path, '[design]\nkind = "latin_hypercube"\n'
+                                             'samples = 4\n[design.ranges]\n'
+                                             'neighbour_ties = [3, 10]\n'))
+    old = schema.build(experiment)
+    old["schema_version"] = 2
+    old["design"]["matrix"] = experiment.design.sample().tolist()  # as schema 2 held it
+    read = schema.parse(old, tmp_path / "manifest.json")
+    assert read["design"]["matrix"] == [[a.overrides["neighbour_ties"]]
+                                        for a in experiment.arms[:4]]
+
+
+@pytest.mark.parametrize(("ranges", "expected"), [
+    ("neighbour_ties = [0.5, 0.9]", "holds fewer than two whole numbers"),
+    ("neighbour_ties = [2.6, 3.4]", "holds fewer than two whole numbers"),
+    ("manager_review_days = [2.4, 4.0]", "some Morris steps round to the same whole number"),
+])
+def test_whole_number_ranges_that_cannot_vary_the_runs_are_refused(
+        tmp_path: Path, ranges: str, expected: str) -> None:
+    text = f'[design]\nkind = "morris"\nsamples = 4\nlevels = 4\n[design.ranges]\n{ranges}\n'
+    with pytest.raises(ExperimentError, match=expected):
+        load_experiment(_experiment(tmp_path, text))
+    if "fewer" in expected:  # the same for every sampled kind
+        with pytest.raises(ExperimentError, match=expected):
+            load_experiment(_experiment(tmp_path, text.replace(
+                'kind = "morris"', 'kind = "latin_hypercube"').replace("levels = 4\n", "")))
+
+
 def test_factorial_squares_and_scenario_factorial(tmp_path: Path) -> None:
     experiment = load_experiment(_experiment(tmp_path, "[design.factors]\n"
                                              "peer_scheme = [false, true]\n"

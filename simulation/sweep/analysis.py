@@ -1,13 +1,14 @@
 """Summaries of a sweep folder, queried with DuckDB straight from the runs' Parquet files.
 
-Each run's daily table is reduced to one row (``summaries``) as ``simulation/metrics.py``
-declares for each metric — the same reduction as a run's own summary, written in SQL —
-beside the run's arm label, scenario, replicate, seed and parameters (``params``, a
-struct read from the run file's metadata). Everything else is computed from those rows:
-each arm's mean with a 95% confidence interval, paired differences against the
-reference arm (arm 0) over the replicates both arms finished, the interaction of a 2x2
-factorial, and SALib sensitivity indices. :meth:`Sweep.write_summaries` writes the rows
-as ``summaries.parquet`` beside the runs, for any tool to query.
+Each run's daily table is reduced to one row (``summaries``) by the function that makes
+a run's own summary (:func:`simulation.metrics.summarise`), so each figure is the one
+``carecap run`` gives to the last bit, beside the run's arm label, scenario, replicate,
+seed and parameters (``params``, a struct read from the run file's metadata).
+Everything else is computed from those rows: each arm's mean with a 95% confidence
+interval, paired differences against the reference arm (arm 0) over the replicates both
+arms finished, the interaction of a 2x2 factorial, and SALib sensitivity indices.
+:meth:`Sweep.write_summaries` writes the rows as ``summaries.parquet`` beside the runs,
+for any tool to query.
 
 Intervals are Student-t intervals over replicates: a paired difference is the mean of
 the per-seed differences, which is why common random numbers narrow it.
@@ -23,10 +24,11 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import stats
 
 from simulation import provenance, results
-from simulation.metrics import DAILY, METRICS
+from simulation.metrics import DAILY, summarise
 from simulation.sweep import manifest as schema
 from simulation.sweep.store import SweepStore
 
@@ -51,35 +53,25 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def summary_sql(source: str, present: set[str] | None = None) -> str:
-    """SQL giving one row per run, each metric reduced as it declares, from ``source``.
+def summary_rows(files: list[Path]) -> pd.DataFrame:
+    """One row per run file: its run id, arm, replicate, seed and every metric's summary.
 
-    Args:
-        source: A table or view of daily rows.
-        present: The columns ``source`` has; metrics declared since the runs were made
-            (and ratios built on them) are left out.
+    Each file's daily columns are reduced by :func:`simulation.metrics.summarise`, as the
+    run itself was: SQL's sums add in another order and differ in the last bits.
+
+    Raises:
+        pyarrow.ArrowException, OSError: A file cannot be read.
     """
-    columns = []
-    for m in METRICS:
-        needs = {m.name, *m.summary.removeprefix("ratio:").split("/")} \
-            if m.summary.startswith("ratio:") else {m.name}
-        if present is not None and not needs <= present:
-            continue
-        column = _quote(m.name)
-        if m.summary == "sum":
-            expression = f"SUM({column})"
-        elif m.summary == "mean":
-            expression = f"AVG({column})"
-        elif m.summary == "last":
-            expression = f"arg_max({column}, day)"
-        else:
-            numerator, denominator = (_quote(x) for x in
-                                      m.summary.removeprefix("ratio:").split("/"))
-            expression = (f"CASE WHEN SUM({denominator}) > 0 THEN "
-                          f"SUM({numerator}) / SUM({denominator}) ELSE 0 END")
-        columns.append(f"CAST({expression} AS DOUBLE) AS {column}")
-    return (f"SELECT run_id, any_value(arm) AS arm, any_value(replicate) AS replicate, "
-            f"any_value(seed) AS seed, {', '.join(columns)} FROM {source} GROUP BY run_id")
+    import pyarrow.parquet as pq
+
+    rows = []
+    for path in files:
+        table = pq.read_table(path)
+        columns = {name: table.column(name).to_numpy() for name in table.column_names}
+        rows.append({"run_id": str(columns["run_id"][0]), "arm": int(columns["arm"][0]),
+                     "replicate": int(columns["replicate"][0]),
+                     "seed": int(columns["seed"][0]), **summarise(columns)})
+    return pd.DataFrame(rows)
 
 
 class Sweep:
@@ -124,7 +116,7 @@ class Sweep:
         self.db = duckdb.connect(config={"threads": 1})
         try:
             self.db.execute(f"CREATE VIEW daily AS SELECT * FROM read_parquet([{listed}])")
-            daily = set(self.query("SELECT * FROM daily LIMIT 0").columns)
+            self.db.register("run_rows", summary_rows(files))
             self.records = self._records(listed)
             self.db.register("arm_names", pd.DataFrame({
                 "arm": range(len(self.arms)), "label": [a["label"] for a in self.arms],
@@ -133,10 +125,10 @@ class Sweep:
             params = ", p.params" if self.records else ""
             self.db.execute(
                 f"CREATE TABLE summaries AS SELECT s.run_id, s.arm, a.label, a.scenario, "
-                f"s.* EXCLUDE (run_id, arm){params} FROM ({summary_sql('daily', daily)}) s "
+                f"s.* EXCLUDE (run_id, arm){params} FROM run_rows s "
                 f"LEFT JOIN arm_names a USING (arm) LEFT JOIN run_params p USING (run_id) "
                 f"ORDER BY s.arm, s.replicate")
-        except duckdb.Error as error:  # a file whole in frame but damaged inside
+        except (duckdb.Error, pa.ArrowException, OSError) as error:  # damaged inside
             raise SweepFolderError(f"{store.runs_folder}: a run file cannot be read "
                                    f"({str(error).splitlines()[0]}); remove it and rerun "
                                    "the sweep to compute it again") from None
@@ -337,8 +329,6 @@ class Sweep:
 
 def _params_table(records: dict[str, dict[str, Any]]):
     """An Arrow table of run ids and their parameters as a struct (for DuckDB to join)."""
-    import pyarrow as pa
-
     ids = list(records)
     return pa.table({"run_id": pa.array(ids, pa.string()),
                      "params": pa.array([records[i].get("params") for i in ids])})

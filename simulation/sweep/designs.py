@@ -14,15 +14,19 @@ uncertainty and sensitivity analysis:
 - ``morris``: ``samples`` trajectories of ``k + 1`` points on a grid of ``levels``.
 
 A range is ``[low, high]`` or ``"declared"`` for the range declared in
-``simulation/params.py``. Whole-number parameters are rounded after sampling;
-on/off parameters cannot be sampled (use a factorial). ``seed`` fixes the sample, so
-the same file always plans the same points. The run's size (``residents``, ``days``) is
-the experiment's, not a factor or a range: arms of different sizes would not be paired.
+``simulation/params.py``. Whole-number parameters are rounded after sampling, to the
+nearest whole number inside the range (so a whole-number range must hold two or more),
+and those rounded values are the design's points, what the arms run and what the
+analysis is given; on/off parameters cannot be sampled (use a factorial). ``seed``
+fixes the sample, so the same file always plans the same points. The run's size
+(``residents``, ``days``) is the experiment's, not a factor, a range or a ``[base]``
+value: arms of different sizes would not be paired.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,8 +71,8 @@ class Design:
         return {"num_vars": len(self.ranges), "names": list(self.ranges),
                 "bounds": [list(b) for b in self.ranges.values()]}
 
-    def matrix(self) -> np.ndarray:
-        """The sampled points, one row per point, before whole numbers are rounded."""
+    def sample(self) -> np.ndarray:
+        """SALib's sample, one row per point, before whole numbers are rounded."""
         from SALib.sample import latin, morris, sobol
 
         problem = self.problem()
@@ -78,6 +82,33 @@ class Design:
             return sobol.sample(problem, self.samples, calc_second_order=self.second_order,
                                 seed=self.seed)
         return morris.sample(problem, self.samples, num_levels=self.levels, seed=self.seed)
+
+    def matrix(self) -> np.ndarray:
+        """The values the arms run, one row per point: the sample, whole numbers rounded.
+
+        A whole-number parameter is rounded to the nearest whole number inside its
+        range, so no point leaves the range it was given.
+        """
+        matrix = self.sample()
+        for column, (name, (low, high)) in enumerate(self.ranges.items()):
+            if SPECS[name].type is int:
+                matrix[:, column] = np.clip(np.round(matrix[:, column]), math.ceil(low),
+                                            math.floor(high))
+        return matrix
+
+    def stuck(self) -> list[str]:
+        """Whole-number parameters some Morris step rounds to no change at all.
+
+        Morris's analysis reads which parameter a step moved from the values run; a
+        step that rounds to the value before it would credit its effect to no one.
+        """
+        if self.kind != "morris":
+            return []
+        shape = (self.samples, len(self.ranges) + 1, len(self.ranges))
+        planned = np.diff(self.sample().reshape(shape), axis=1) != 0
+        moved = np.diff(self.matrix().reshape(shape), axis=1) != 0
+        return [name for i, name in enumerate(self.ranges)
+                if (planned[..., i] & ~moved[..., i]).any()]
 
     def points(self) -> list[dict[str, Any]]:
         """The parameter points (an empty dict is the scenario itself)."""
@@ -134,8 +165,8 @@ class Design:
 
 
 def _value(name: str, x: float) -> int | float:
-    """A sampled value in the parameter's declared type."""
-    return round(float(x)) if SPECS[name].type is int else float(x)
+    """A point's value (already rounded if whole) in the parameter's declared type."""
+    return int(x) if SPECS[name].type is int else float(x)
 
 
 def parse_design(table: Any, fail: Callable[[str], Exception]) -> Design:
@@ -170,21 +201,30 @@ def parse_design(table: Any, fail: Callable[[str], Exception]) -> Design:
     levels = whole("levels", 4, 2, 100)
     if kind == "morris" and levels % 2:
         raise fail(f"design.levels is {levels} (allowed for morris: an even number)")
-    return Design(kind=kind, ranges=_ranges(table.get("ranges"), fail), samples=samples,
-                  seed=whole("seed", 0, 0, 2**32 - 1), levels=levels,
-                  second_order=second_order)
+    ranges = _ranges(table.get("ranges"), fail)
+    design = Design(kind=kind, ranges=ranges, samples=samples,
+                    seed=whole("seed", 0, 0, 2**32 - 1), levels=levels,
+                    second_order=second_order)
+    stuck = design.stuck()
+    if stuck:
+        raise fail(f"design.ranges.{stuck[0]} is {list(ranges[stuck[0]])!r}: some Morris steps "
+                   "round to the same whole number (allowed: a wider range, 2 or more "
+                   "apart always works, or fewer design.levels)")
+    return design
 
 
-def _refuse_run_size(field: str, name: str, fail: Callable[[str], Exception]) -> None:
-    """Refuse a run's size as a design factor.
+def refuse_run_size(field: str, name: str, fail: Callable[[str], Exception]) -> None:
+    """Refuse a run's size anywhere but the top of an experiment file.
 
     Arms of different sizes are different towns, so no paired comparison between them
-    holds; and every arm runs at the experiment's own ``residents`` and ``days``.
+    holds; and every arm runs at the experiment's own ``residents`` and ``days``, so a
+    size in a design or in ``[base]`` would be overridden or recorded untrue.
     """
     if name in RUN_SIZE:
-        raise fail(f"{field}.{name}: the run's size cannot vary between arms (arms of "
-                   "different sizes are different towns, not paired runs); allowed: "
-                   f"'{name}' at the top of the file, one experiment per size")
+        raise fail(f"{field}.{name}: the run's size is the experiment's and cannot vary "
+                   "between arms (arms of different sizes are different towns, not paired "
+                   f"runs); allowed: '{name}' at the top of the file, one experiment per "
+                   "size")
 
 
 def _factors(factors: Any, fail: Callable[[str], Exception]) -> dict[str, list[Any]]:
@@ -192,7 +232,7 @@ def _factors(factors: Any, fail: Callable[[str], Exception]) -> dict[str, list[A
         raise fail("field 'design.factors' must be a table")
     levels: dict[str, list[Any]] = {}
     for name, values in factors.items():
-        _refuse_run_size("design.factors", name, fail)
+        refuse_run_size("design.factors", name, fail)
         if not isinstance(values, list) or not values:
             raise fail(f"design.factors.{name} must be a non-empty list")
         try:
@@ -208,7 +248,7 @@ def _ranges(ranges: Any, fail: Callable[[str], Exception]) -> dict[str, tuple[fl
                    "NAME = \"declared\"")
     checked: dict[str, tuple[float, float]] = {}
     for name, bounds in ranges.items():
-        _refuse_run_size("design.ranges", name, fail)
+        refuse_run_size("design.ranges", name, fail)
         spec = SPECS.get(name)
         if spec is None:
             raise fail(f"design.ranges.{name}: unknown parameter (see `carecap params`)")
@@ -226,5 +266,9 @@ def _ranges(ranges: Any, fail: Callable[[str], Exception]) -> dict[str, tuple[fl
         if not spec.low <= low < high <= spec.high:
             raise fail(f"design.ranges.{name} is {bounds!r} (allowed: low < high within "
                        f"{spec.low:g} to {spec.high:g})")
+        if spec.type is int and math.floor(high) <= math.ceil(low):
+            raise fail(f"design.ranges.{name} is {bounds!r}: a whole-number parameter, and "
+                       "the range holds fewer than two whole numbers, so every point would "
+                       "run the same value (allowed: a range holding two or more)")
         checked[name] = (low, high)
     return checked

@@ -13,6 +13,7 @@ An experiment file::
     area = "tower_hamlets"          # optional: every arm's town is this area's
 
     [base]                          # optional: overrides beneath every arm's scenario
+                                    # (not residents or days: those are set above)
     budget_share = 0.4
 
     [design]
@@ -56,7 +57,7 @@ from simulation.scenarios import (
     read_toml,
     refuse_unknown,
 )
-from simulation.sweep.designs import Design, parse_design
+from simulation.sweep.designs import Design, parse_design, refuse_run_size
 
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
             "residents", "outcomes", "design", "scenario_factorial", "precision", "area",
@@ -206,6 +207,8 @@ def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
     area, base = _area(data.get("area"), area, fail), data.get("base", {})
     if not isinstance(base, dict):
         raise fail("field 'base' must be a table of parameters (overrides beneath every arm)")
+    for name in base:
+        refuse_run_size("base", name, fail)
     for name in scenarios:
         try:
             load_scenario(name, area=area, base=base)

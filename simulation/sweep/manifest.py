@@ -3,7 +3,7 @@
 The manifest is written before the first run starts and says everything a reader needs
 to know what the folder holds, without the experiment file::
 
-    schema_version  2 (this module's SCHEMA_VERSION)
+    schema_version  3 (this module's SCHEMA_VERSION)
     provenance      what made the sweep: carecap (version), commit (git describe, or
                     null outside a checkout), created (UTC), command (the command that
                     makes the same runs again, when it is known)
@@ -13,7 +13,10 @@ to know what the folder holds, without the experiment file::
     days, residents, replicates, root_seed
     outcomes        the headline outcomes, in the order the report gives them
     scenarios       the scenarios the arms start from
-    design          the design's kind and what its analysis needs (sampled points)
+    design          the design's kind and what its analysis needs: a sampled design's
+                    ``matrix`` holds the values its points run, whole numbers rounded
+                    (in schema 2 it held the sample before rounding; such a manifest is
+                    read with the values its arms ran instead)
     squares         2x2 factorials inside the design: base, first_only, second_only, both
     arms            one entry per arm: label, scenario, overrides (the design's point),
                     and params (every parameter the arm runs with: the scalars, the
@@ -43,7 +46,8 @@ from simulation import provenance
 if TYPE_CHECKING:
     from simulation.sweep.experiment import Experiment
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+UNROUNDED_SCHEMA = 2  # the last schema whose design matrix was the sample before rounding
 LEGACY_SCHEMA = 1  # manifests written before there was a schema_version (carecap 0.1)
 FILE = "manifest.json"
 # What makes two plans the same sweep is everything but these: how many replicates (a
@@ -140,7 +144,17 @@ def parse(data: Any, where: Path | str) -> dict[str, Any]:
                 "experiment": Path(where).parent.name, "title": "", "description": "",
                 "outcomes": [], "scenarios": sorted({a["scenario"] for a in data["arms"]}),
                 "design": {"kind": "scenarios"}, "squares": []}
-    return {**defaults, **data}
+    data = {**defaults, **data}
+    if schema <= UNROUNDED_SCHEMA and "matrix" in data["design"]:
+        data["design"] = {**data["design"], "matrix": _values_run(data)}
+    return data
+
+
+def _values_run(data: dict[str, Any]) -> list[list[Any]]:
+    """A sampled design's points as its first scenario's arms ran them (in point order)."""
+    names = data["design"]["problem"]["names"]
+    points = len(data["design"]["matrix"])
+    return [[arm["overrides"][name] for name in names] for arm in data["arms"][:points]]
 
 
 def _check(entry: Any, key: str, kind: type, fail, prefix: str) -> None:

@@ -570,7 +570,7 @@ def test_charts_speak_in_labels_units_and_rounded_figures(stepped):
     readmission = next(t for t in series.data if t.name == "peer_visits"
                        and "%" in t.hovertemplate)
     assert ":.1%}" in readmission.hovertemplate  # a share reads as a rounded percentage
-    assert series.layout.yaxis.tickformat == ".0%"
+    assert series.layout.yaxis.tickformat == display.PERCENT
     costs = figures.figure_of("Costs", _shown(stepped))
     assert f"{display.PRICE_YEAR} prices" in costs.layout.title.text
     assert costs.layout.yaxis.tickprefix == "£"
@@ -579,6 +579,33 @@ def test_charts_speak_in_labels_units_and_rounded_figures(stepped):
     for trace in series.data:
         colour = (trace.line.color or "").lower()
         assert colour in palette, (trace.name, colour)
+
+
+def test_axes_write_plain_figures_never_si_suffixes(stepped):
+    # A comparison whose differences are fractions of an hour and of a pound: SI ticks
+    # wrote them "−400m" and "£−200m", and a million "£1M" beside a headline's "£4.84m".
+    frame = stepped.frame()
+    other = frame.assign(unmet_hours=frame["unmet_hours"] + 0.4,
+                         unpaid_hours=frame["unpaid_hours"] + 0.3,
+                         cost_total=frame["cost_total"] + 0.2)
+    setting = Setting("peer_visits", 5, TINY, compare="baseline")
+    shown = figures.Shown(frame, other, setting, TINY)
+    for chart in figures.CHARTS:
+        layout = figures.figure_of(chart, shown).to_plotly_json()["layout"]
+        for key, axis in layout.items():
+            if key.startswith("yaxis"):
+                # "," is d3's plain figure with thousands separators; "~%" a percentage
+                assert axis.get("tickformat") in (None, ",", "~%"), (chart, key, axis)
+    compare = figures.compare(shown, ("unmet_hours", "cost_total")).figure()
+    titles = [a.text for a in compare.layout.annotations]
+    assert "Unmet care: difference (hours)" in titles
+    assert f"Cost of formal care: difference (£, {display.PRICE_YEAR} prices)" in titles
+    # The difference's ticks carry no "£": plotly would write it before the sign.
+    for axis in (compare.layout.yaxis2, compare.layout.yaxis4):  # the difference column
+        assert axis.tickformat == "," and axis.tickprefix is None
+    assert compare.layout.yaxis3.tickprefix == "£"  # costs, never negative
+    costs = figures.figure_of("Costs", shown).layout.yaxis
+    assert (costs.tickprefix, costs.tickformat) == ("£", ",")
 
 
 def test_figures_are_stamped_with_what_made_them(stepped):

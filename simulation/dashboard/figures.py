@@ -35,7 +35,6 @@ from simulation.dashboard import display
 from simulation.dashboard.display import VERSION
 from simulation.dashboard.setting import Setting
 from simulation.dashboard.stats import COMPARISON, POLICY, Replicates, smooth
-from simulation.metrics import BY_NAME
 from simulation.model import CareModel
 from simulation.population import AGE_BANDS
 
@@ -578,7 +577,7 @@ def timeseries(shown: Shown) -> Plan:
                                 "line": {"width": 0.5, "color": colour},
                                 "hovertemplate": f"{name}: %{{y:,.0f}} h<extra></extra>"},
                          row)
-            plan.axes[row, 1] = {"y": {"tickformat": "~s"}}
+            plan.axes[row, 1] = {"y": {"tickformat": display.PLAIN}}
         else:  # the run and its band named once, in the legend, by the first row
             _line(plan, shown, POLICY, metric, row, legend=row == 1)
             plan.axes[row, 1] = {"y": display.axis(metric)}
@@ -646,7 +645,7 @@ def compare(shown: Shown, metrics: tuple[str, ...] = COMPARED) -> Plan:
     plan = Plan(shown.title(f"{policy} (policy) against {other} (comparison), same town",
                             f"difference = {difference}"), rows=len(metrics), cols=2,
                 subplot_titles=tuple(t for m in metrics for t in (
-                    display.title(m), f"{BY_NAME[m].label}: difference")),
+                    display.title(m), display.difference_title(m))),
                 layout={"height": 190 * len(metrics) + 230,
                         "margin": {**_CHART_MARGIN, "t": 180},
                         "uirevision": "compare"})

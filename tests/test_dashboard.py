@@ -1049,6 +1049,34 @@ def test_run_stops_on_the_runs_last_day():
     rc.close()
 
 
+def _headline_length(rc) -> str:
+    """The headline's "of N" under the day."""
+    return _html(rc, "carecap-day")[0].children[2].children[0]
+
+
+def test_stepping_onto_the_last_day_disables_run_and_step():
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY, days=3)),
+                            handle_error=False)
+    for _ in range(3):
+        _button(rc, "Step").click()
+    assert _headline_day(rc) == "3"
+    assert _button(rc, "Step").disabled and _button(rc, "Run").disabled
+    _type(rc, "Run to day", "5")  # a longer run goes on...
+    assert not _button(rc, "Step").disabled and not _button(rc, "Run").disabled
+    _button(rc, "Step").click()
+    _type(rc, "Run to day", "4")  # ...and one shortened to today ends there
+    assert _headline_day(rc) == "4" and _button(rc, "Step").disabled
+    rc.close()
+
+
+def test_the_headline_says_the_runs_length_as_soon_as_it_is_set(dashboard):
+    rc = dashboard
+    _button(rc, "Step").click()
+    assert _headline_length(rc) == "of 365"
+    _type(rc, "Run to day", "12")
+    assert _headline_length(rc) == "of 12"
+
+
 def test_pause_stops_on_the_next_day_after_the_one_on_screen():
     _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY)), handle_error=False)
     drawn = _answering_page(rc, delay=0.6)  # a busy page: 0.6 s to draw each day

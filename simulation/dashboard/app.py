@@ -251,6 +251,9 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
     running = solara.use_reactive(False)
     speed = solara.use_reactive(1)
     day = solara.use_reactive(0)
+    # Whether the run is on its last day: its own value, read by the controls (whose
+    # Run and Step it disables), so a step redraws them only when it reaches the end.
+    ended = solara.use_reactive(False)
     teaching = solara.use_reactive(False)
     notice = solara.use_reactive(refused)
     smoothing = solara.use_reactive(DEFAULT_SMOOTHING)
@@ -280,10 +283,16 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         applied.set(setting or draft.value)
         generation.set(generation.value + 1)
         day.set(0)
+        ended.set(False)  # a setting's run is at least a day long
+
+    def show_day() -> None:
+        """Show the session's day, and whether it is the run's last, on the page."""
+        day.set(session.day)
+        ended.set(session.ended)
 
     def step() -> None:
         session.step(1)
-        day.set(session.day)
+        show_day()
 
     def run() -> None:
         pace.go()
@@ -300,7 +309,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
                 session.step(1)
             if cancel.is_set():  # Reset: another session now
                 return
-            day.set(session.day)
+            show_day()
             if pace.stopping or session.ended:
                 running.set(False)
                 return
@@ -317,14 +326,14 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         session.compare(name or None)
         applied.set(session.setting)
         draft.set(replace(draft.value, compare=name or None))
-        day.set(session.day)
+        show_day()
 
     def set_length(days: int) -> None:
         forget_replicates()
         session.lengthen(days)
         applied.set(session.setting)
         draft.set(replace(draft.value, days=days))
-        day.set(session.day)
+        show_day()
 
     def ask_replicates(seeds: int) -> None:
         forget_replicates()
@@ -355,7 +364,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
     # tree, so the component tests can drive the controls the way a user does.
     with solara.Row(gap="0px", classes=["carecap-page"]):
         with solara.Column(classes=["carecap-controls"]):
-            Controls(draft, applied, running, speed, reset, step, run, pace.stop, session.ended,
+            Controls(draft, applied, running, speed, reset, step, run, pace.stop, ended,
                      choose_comparison, set_length)
         with solara.Column(classes=["carecap-main"]):
             with solara.Column(gap="0px"):  # a fixed slot: see Controls
@@ -421,7 +430,7 @@ def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
     Sides(session.setting, session.run.residents)
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-            Headline(session, today, replicates)
+            Headline(session, session.setting, today, replicates)
         solara.Switch(label="Teaching mode", value=teaching)
     ReplicateBar(session.setting, seeds)
     with solara.Div(classes=["carecap-body"]):
@@ -470,7 +479,8 @@ def Sides(setting: Setting, residents: int):  # noqa: N802
 def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],  # noqa: N802
              running: solara.Reactive[bool], speed: solara.Reactive[int],
              reset: Callable[..., None], step: Callable[[], None], run: Callable[[], None],
-             pause: Callable[[], None], ended: bool, choose_comparison: Choose,
+             pause: Callable[[], None], ended: solara.Reactive[bool],
+             choose_comparison: Choose,
              set_length: Callable[[int], None]):
     """The sidebar: pending changes, scenario and comparison, run buttons, town, parameters."""
     current = draft.value
@@ -504,9 +514,9 @@ def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],
             solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="warning")
         else:
             solara.Button("Run", icon_name="mdi-play", on_click=run, color="primary",
-                          disabled=ended)
+                          disabled=ended.value)
         solara.Button("Step", icon_name="mdi-step-forward", on_click=step,
-                      disabled=running.value or ended)
+                      disabled=running.value or ended.value)
         solara.Button("Reset", icon_name="mdi-restore", on_click=lambda: reset())
     with solara.Row(gap="8px", style={"flex-wrap": "nowrap"}):
         with solara.Column(gap="0px", style={"flex": "1 1 0", "min-width": "0"}):
@@ -598,18 +608,22 @@ def ParamGroup(draft: solara.Reactive[Setting], group: str):  # noqa: N802
 
 
 @solara.component
-def Headline(session: Session, day: int, replicates: Replicates | None):  # noqa: N802
+def Headline(session: Session, setting: Setting, day: int,  # noqa: N802
+             replicates: Replicates | None):
     """The day, and each headline outcome over the run so far.
 
     With a comparison, each figure's change against it; with replicates, the mean over
     seeds (or the paired difference) and its 95% confidence interval.
+
+    ``setting`` is the session's: a comparison picked or a length set changes it, not
+    the session or the day, and a changed argument is what redraws a component.
     """
     latest = session.run.latest()
     theirs = session.other.latest() if session.other is not None else {}
-    names = figures.side_names(session.setting)
+    names = figures.side_names(setting)
     with solara.Div(classes=["carecap-headline"]):
         tag("div", tag("div", "Day", cls="k"), tag("div", f"{day}", cls="v"),
-            tag("div", f"of {session.setting.days}", cls="c"), cls="carecap-metric carecap-day")
+            tag("div", f"of {setting.days}", cls="c"), cls="carecap-metric carecap-day")
         for name in HEADLINE:
             so_far = f"{name}_to_date"
             parts = [tag("div", BY_NAME[so_far].label, cls="k"),

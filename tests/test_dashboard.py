@@ -978,6 +978,35 @@ def test_picking_a_scenario_loads_it(dashboard):
     assert "peer_visits~0~300" in texts
 
 
+def _field(rc, label: str) -> tuple[str, str]:
+    """What the box labelled ``label`` shows, and its error (empty if none)."""
+    field = rc.find(v.TextField, label=label).widget
+    return field.v_model, " ".join(field.messages or []) if field.error else ""
+
+
+def test_each_town_box_shows_its_own_refusal_and_never_a_refused_value_as_in_use(dashboard):
+    rc = dashboard
+    _type(rc, "Seed", "-1")
+    shown, error = _field(rc, "Seed")
+    assert shown == "-1" and "seed: '-1' is not allowed" in error and "still 0" in error
+    _type(rc, "Residents", "1000")  # another box's good value leaves the seed's refusal
+    assert _field(rc, "Residents") == ("1000", "")
+    assert "still 0" in _field(rc, "Seed")[1]
+    _button(rc, "Reset to apply").click()
+    assert "seed 0, 1,000 residents" in _text(_html(rc, "carecap-sides")[0])
+    shown, error = _field(rc, "Seed")
+    assert shown == "0" or "still 0" in error  # the seed in use, or why not the one typed
+    for typed in ("-5", "abc", "2000.5", ""):  # each refusal is the box's latest
+        _type(rc, "Residents", typed)
+        shown, error = _field(rc, "Residents")
+        assert shown == typed and f"residents: {typed!r} is not allowed" in error, error
+    _type(rc, "Residents", "1e3")  # read as `carecap run` reads it
+    assert _field(rc, "Residents") == ("1000", "")
+    _type(rc, "Seed", "7")
+    assert _field(rc, "Seed") == ("7", "")
+    assert "Reset to apply: seed 0 → 7" in _alerts(rc)
+
+
 def test_a_bad_shared_code_is_refused_visibly(dashboard):
     rc = dashboard
     rc.find(v.Switch, label="Teaching mode").widget.v_model = True

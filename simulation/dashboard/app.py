@@ -36,7 +36,6 @@ from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
 from simulation.dashboard.setting import (
     MAX_DAYS,
-    SEEDS_ALLOWED,
     Setting,
     SettingError,
     served_area,
@@ -52,6 +51,7 @@ from simulation.dashboard.widgets import (
     Prose,
     Section,
     ShareLink,
+    WholeNumber,
     tag,
 )
 from simulation.inputs import MAX_SEED
@@ -543,51 +543,17 @@ def CompareSelect(applied: Setting, choose_comparison: Choose):  # noqa: N802
 @solara.component
 def RunLength(days: int, set_length: Callable[[int], None]):  # noqa: N802
     """The day the run stops on; applies at once (it changes where the run ends, not how)."""
-    problem = solara.use_reactive(None)
-
-    def set_days(value: int | None) -> None:
-        try:
-            if value is None or not 1 <= value <= MAX_DAYS:
-                raise SettingError(f"days: {value} refused (allowed: 1 to {MAX_DAYS:,})")
-            set_length(value)
-        except SettingError as error:
-            problem.set(str(error))
-            return
-        problem.set(None)
-
-    with solara.Column(gap="0px"):
-        solara.InputInt("Run to day", value=days, on_value=set_days, continuous_update=False)
-        if problem.value:
-            solara.Error(problem.value, dense=True)
+    WholeNumber("Run to day", "days", days, 1, MAX_DAYS, set_length)
 
 
 @solara.component
 def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
-    """Residents and seed; values the dashboard cannot run are refused, with the reason."""
+    """Residents and seed, each box with its own refusal (see :class:`~widgets.WholeNumber`)."""
     current = draft.value
-    problem = solara.use_reactive(None)
-    shown = town_size(current)
-    limit = MAX_RESIDENTS
-
-    def set_residents(value: int | None) -> None:
-        if value is None or not SPECS["residents"].low <= value <= limit:
-            problem.set(f"residents: {value} refused (allowed: "
-                        f"{SPECS['residents'].low:g} to {limit:,} in the dashboard)")
-            return
-        problem.set(None)
-        draft.set(replace(current, residents=value))
-
-    def set_seed(value: int | None) -> None:
-        if value is None or not 0 <= value <= MAX_SEED:
-            problem.set(f"seed: {value} refused ({SEEDS_ALLOWED})")
-            return
-        problem.set(None)
-        draft.set(replace(current, seed=value))
-
-    solara.InputInt("Residents", value=shown, on_value=set_residents, continuous_update=False)
-    solara.InputInt("Seed", value=current.seed, on_value=set_seed, continuous_update=False)
-    if problem.value:
-        solara.Error(problem.value, dense=True)
+    WholeNumber("Residents", "residents", town_size(current), int(SPECS["residents"].low),
+                MAX_RESIDENTS, lambda n: draft.set(replace(draft.value, residents=n)))
+    WholeNumber("Seed", "seed", current.seed, 0, MAX_SEED,
+                lambda n: draft.set(replace(draft.value, seed=n)))
 
 
 @solara.component

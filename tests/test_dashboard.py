@@ -95,6 +95,10 @@ def test_setting_normalises_to_declared_types():
     ("baseline~1~~vs-nowhere", ("compare", "peer_visits")),
     ("baseline~1~~days-0", ("days", f"1 to {MAX_DAYS:,}")),
     ("baseline~1~~days-ten", ("days", "whole number")),
+    # A field given twice would run one of two values the code's reader saw.
+    ("baseline~0~~risk_aversion-0.2~risk_aversion-0.9", ("risk_aversion", "twice")),
+    ("baseline~0~~vs-peer_visits~vs-baseline", ("vs", "twice")),
+    ("baseline~0~~days-5~days-7", ("days", "twice")),
 ])
 def test_bad_codes_are_refused_naming_the_field(code, names):
     with pytest.raises(SettingError) as refused:
@@ -1023,6 +1027,8 @@ def test_a_bad_shared_code_is_refused_visibly(dashboard):
 def test_refused_url_setting_is_shown():
     setting, refused = app.from_query("setting=baseline~0~~risk_aversion-7")
     assert setting == Setting("baseline") and "risk_aversion" in refused
+    twice, why = app.from_query("setting=peer_visits~1~&setting=mutual_aid~2~")
+    assert twice == Setting("baseline") and "setting: given 2 times" in why
     _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), refused),
                             handle_error=False)
     assert "risk_aversion" in _alerts(rc)

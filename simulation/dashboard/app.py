@@ -146,6 +146,9 @@ def from_query(search: str | None) -> tuple[Setting, str | None]:
     if not codes:
         return Setting("baseline"), None
     try:
+        if len(codes) > 1:  # which one would run is not for the link's reader to guess
+            raise SettingError(f"setting: given {len(codes)} times in the link (allowed: "
+                               "one)")
         return checked(Setting.decode(codes[0])), None
     except SettingError as error:
         return Setting("baseline"), f"The shared setting was refused — {error}"

@@ -196,12 +196,17 @@ class Setting:
             raise SettingError(f"seed: {seed!r} is not allowed ({SEEDS_ALLOWED})")
         overrides: dict[str, Any] = {}
         compare, days, area, figures = None, DEFAULT_DAYS, ENGLAND, None
+        seen: set[str] = set()
         for pair in pairs:
             # Names have no hyphen; values may (1e-05), so split at the first one.
             name, dash, value = pair.partition("-")
             if not dash:
                 raise SettingError(f"override {pair!r} cannot be read (allowed: name-value, "
                                    "e.g. risk_aversion-0.2)")
+            if name in seen:  # which one would run is not for the code's reader to guess
+                raise SettingError(f"{name}: given twice in the code (allowed: each field "
+                                   "once)")
+            seen.add(name)
             if name == _COMPARE:
                 compare = value
             elif name == _AREA:

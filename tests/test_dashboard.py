@@ -330,6 +330,7 @@ def test_the_csv_holds_both_runs_stamped_with_what_made_them():
     assert list(table["run"]) == ["policy"] * 4 + ["comparison"] * 4
     assert list(table["scenario"]) == ["peer_visits"] * 4 + ["baseline"] * 4
     assert set(table["seed"]) == {3} and set(table["residents"]) == {TINY}
+    assert set(table["area"]) == {"england"}  # as a run's provenance names the defaults
     assert set(table["setting"]) == {setting.encode()}
     assert set(table["carecap_version"]) == {version("carecap")}
     policy, other = session.frames()

@@ -35,6 +35,7 @@ from simulation.dashboard import display, figures
 from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
 from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
 from simulation.dashboard.setting import (
+    ENGLAND,
     MAX_DAYS,
     Setting,
     SettingError,
@@ -152,6 +153,17 @@ def from_query(search: str | None) -> tuple[Setting, str | None]:
         return checked(Setting.decode(codes[0])), None
     except SettingError as error:
         return Setting("baseline"), f"The shared setting was refused — {error}"
+
+
+def file_stem(setting: Setting, *, versus: bool = False) -> str:
+    """How a downloaded file's name starts: scenario, comparison, area and seed.
+
+    The area is named unless it is England's defaults, so files from servers on two
+    areas' towns are told apart by name too.
+    """
+    compared = f"-vs-{setting.compare}" if versus and setting.compare else ""
+    area = f"-{setting.area}" if setting.area != ENGLAND else ""
+    return f"carecap-{setting.scenario}{compared}{area}-seed{setting.seed}"
 
 
 def effective(setting: Setting) -> Params:
@@ -467,7 +479,8 @@ def Sides(setting: Setting, residents: int):  # noqa: N802
     policy, other = figures.side_names(setting)
     changed = ", ".join(f"{name.replace('_', ' ')} {value}"
                         for name, value in setting.overrides.items()) or "none"
-    town = f"seed {setting.seed}, {residents:,} residents"
+    where = f", area {setting.area}" if setting.area != ENGLAND else ""
+    town = f"seed {setting.seed}, {residents:,} residents{where}"
     if setting.compare is None:
         tag("div", tag("b", "Policy: ", cls="policy"), f"{policy} — changes: {changed} — ",
             f"{town}, run to day {setting.days}. No comparison.", cls="carecap-sides")
@@ -670,11 +683,9 @@ def Views(session: Session, setting: Setting, today: int,  # noqa: N802
     with solara.Row(justify="end", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select(label="Daily values", values=list(SMOOTHING), value=smoothing,
                       style={"max-width": "220px"})
-        versus = f"-vs-{setting.compare}" if setting.compare else ""
         solara.FileDownload(session.csv, label="Daily metrics, both runs (CSV)",
                             mime_type="text/csv",
-                            filename=f"carecap-{setting.scenario}{versus}-seed{setting.seed}"
-                                     f"-day{today}.csv")
+                            filename=f"{file_stem(setting, versus=True)}-day{today}.csv")
     with solara.lab.Tabs(value=tab):
         for view in VIEWS:
             solara.lab.Tab(view)
@@ -704,8 +715,7 @@ def View(view: str, session: Session, shown: figures.Shown, day: int,  # noqa: N
     plan = figures.CHARTS[view](shown)
     Chart(Drawn(lambda: plan.figure(shown.stamp), series=plan.series(),
                 kind=(view, shown.stamp, shown.window)),
-          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-{view.lower().replace(' ', '-')}"
-          f"-day{day}")
+          f"{file_stem(run.setting)}-{view.lower().replace(' ', '-')}-day{day}")
 
 
 @solara.component
@@ -731,7 +741,7 @@ def TownView(run: Run, day: int, stamp: str):  # noqa: N802
         today = figures.town_today(run.model, layout, **edges)
     with solara.Div(classes=["carecap-town"]):
         Chart(Drawn(figure, plain=today, kind=("Town", stamp)),
-              f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
+              f"{file_stem(run.setting)}-town-day{day}")
 
 
 @solara.component

@@ -1033,7 +1033,17 @@ def test_refused_url_setting_is_shown():
     _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), refused),
                             handle_error=False)
     assert "risk_aversion" in _alerts(rc)
+    _button(rc, "Step").click()  # running on: the notice is about no longer
+    assert "risk_aversion" not in _alerts(rc)
     rc.close()
+    for leave in (lambda rc: _button(rc, "Reset").click(),
+                  lambda rc: setattr(rc.find(v.Select, label="Scenario").widget, "v_model",
+                                     "mutual_aid")):
+        _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), refused),
+                                handle_error=False)
+        leave(rc)
+        assert "risk_aversion" not in _alerts(rc)
+        rc.close()
 
 
 def test_compare_runs_a_second_scenario(dashboard):

@@ -299,11 +299,17 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         generation.set(generation.value + 1)
         day.set(0)
         ended.set(False)  # a setting's run is at least a day long
+        notice.set(None)  # another setting: a refused link's notice is about no longer
 
     def show_day() -> None:
-        """Show the session's day, and whether it is the run's last, on the page."""
+        """Show the session's day, and whether it is the run's last, on the page.
+
+        Every step and every change of the run on screen comes here: once the user has
+        run or changed the setting on screen, a refused link's notice is old news.
+        """
         day.set(session.day)
         ended.set(session.ended)
+        notice.set(None)
 
     def step() -> None:
         session.step(1)

@@ -1025,6 +1025,18 @@ def test_a_bad_shared_code_is_refused_visibly(dashboard):
     assert "mutual_aid~9~400" in _texts(rc)
 
 
+def test_a_loaded_code_is_handed_on_to_become_the_pages_address():
+    loaded: list[Setting] = []
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), on_loaded=loaded.append),
+                            handle_error=False)
+    rc.find(v.Switch, label="Teaching mode").widget.v_model = True
+    rc.find(v.TextField, label="Paste a code to load").widget.v_model = "mutual_aid~9~400"
+    _button(rc, "Load code").click()
+    assert loaded == [Setting("mutual_aid", 9, 400)]
+    assert app.link_query(loaded[0]) == "?setting=mutual_aid~9~400"
+    rc.close()
+
+
 def test_refused_url_setting_is_shown():
     setting, refused = app.from_query("setting=baseline~0~~risk_aversion-7")
     assert setting == Setting("baseline") and "risk_aversion" in refused

@@ -254,12 +254,30 @@ def Page():  # noqa: N802 - Solara components are named like classes
     """The page Solara serves; reads ``?setting=`` once, when the session starts."""
     router = solara.use_router()
     initial, refused = solara.use_memo(lambda: from_query(router.search), [])
-    Dashboard(initial, refused)
+
+    def show_loaded(setting: Setting) -> None:
+        # A code loaded in the Share box becomes the page's address, so a reload (or a
+        # bookmark) opens it rather than the link the page was first opened with.
+        router.push(f"{router.path}{link_query(setting)}")
+
+    Dashboard(initial, refused, on_loaded=show_loaded)
+
+
+def link_query(setting: Setting) -> str:
+    """The query of a link that opens ``setting``: ``?setting=CODE``."""
+    return f"?setting={quote(setting.encode(), safe='~')}"
 
 
 @solara.component
-def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
-    """The whole dashboard for one browser session, starting from ``initial``."""
+def Dashboard(initial: Setting, refused: str | None = None,  # noqa: N802
+              on_loaded: Callable[[Setting], None] | None = None):
+    """The whole dashboard for one browser session, starting from ``initial``.
+
+    Args:
+        initial: The setting of the first run.
+        refused: Why the link's setting was refused, shown until the user moves on.
+        on_loaded: Told of each setting loaded from a code in the Share box.
+    """
     draft = solara.use_reactive(initial)
     applied = solara.use_reactive(initial)
     generation = solara.use_reactive(0)
@@ -300,6 +318,11 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         day.set(0)
         ended.set(False)  # a setting's run is at least a day long
         notice.set(None)  # another setting: a refused link's notice is about no longer
+
+    def load(setting: Setting) -> None:
+        reset(setting)
+        if on_loaded is not None:
+            on_loaded(setting)
 
     def show_day() -> None:
         """Show the session's day, and whether it is the run's last, on the page.
@@ -395,7 +418,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
                 if intro.value:
                     Intro(on_close=lambda: intro.set(False))
             RunPane(session, day, teaching, choose_comparison, pace.shown, applied.value,
-                    reset, notice.set, smoothing,
+                    load, notice.set, smoothing,
                     Seeds(job, progress, replicate_problem, replicates.value, ask_replicates,
                           forget_replicates))
 
@@ -799,7 +822,7 @@ def Share(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
     with solara.Card("Share this run", classes=["carecap-share"]):
         tag("div", "Code: ", tag("code", code, cls="carecap-code"))
         tag("div", "Link — it opens the same scenario, comparison, seed and parameters:")
-        ShareLink.element(query=f"?setting={quote(code, safe='~')}")
+        ShareLink.element(query=link_query(setting))
         solara.InputText("Paste a code to load", value=typed, continuous_update=True)
         solara.Button("Load code", on_click=load, disabled=not typed.value.strip())
         if problem.value:

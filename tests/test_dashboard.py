@@ -75,6 +75,14 @@ def test_the_comparison_and_the_runs_length_travel_in_the_code():
     assert Setting.decode("baseline~0~").days == 365
 
 
+def test_a_codes_numbers_are_read_as_carecap_run_reads_them():
+    # `carecap run --residents 2e3` runs 2,000 residents, and so does a code.
+    assert Setting.decode("baseline~1~2e3").residents == 2000
+    assert Setting.decode("baseline~1~ 2000").residents == 2000
+    # `carecap run --set risk_aversion=1e-400` runs 0.0 (the float it writes), as a code does.
+    assert Setting.decode("baseline~1~~risk_aversion-1e-400").overrides == {"risk_aversion": 0.0}
+
+
 def test_setting_normalises_to_declared_types():
     setting = Setting("baseline", 1, 2000.0, {"manager_review_days": 7.0, "gap_prob": 1})
     assert setting.residents == 2000 and isinstance(setting.residents, int)
@@ -85,7 +93,10 @@ def test_setting_normalises_to_declared_types():
 @pytest.mark.parametrize(("code", "names"), [
     ("nowhere~1~", ("scenario", "baseline")),
     ("baseline~x~", ("seed", "whole number")),
-    ("baseline~1~10", ("residents", "50")),
+    ("baseline~1~10", ("residents", "from 50 to 50,000 in the dashboard")),
+    ("baseline~1~60000", ("residents", "from 50 to 50,000 in the dashboard")),
+    ("baseline~1~2000.5", ("residents", "whole number")),
+    ("baseline~1~1_000", ("residents", "whole number")),
     ("baseline~1~~risk_aversion-3", ("risk_aversion", "from 0 to 1")),
     ("baseline~1~~wibble-1", ("wibble", "unknown parameter")),
     ("baseline~1~~peer_scheme-maybe", ("peer_scheme", "true or false")),

@@ -33,10 +33,11 @@ import solara.server.settings
 
 from simulation.dashboard import display, figures
 from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
-from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
+from simulation.dashboard.session import Run, Session, town_size
 from simulation.dashboard.setting import (
     ENGLAND,
     MAX_DAYS,
+    MAX_RESIDENTS,
     Setting,
     SettingError,
     served_area,

@@ -14,15 +14,13 @@ import numpy as np
 import pandas as pd
 
 from simulation.dashboard.display import VERSION
-from simulation.dashboard.setting import Setting, SettingError, served_area
+from simulation.dashboard.setting import MAX_RESIDENTS, Setting, SettingError, served_area
 from simulation.dashboard.stats import COMPARISON, POLICY
 from simulation.metrics import NAMES
 from simulation.model import CareModel
+from simulation.params import SPECS
 from simulation.scenarios import load_scenario
 
-# The dashboard redraws the whole town every step; past this it stops being interactive,
-# and larger towns belong in `carecap run` or a sweep.
-MAX_RESIDENTS = 50_000
 DEFAULT_RESIDENTS = 2_000
 # What the CSV says of each row's run, before the metrics.
 STAMP_COLUMNS = ("run", "scenario", "area", "seed", "residents", "setting", "carecap_version")
@@ -38,8 +36,8 @@ def town_size(setting: Setting) -> int:
         "residents", DEFAULT_RESIDENTS)
     if residents > MAX_RESIDENTS:
         raise SettingError(f"residents: {residents:,} is too many for the dashboard "
-                           f"(allowed: 50 to {MAX_RESIDENTS:,}; use `carecap run` "
-                           "for larger towns)")
+                           f"(allowed: {SPECS['residents'].low:.0f} to {MAX_RESIDENTS:,}; "
+                           "use `carecap run` for larger towns)")
     return residents
 
 

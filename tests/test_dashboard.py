@@ -653,6 +653,11 @@ def test_replicates_are_drawn_as_bands_with_their_means():
     assert np.allclose(first.y, np.r_[band.high, band.low[::-1]] * 100)  # in points
     assert len(first.x) == 2 * 40  # the whole run, ahead of the day on screen
     assert "mean of 3 seeds" in " ".join(t.name for t in fig.data)
+    # The title says the days of each: the run on screen, and the bands' whole runs.
+    assert "day 1 to day 10" in fig.layout.title.text
+    assert "bands: day 1 to day 40" in fig.layout.title.text
+    header = tables.summary(run.frame(), other.frame(), shown.names, replicates).header
+    assert header[0] == "Over days 1 to 10; seeds over days 1 to 40"
 
 
 def _picture(image: dict) -> np.ndarray:

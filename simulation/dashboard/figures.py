@@ -410,6 +410,9 @@ class Shown:
         """A chart's title: what it shows, and under it the days and how they are drawn."""
         n = len(self.policy)
         notes = [f"day 1 to day {n}" if n else "no days yet", *more]
+        if self.replicates is not None and self.replicates.days != n:
+            # The seeds ran the whole run, whatever day the run on screen is on.
+            notes.append(f"bands: day 1 to day {self.replicates.days}")
         if smoothed and self.window > 1:
             notes.append(f"{self.window}-day moving average")
         return f"{what}<br><span style='font-size: 0.8em'>{' · '.join(notes)}</span>"

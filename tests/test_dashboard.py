@@ -613,9 +613,8 @@ def test_axes_write_plain_figures_never_si_suffixes(stepped):
                 # "," is d3's plain figure with thousands separators; "~%" a percentage
                 assert axis.get("tickformat") in (None, ",", "~%"), (chart, key, axis)
     compare = figures.compare(shown, ("unmet_hours", "cost_total")).figure()
-    titles = [a.text for a in compare.layout.annotations]
-    assert "Unmet care: difference (hours)" in titles
-    assert f"Cost of formal care: difference (£, {display.PRICE_YEAR} prices)" in titles
+    assert compare.layout.yaxis2.title.text == "hours"
+    assert compare.layout.yaxis4.title.text == f"£, {display.PRICE_YEAR} prices"
     # The difference's ticks carry no "£": plotly would write it before the sign.
     for axis in (compare.layout.yaxis2, compare.layout.yaxis4):  # the difference column
         assert axis.tickformat == "," and axis.tickprefix is None

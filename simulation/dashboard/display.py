@@ -127,13 +127,18 @@ def hover(name: str, ref: str = "y", *, difference: bool = False) -> str:
     return f"%{{{ref}:{plus},.1f}}"
 
 
-def difference_title(name: str) -> str:
-    """A difference chart's title with its unit: "Cost of formal care: difference (£, ...)".
+def difference_unit(name: str) -> str:
+    """The unit of a difference of metric ``name``: a share's is points (see :func:`scale`).
 
-    The unit is in the title because a difference's ticks carry none (see :func:`axis`).
+    Said in a title or an axis title, because a difference's ticks carry none (see
+    :func:`axis`).
     """
-    shown = "pts" if BY_NAME[name].unit == "share" else unit(name)
-    return f"{BY_NAME[name].label}: difference ({shown})"
+    return "pts" if BY_NAME[name].unit == "share" else unit(name)
+
+
+def difference_title(name: str) -> str:
+    """A difference chart's title with its unit: "Cost of formal care: difference (£, ...)"."""
+    return f"{BY_NAME[name].label}: difference ({difference_unit(name)})"
 
 
 def axis(name: str, *, difference: bool = False) -> dict[str, str]:
@@ -142,8 +147,7 @@ def axis(name: str, *, difference: bool = False) -> dict[str, str]:
     Ticks are plain figures with thousands separators ("12,345", "0.4"): plotly's SI
     suffixes write a thousandth as "m", which every headline uses for a million. A
     difference's ticks carry no unit, because plotly writes a prefix before the sign
-    ("£−0.2"); its title names the unit (:func:`difference_title`), a share's in points
-    (see :func:`scale`).
+    ("£−0.2"); its title or its axis title names the unit (:func:`difference_unit`).
     """
     declared = BY_NAME[name].unit
     if difference:

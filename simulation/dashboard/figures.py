@@ -35,6 +35,7 @@ from simulation.dashboard import display
 from simulation.dashboard.display import VERSION
 from simulation.dashboard.setting import Setting
 from simulation.dashboard.stats import COMPARISON, POLICY, Replicates, smooth
+from simulation.metrics import BY_NAME
 from simulation.model import CareModel
 from simulation.population import AGE_BANDS
 
@@ -648,7 +649,7 @@ def compare(shown: Shown, metrics: tuple[str, ...] = COMPARED) -> Plan:
     plan = Plan(shown.title(f"{policy} (policy) against {other} (comparison), same town",
                             f"difference = {difference}"), rows=len(metrics), cols=2,
                 subplot_titles=tuple(t for m in metrics for t in (
-                    display.title(m), display.difference_title(m))),
+                    display.title(m), f"{BY_NAME[m].label}: difference")),
                 layout={"height": 190 * len(metrics) + 230,
                         "margin": {**_CHART_MARGIN, "t": 180},
                         "uirevision": "compare"})
@@ -670,7 +671,10 @@ def compare(shown: Shown, metrics: tuple[str, ...] = COMPARED) -> Plan:
                                    f"{display.hover(metric, difference=True)}<extra></extra>"},
                  row, 2)
         plan.axes[row, 1] = {"y": display.axis(metric)}
+        # The unit on the axis, not in the subplot's title: a longer title runs past the
+        # chart's right edge on a narrow page.
         plan.axes[row, 2] = {"y": {**display.axis(metric, difference=True),
+                                   "title_text": display.difference_unit(metric),
                                    "zeroline": True, "zerolinecolor": "#888888"}}
     return plan
 

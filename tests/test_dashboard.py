@@ -75,6 +75,14 @@ def test_the_comparison_and_the_runs_length_travel_in_the_code():
     assert Setting.decode("baseline~0~").days == 365
 
 
+def test_a_codes_numbers_are_read_as_carecap_run_reads_them():
+    # `carecap run --residents 2e3` runs 2,000 residents, and so does a code.
+    assert Setting.decode("baseline~1~2e3").residents == 2000
+    assert Setting.decode("baseline~1~ 2000").residents == 2000
+    # `carecap run --set risk_aversion=1e-400` runs 0.0 (the float it writes), as a code does.
+    assert Setting.decode("baseline~1~~risk_aversion-1e-400").overrides == {"risk_aversion": 0.0}
+
+
 def test_setting_normalises_to_declared_types():
     setting = Setting("baseline", 1, 2000.0, {"manager_review_days": 7.0, "gap_prob": 1})
     assert setting.residents == 2000 and isinstance(setting.residents, int)
@@ -85,7 +93,10 @@ def test_setting_normalises_to_declared_types():
 @pytest.mark.parametrize(("code", "names"), [
     ("nowhere~1~", ("scenario", "baseline")),
     ("baseline~x~", ("seed", "whole number")),
-    ("baseline~1~10", ("residents", "50")),
+    ("baseline~1~10", ("residents", "from 50 to 50,000 in the dashboard")),
+    ("baseline~1~60000", ("residents", "from 50 to 50,000 in the dashboard")),
+    ("baseline~1~2000.5", ("residents", "whole number")),
+    ("baseline~1~1_000", ("residents", "whole number")),
     ("baseline~1~~risk_aversion-3", ("risk_aversion", "from 0 to 1")),
     ("baseline~1~~wibble-1", ("wibble", "unknown parameter")),
     ("baseline~1~~peer_scheme-maybe", ("peer_scheme", "true or false")),
@@ -95,6 +106,10 @@ def test_setting_normalises_to_declared_types():
     ("baseline~1~~vs-nowhere", ("compare", "peer_visits")),
     ("baseline~1~~days-0", ("days", f"1 to {MAX_DAYS:,}")),
     ("baseline~1~~days-ten", ("days", "whole number")),
+    # A field given twice would run one of two values the code's reader saw.
+    ("baseline~0~~risk_aversion-0.2~risk_aversion-0.9", ("risk_aversion", "twice")),
+    ("baseline~0~~vs-peer_visits~vs-baseline", ("vs", "twice")),
+    ("baseline~0~~days-5~days-7", ("days", "twice")),
 ])
 def test_bad_codes_are_refused_naming_the_field(code, names):
     with pytest.raises(SettingError) as refused:
@@ -326,6 +341,7 @@ def test_the_csv_holds_both_runs_stamped_with_what_made_them():
     assert list(table["run"]) == ["policy"] * 4 + ["comparison"] * 4
     assert list(table["scenario"]) == ["peer_visits"] * 4 + ["baseline"] * 4
     assert set(table["seed"]) == {3} and set(table["residents"]) == {TINY}
+    assert set(table["area"]) == {"england"}  # as a run's provenance names the defaults
     assert set(table["setting"]) == {setting.encode()}
     assert set(table["carecap_version"]) == {version("carecap")}
     policy, other = session.frames()
@@ -570,7 +586,7 @@ def test_charts_speak_in_labels_units_and_rounded_figures(stepped):
     readmission = next(t for t in series.data if t.name == "peer_visits"
                        and "%" in t.hovertemplate)
     assert ":.1%}" in readmission.hovertemplate  # a share reads as a rounded percentage
-    assert series.layout.yaxis.tickformat == ".0%"
+    assert series.layout.yaxis.tickformat == display.PERCENT
     costs = figures.figure_of("Costs", _shown(stepped))
     assert f"{display.PRICE_YEAR} prices" in costs.layout.title.text
     assert costs.layout.yaxis.tickprefix == "£"
@@ -579,6 +595,32 @@ def test_charts_speak_in_labels_units_and_rounded_figures(stepped):
     for trace in series.data:
         colour = (trace.line.color or "").lower()
         assert colour in palette, (trace.name, colour)
+
+
+def test_axes_write_plain_figures_never_si_suffixes(stepped):
+    # A comparison whose differences are fractions of an hour and of a pound: SI ticks
+    # wrote them "−400m" and "£−200m", and a million "£1M" beside a headline's "£4.84m".
+    frame = stepped.frame()
+    other = frame.assign(unmet_hours=frame["unmet_hours"] + 0.4,
+                         unpaid_hours=frame["unpaid_hours"] + 0.3,
+                         cost_total=frame["cost_total"] + 0.2)
+    setting = Setting("peer_visits", 5, TINY, compare="baseline")
+    shown = figures.Shown(frame, other, setting, TINY)
+    for chart in figures.CHARTS:
+        layout = figures.figure_of(chart, shown).to_plotly_json()["layout"]
+        for key, axis in layout.items():
+            if key.startswith("yaxis"):
+                # "," is d3's plain figure with thousands separators; "~%" a percentage
+                assert axis.get("tickformat") in (None, ",", "~%"), (chart, key, axis)
+    compare = figures.compare(shown, ("unmet_hours", "cost_total")).figure()
+    assert compare.layout.yaxis2.title.text == "hours"
+    assert compare.layout.yaxis4.title.text == f"£, {display.PRICE_YEAR} prices"
+    # The difference's ticks carry no "£": plotly would write it before the sign.
+    for axis in (compare.layout.yaxis2, compare.layout.yaxis4):  # the difference column
+        assert axis.tickformat == "," and axis.tickprefix is None
+    assert compare.layout.yaxis3.tickprefix == "£"  # costs, never negative
+    costs = figures.figure_of("Costs", shown).layout.yaxis
+    assert (costs.tickprefix, costs.tickformat) == ("£", ",")
 
 
 def test_figures_are_stamped_with_what_made_them(stepped):
@@ -610,6 +652,11 @@ def test_replicates_are_drawn_as_bands_with_their_means():
     assert np.allclose(first.y, np.r_[band.high, band.low[::-1]] * 100)  # in points
     assert len(first.x) == 2 * 40  # the whole run, ahead of the day on screen
     assert "mean of 3 seeds" in " ".join(t.name for t in fig.data)
+    # The title says the days of each: the run on screen, and the bands' whole runs.
+    assert "day 1 to day 10" in fig.layout.title.text
+    assert "bands: day 1 to day 40" in fig.layout.title.text
+    header = tables.summary(run.frame(), other.frame(), shown.names, replicates).header
+    assert header[0] == "Over days 1 to 10; seeds over days 1 to 40"
 
 
 def _picture(image: dict) -> np.ndarray:
@@ -951,6 +998,35 @@ def test_picking_a_scenario_loads_it(dashboard):
     assert "peer_visits~0~300" in texts
 
 
+def _field(rc, label: str) -> tuple[str, str]:
+    """What the box labelled ``label`` shows, and its error (empty if none)."""
+    field = rc.find(v.TextField, label=label).widget
+    return field.v_model, " ".join(field.messages or []) if field.error else ""
+
+
+def test_each_town_box_shows_its_own_refusal_and_never_a_refused_value_as_in_use(dashboard):
+    rc = dashboard
+    _type(rc, "Seed", "-1")
+    shown, error = _field(rc, "Seed")
+    assert shown == "-1" and "seed: '-1' is not allowed" in error and "still 0" in error
+    _type(rc, "Residents", "1000")  # another box's good value leaves the seed's refusal
+    assert _field(rc, "Residents") == ("1000", "")
+    assert "still 0" in _field(rc, "Seed")[1]
+    _button(rc, "Reset to apply").click()
+    assert "seed 0, 1,000 residents" in _text(_html(rc, "carecap-sides")[0])
+    shown, error = _field(rc, "Seed")
+    assert shown == "0" or "still 0" in error  # the seed in use, or why not the one typed
+    for typed in ("-5", "abc", "2000.5", ""):  # each refusal is the box's latest
+        _type(rc, "Residents", typed)
+        shown, error = _field(rc, "Residents")
+        assert shown == typed and f"residents: {typed!r} is not allowed" in error, error
+    _type(rc, "Residents", "1e3")  # read as `carecap run` reads it
+    assert _field(rc, "Residents") == ("1000", "")
+    _type(rc, "Seed", "7")
+    assert _field(rc, "Seed") == ("7", "")
+    assert "Reset to apply: seed 0 → 7" in _alerts(rc)
+
+
 def test_a_bad_shared_code_is_refused_visibly(dashboard):
     rc = dashboard
     rc.find(v.Switch, label="Teaching mode").widget.v_model = True
@@ -964,13 +1040,37 @@ def test_a_bad_shared_code_is_refused_visibly(dashboard):
     assert "mutual_aid~9~400" in _texts(rc)
 
 
+def test_a_loaded_code_is_handed_on_to_become_the_pages_address():
+    loaded: list[Setting] = []
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), on_loaded=loaded.append),
+                            handle_error=False)
+    rc.find(v.Switch, label="Teaching mode").widget.v_model = True
+    rc.find(v.TextField, label="Paste a code to load").widget.v_model = "mutual_aid~9~400"
+    _button(rc, "Load code").click()
+    assert loaded == [Setting("mutual_aid", 9, 400)]
+    assert app.link_query(loaded[0]) == "?setting=mutual_aid~9~400"
+    rc.close()
+
+
 def test_refused_url_setting_is_shown():
     setting, refused = app.from_query("setting=baseline~0~~risk_aversion-7")
     assert setting == Setting("baseline") and "risk_aversion" in refused
+    twice, why = app.from_query("setting=peer_visits~1~&setting=mutual_aid~2~")
+    assert twice == Setting("baseline") and "setting: given 2 times" in why
     _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), refused),
                             handle_error=False)
     assert "risk_aversion" in _alerts(rc)
+    _button(rc, "Step").click()  # running on: the notice is about no longer
+    assert "risk_aversion" not in _alerts(rc)
     rc.close()
+    for leave in (lambda rc: _button(rc, "Reset").click(),
+                  lambda rc: setattr(rc.find(v.Select, label="Scenario").widget, "v_model",
+                                     "mutual_aid")):
+        _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY), refused),
+                                handle_error=False)
+        leave(rc)
+        assert "risk_aversion" not in _alerts(rc)
+        rc.close()
 
 
 def test_compare_runs_a_second_scenario(dashboard):
@@ -1020,6 +1120,34 @@ def test_run_stops_on_the_runs_last_day():
     _button(rc, "Step").click()
     assert _headline_day(rc) == "7"
     rc.close()
+
+
+def _headline_length(rc) -> str:
+    """The headline's "of N" under the day."""
+    return _html(rc, "carecap-day")[0].children[2].children[0]
+
+
+def test_stepping_onto_the_last_day_disables_run_and_step():
+    _box, rc = solara.render(app.Dashboard(Setting("baseline", 0, TINY, days=3)),
+                            handle_error=False)
+    for _ in range(3):
+        _button(rc, "Step").click()
+    assert _headline_day(rc) == "3"
+    assert _button(rc, "Step").disabled and _button(rc, "Run").disabled
+    _type(rc, "Run to day", "5")  # a longer run goes on...
+    assert not _button(rc, "Step").disabled and not _button(rc, "Run").disabled
+    _button(rc, "Step").click()
+    _type(rc, "Run to day", "4")  # ...and one shortened to today ends there
+    assert _headline_day(rc) == "4" and _button(rc, "Step").disabled
+    rc.close()
+
+
+def test_the_headline_says_the_runs_length_as_soon_as_it_is_set(dashboard):
+    rc = dashboard
+    _button(rc, "Step").click()
+    assert _headline_length(rc) == "of 365"
+    _type(rc, "Run to day", "12")
+    assert _headline_length(rc) == "of 12"
 
 
 def test_pause_stops_on_the_next_day_after_the_one_on_screen():

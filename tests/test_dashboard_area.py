@@ -7,14 +7,17 @@ import argparse
 from pathlib import Path
 
 import pytest
+import solara
+from ipyvuetify import Html
 from rich.console import Console
+from solara.components.file_download import FileDownloadWidget
 
 from simulation.areas import load_area
 from simulation.cli import main
 from simulation.dashboard import command
-from simulation.dashboard.app import effective, from_query
+from simulation.dashboard.app import Dashboard, effective, from_query
 from simulation.dashboard.replicates import params_of
-from simulation.dashboard.session import Run
+from simulation.dashboard.session import Run, Session
 from simulation.dashboard.setting import AREA_ENV, Setting, SettingError, area_figures
 
 NORFOLK = load_area("north_norfolk")
@@ -53,6 +56,24 @@ def test_a_link_for_an_area_is_refused_on_a_server_without_it() -> None:
     assert "for the area 'north_norfolk'" in refused and "England's defaults" in refused
     assert "carecap dashboard --area north_norfolk" in refused
     assert "area" not in Setting("baseline").encode()  # England's links are as they were
+
+
+@pytest.mark.usefixtures("norfolk_server")
+def test_the_policy_line_and_the_csv_name_the_area() -> None:
+    session = Session.start(Setting("baseline", seed=0, residents=300, days=3))
+    session.step(2)
+    header, first = session.csv().decode().splitlines()[:2]
+    assert dict(zip(header.split(","), first.split(","), strict=False))["area"] == \
+        "north_norfolk"
+    _box, rc = solara.render(Dashboard(Setting("baseline", 0, 300, days=3)),
+                             handle_error=False)
+    try:
+        sides = [w for w in rc.find(Html).widgets if "carecap-sides" in (w.class_ or "")]
+        assert "area north_norfolk" in str(sides[0].children)
+        names = [w.filename for w in rc.find(FileDownloadWidget).widgets]
+        assert "carecap-baseline-north_norfolk-seed0-day0.csv" in names
+    finally:
+        rc.close()
 
 
 @pytest.mark.usefixtures("norfolk_server")

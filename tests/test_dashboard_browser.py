@@ -539,6 +539,10 @@ def test_share_shows_the_full_link_and_copies_it(page: Page, server: str):
     page.locator("button.carecap-copy").click()
     expect(page.locator("button.carecap-copy")).to_have_text("Copied")
     assert page.evaluate("() => navigator.clipboard.readText()") == f"{server}?setting={code}"
+    # A code loaded becomes the page's address: a reload opens it, not the first link.
+    page.get_by_label("Paste a code to load").fill("mutual_aid~9~400")
+    page.get_by_role("button", name="Load code").click()
+    expect(page).to_have_url(f"{server}?setting=mutual_aid~9~400")
 
 
 def test_a_town_of_10000_with_its_ties_steps_quickly(page: Page, server: str):

@@ -33,10 +33,11 @@ import solara.server.settings
 
 from simulation.dashboard import display, figures
 from simulation.dashboard.replicates import MAX_SEEDS, POOL, Job
-from simulation.dashboard.session import MAX_RESIDENTS, Run, Session, town_size
+from simulation.dashboard.session import Run, Session, town_size
 from simulation.dashboard.setting import (
+    ENGLAND,
     MAX_DAYS,
-    SEEDS_ALLOWED,
+    MAX_RESIDENTS,
     Setting,
     SettingError,
     served_area,
@@ -52,6 +53,7 @@ from simulation.dashboard.widgets import (
     Prose,
     Section,
     ShareLink,
+    WholeNumber,
     tag,
 )
 from simulation.inputs import MAX_SEED
@@ -146,9 +148,23 @@ def from_query(search: str | None) -> tuple[Setting, str | None]:
     if not codes:
         return Setting("baseline"), None
     try:
+        if len(codes) > 1:  # which one would run is not for the link's reader to guess
+            raise SettingError(f"setting: given {len(codes)} times in the link (allowed: "
+                               "one)")
         return checked(Setting.decode(codes[0])), None
     except SettingError as error:
         return Setting("baseline"), f"The shared setting was refused — {error}"
+
+
+def file_stem(setting: Setting, *, versus: bool = False) -> str:
+    """How a downloaded file's name starts: scenario, comparison, area and seed.
+
+    The area is named unless it is England's defaults, so files from servers on two
+    areas' towns are told apart by name too.
+    """
+    compared = f"-vs-{setting.compare}" if versus and setting.compare else ""
+    area = f"-{setting.area}" if setting.area != ENGLAND else ""
+    return f"carecap-{setting.scenario}{compared}{area}-seed{setting.seed}"
 
 
 def effective(setting: Setting) -> Params:
@@ -239,18 +255,39 @@ def Page():  # noqa: N802 - Solara components are named like classes
     """The page Solara serves; reads ``?setting=`` once, when the session starts."""
     router = solara.use_router()
     initial, refused = solara.use_memo(lambda: from_query(router.search), [])
-    Dashboard(initial, refused)
+
+    def show_loaded(setting: Setting) -> None:
+        # A code loaded in the Share box becomes the page's address, so a reload (or a
+        # bookmark) opens it rather than the link the page was first opened with.
+        router.push(f"{router.path}{link_query(setting)}")
+
+    Dashboard(initial, refused, on_loaded=show_loaded)
+
+
+def link_query(setting: Setting) -> str:
+    """The query of a link that opens ``setting``: ``?setting=CODE``."""
+    return f"?setting={quote(setting.encode(), safe='~')}"
 
 
 @solara.component
-def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
-    """The whole dashboard for one browser session, starting from ``initial``."""
+def Dashboard(initial: Setting, refused: str | None = None,  # noqa: N802
+              on_loaded: Callable[[Setting], None] | None = None):
+    """The whole dashboard for one browser session, starting from ``initial``.
+
+    Args:
+        initial: The setting of the first run.
+        refused: Why the link's setting was refused, shown until the user moves on.
+        on_loaded: Told of each setting loaded from a code in the Share box.
+    """
     draft = solara.use_reactive(initial)
     applied = solara.use_reactive(initial)
     generation = solara.use_reactive(0)
     running = solara.use_reactive(False)
     speed = solara.use_reactive(1)
     day = solara.use_reactive(0)
+    # Whether the run is on its last day: its own value, read by the controls (whose
+    # Run and Step it disables), so a step redraws them only when it reaches the end.
+    ended = solara.use_reactive(False)
     teaching = solara.use_reactive(False)
     notice = solara.use_reactive(refused)
     smoothing = solara.use_reactive(DEFAULT_SMOOTHING)
@@ -280,10 +317,27 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         applied.set(setting or draft.value)
         generation.set(generation.value + 1)
         day.set(0)
+        ended.set(False)  # a setting's run is at least a day long
+        notice.set(None)  # another setting: a refused link's notice is about no longer
+
+    def load(setting: Setting) -> None:
+        reset(setting)
+        if on_loaded is not None:
+            on_loaded(setting)
+
+    def show_day() -> None:
+        """Show the session's day, and whether it is the run's last, on the page.
+
+        Every step and every change of the run on screen comes here: once the user has
+        run or changed the setting on screen, a refused link's notice is old news.
+        """
+        day.set(session.day)
+        ended.set(session.ended)
+        notice.set(None)
 
     def step() -> None:
         session.step(1)
-        day.set(session.day)
+        show_day()
 
     def run() -> None:
         pace.go()
@@ -300,7 +354,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
                 session.step(1)
             if cancel.is_set():  # Reset: another session now
                 return
-            day.set(session.day)
+            show_day()
             if pace.stopping or session.ended:
                 running.set(False)
                 return
@@ -317,14 +371,14 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
         session.compare(name or None)
         applied.set(session.setting)
         draft.set(replace(draft.value, compare=name or None))
-        day.set(session.day)
+        show_day()
 
     def set_length(days: int) -> None:
         forget_replicates()
         session.lengthen(days)
         applied.set(session.setting)
         draft.set(replace(draft.value, days=days))
-        day.set(session.day)
+        show_day()
 
     def ask_replicates(seeds: int) -> None:
         forget_replicates()
@@ -355,7 +409,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
     # tree, so the component tests can drive the controls the way a user does.
     with solara.Row(gap="0px", classes=["carecap-page"]):
         with solara.Column(classes=["carecap-controls"]):
-            Controls(draft, applied, running, speed, reset, step, run, pace.stop, session.ended,
+            Controls(draft, applied, running, speed, reset, step, run, pace.stop, ended,
                      choose_comparison, set_length)
         with solara.Column(classes=["carecap-main"]):
             with solara.Column(gap="0px"):  # a fixed slot: see Controls
@@ -365,7 +419,7 @@ def Dashboard(initial: Setting, refused: str | None = None):  # noqa: N802
                 if intro.value:
                     Intro(on_close=lambda: intro.set(False))
             RunPane(session, day, teaching, choose_comparison, pace.shown, applied.value,
-                    reset, notice.set, smoothing,
+                    load, notice.set, smoothing,
                     Seeds(job, progress, replicate_problem, replicates.value, ask_replicates,
                           forget_replicates))
 
@@ -421,7 +475,7 @@ def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
     Sides(session.setting, session.run.residents)
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
         with solara.Column(style={"flex": "1 1 0", "min-width": "0"}):
-            Headline(session, today, replicates)
+            Headline(session, session.setting, today, replicates)
         solara.Switch(label="Teaching mode", value=teaching)
     ReplicateBar(session.setting, seeds)
     with solara.Div(classes=["carecap-body"]):
@@ -455,7 +509,8 @@ def Sides(setting: Setting, residents: int):  # noqa: N802
     policy, other = figures.side_names(setting)
     changed = ", ".join(f"{name.replace('_', ' ')} {value}"
                         for name, value in setting.overrides.items()) or "none"
-    town = f"seed {setting.seed}, {residents:,} residents"
+    where = f", area {setting.area}" if setting.area != ENGLAND else ""
+    town = f"seed {setting.seed}, {residents:,} residents{where}"
     if setting.compare is None:
         tag("div", tag("b", "Policy: ", cls="policy"), f"{policy} — changes: {changed} — ",
             f"{town}, run to day {setting.days}. No comparison.", cls="carecap-sides")
@@ -470,7 +525,8 @@ def Sides(setting: Setting, residents: int):  # noqa: N802
 def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],  # noqa: N802
              running: solara.Reactive[bool], speed: solara.Reactive[int],
              reset: Callable[..., None], step: Callable[[], None], run: Callable[[], None],
-             pause: Callable[[], None], ended: bool, choose_comparison: Choose,
+             pause: Callable[[], None], ended: solara.Reactive[bool],
+             choose_comparison: Choose,
              set_length: Callable[[int], None]):
     """The sidebar: pending changes, scenario and comparison, run buttons, town, parameters."""
     current = draft.value
@@ -504,9 +560,9 @@ def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],
             solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="warning")
         else:
             solara.Button("Run", icon_name="mdi-play", on_click=run, color="primary",
-                          disabled=ended)
+                          disabled=ended.value)
         solara.Button("Step", icon_name="mdi-step-forward", on_click=step,
-                      disabled=running.value or ended)
+                      disabled=running.value or ended.value)
         solara.Button("Reset", icon_name="mdi-restore", on_click=lambda: reset())
     with solara.Row(gap="8px", style={"flex-wrap": "nowrap"}):
         with solara.Column(gap="0px", style={"flex": "1 1 0", "min-width": "0"}):
@@ -533,51 +589,17 @@ def CompareSelect(applied: Setting, choose_comparison: Choose):  # noqa: N802
 @solara.component
 def RunLength(days: int, set_length: Callable[[int], None]):  # noqa: N802
     """The day the run stops on; applies at once (it changes where the run ends, not how)."""
-    problem = solara.use_reactive(None)
-
-    def set_days(value: int | None) -> None:
-        try:
-            if value is None or not 1 <= value <= MAX_DAYS:
-                raise SettingError(f"days: {value} refused (allowed: 1 to {MAX_DAYS:,})")
-            set_length(value)
-        except SettingError as error:
-            problem.set(str(error))
-            return
-        problem.set(None)
-
-    with solara.Column(gap="0px"):
-        solara.InputInt("Run to day", value=days, on_value=set_days, continuous_update=False)
-        if problem.value:
-            solara.Error(problem.value, dense=True)
+    WholeNumber("Run to day", "days", days, 1, MAX_DAYS, set_length)
 
 
 @solara.component
 def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
-    """Residents and seed; values the dashboard cannot run are refused, with the reason."""
+    """Residents and seed, each box with its own refusal (see :class:`~widgets.WholeNumber`)."""
     current = draft.value
-    problem = solara.use_reactive(None)
-    shown = town_size(current)
-    limit = MAX_RESIDENTS
-
-    def set_residents(value: int | None) -> None:
-        if value is None or not SPECS["residents"].low <= value <= limit:
-            problem.set(f"residents: {value} refused (allowed: "
-                        f"{SPECS['residents'].low:g} to {limit:,} in the dashboard)")
-            return
-        problem.set(None)
-        draft.set(replace(current, residents=value))
-
-    def set_seed(value: int | None) -> None:
-        if value is None or not 0 <= value <= MAX_SEED:
-            problem.set(f"seed: {value} refused ({SEEDS_ALLOWED})")
-            return
-        problem.set(None)
-        draft.set(replace(current, seed=value))
-
-    solara.InputInt("Residents", value=shown, on_value=set_residents, continuous_update=False)
-    solara.InputInt("Seed", value=current.seed, on_value=set_seed, continuous_update=False)
-    if problem.value:
-        solara.Error(problem.value, dense=True)
+    WholeNumber("Residents", "residents", town_size(current), int(SPECS["residents"].low),
+                MAX_RESIDENTS, lambda n: draft.set(replace(draft.value, residents=n)))
+    WholeNumber("Seed", "seed", current.seed, 0, MAX_SEED,
+                lambda n: draft.set(replace(draft.value, seed=n)))
 
 
 @solara.component
@@ -598,18 +620,22 @@ def ParamGroup(draft: solara.Reactive[Setting], group: str):  # noqa: N802
 
 
 @solara.component
-def Headline(session: Session, day: int, replicates: Replicates | None):  # noqa: N802
+def Headline(session: Session, setting: Setting, day: int,  # noqa: N802
+             replicates: Replicates | None):
     """The day, and each headline outcome over the run so far.
 
     With a comparison, each figure's change against it; with replicates, the mean over
     seeds (or the paired difference) and its 95% confidence interval.
+
+    ``setting`` is the session's: a comparison picked or a length set changes it, not
+    the session or the day, and a changed argument is what redraws a component.
     """
     latest = session.run.latest()
     theirs = session.other.latest() if session.other is not None else {}
-    names = figures.side_names(session.setting)
+    names = figures.side_names(setting)
     with solara.Div(classes=["carecap-headline"]):
         tag("div", tag("div", "Day", cls="k"), tag("div", f"{day}", cls="v"),
-            tag("div", f"of {session.setting.days}", cls="c"), cls="carecap-metric carecap-day")
+            tag("div", f"of {setting.days}", cls="c"), cls="carecap-metric carecap-day")
         for name in HEADLINE:
             so_far = f"{name}_to_date"
             parts = [tag("div", BY_NAME[so_far].label, cls="k"),
@@ -687,11 +713,9 @@ def Views(session: Session, setting: Setting, today: int,  # noqa: N802
     with solara.Row(justify="end", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select(label="Daily values", values=list(SMOOTHING), value=smoothing,
                       style={"max-width": "220px"})
-        versus = f"-vs-{setting.compare}" if setting.compare else ""
         solara.FileDownload(session.csv, label="Daily metrics, both runs (CSV)",
                             mime_type="text/csv",
-                            filename=f"carecap-{setting.scenario}{versus}-seed{setting.seed}"
-                                     f"-day{today}.csv")
+                            filename=f"{file_stem(setting, versus=True)}-day{today}.csv")
     with solara.lab.Tabs(value=tab):
         for view in VIEWS:
             solara.lab.Tab(view)
@@ -721,8 +745,7 @@ def View(view: str, session: Session, shown: figures.Shown, day: int,  # noqa: N
     plan = figures.CHARTS[view](shown)
     Chart(Drawn(lambda: plan.figure(shown.stamp), series=plan.series(),
                 kind=(view, shown.stamp, shown.window)),
-          f"carecap-{run.setting.scenario}-seed{run.setting.seed}-{view.lower().replace(' ', '-')}"
-          f"-day{day}")
+          f"{file_stem(run.setting)}-{view.lower().replace(' ', '-')}-day{day}")
 
 
 @solara.component
@@ -748,7 +771,7 @@ def TownView(run: Run, day: int, stamp: str):  # noqa: N802
         today = figures.town_today(run.model, layout, **edges)
     with solara.Div(classes=["carecap-town"]):
         Chart(Drawn(figure, plain=today, kind=("Town", stamp)),
-              f"carecap-{run.setting.scenario}-seed{run.setting.seed}-town-day{day}")
+              f"{file_stem(run.setting)}-town-day{day}")
 
 
 @solara.component
@@ -800,7 +823,7 @@ def Share(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
     with solara.Card("Share this run", classes=["carecap-share"]):
         tag("div", "Code: ", tag("code", code, cls="carecap-code"))
         tag("div", "Link — it opens the same scenario, comparison, seed and parameters:")
-        ShareLink.element(query=f"?setting={quote(code, safe='~')}")
+        ShareLink.element(query=link_query(setting))
         solara.InputText("Paste a code to load", value=typed, continuous_update=True)
         solara.Button("Load code", on_click=load, disabled=not typed.value.strip())
         if problem.value:

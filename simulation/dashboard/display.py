@@ -20,6 +20,10 @@ PRICE_YEAR = 2023
 MINUS = "\u2212"  # a typographic minus: a hyphen reads as a dash on slides
 
 _SCORES = {"score 0-1", "index 0-1"}
+# Plotly (d3) tick formats: a plain figure with thousands separators and only the decimals
+# it needs, and a percentage likewise, so close ticks never repeat one rounded label.
+PLAIN = ","
+PERCENT = "~%"
 
 
 def unit(name: str) -> str:
@@ -123,14 +127,33 @@ def hover(name: str, ref: str = "y", *, difference: bool = False) -> str:
     return f"%{{{ref}:{plus},.1f}}"
 
 
+def difference_unit(name: str) -> str:
+    """The unit of a difference of metric ``name``: a share's is points (see :func:`scale`).
+
+    Said in a title or an axis title, because a difference's ticks carry none (see
+    :func:`axis`).
+    """
+    return "pts" if BY_NAME[name].unit == "share" else unit(name)
+
+
+def difference_title(name: str) -> str:
+    """A difference chart's title with its unit: "Cost of formal care: difference (£, ...)"."""
+    return f"{BY_NAME[name].label}: difference ({difference_unit(name)})"
+
+
 def axis(name: str, *, difference: bool = False) -> dict[str, str]:
     """Plotly axis settings for metric ``name``: percentages for shares, £ for costs.
 
-    With ``difference``, a share's axis is in points (see :func:`scale`).
+    Ticks are plain figures with thousands separators ("12,345", "0.4"): plotly's SI
+    suffixes write a thousandth as "m", which every headline uses for a million. A
+    difference's ticks carry no unit, because plotly writes a prefix before the sign
+    ("£−0.2"); its title or its axis title names the unit (:func:`difference_unit`).
     """
     declared = BY_NAME[name].unit
+    if difference:
+        return {"tickformat": PLAIN}
     if declared == "share":
-        return {"ticksuffix": " pts"} if difference else {"tickformat": ".0%"}
+        return {"tickformat": PERCENT}
     if declared == "GBP":
-        return {"tickprefix": "£", "tickformat": "~s"}
-    return {"tickformat": "~s"} if declared == "hours" else {}
+        return {"tickprefix": "£", "tickformat": PLAIN}
+    return {"tickformat": PLAIN}

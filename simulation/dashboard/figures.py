@@ -411,6 +411,9 @@ class Shown:
         """A chart's title: what it shows, and under it the days and how they are drawn."""
         n = len(self.policy)
         notes = [f"day 1 to day {n}" if n else "no days yet", *more]
+        if self.replicates is not None and self.replicates.days != n:
+            # The seeds ran the whole run, whatever day the run on screen is on.
+            notes.append(f"bands: day 1 to day {self.replicates.days}")
         if smoothed and self.window > 1:
             notes.append(f"{self.window}-day moving average")
         return f"{what}<br><span style='font-size: 0.8em'>{' · '.join(notes)}</span>"
@@ -578,7 +581,7 @@ def timeseries(shown: Shown) -> Plan:
                                 "line": {"width": 0.5, "color": colour},
                                 "hovertemplate": f"{name}: %{{y:,.0f}} h<extra></extra>"},
                          row)
-            plan.axes[row, 1] = {"y": {"tickformat": "~s"}}
+            plan.axes[row, 1] = {"y": {"tickformat": display.PLAIN}}
         else:  # the run and its band named once, in the legend, by the first row
             _line(plan, shown, POLICY, metric, row, legend=row == 1)
             plan.axes[row, 1] = {"y": display.axis(metric)}
@@ -668,7 +671,10 @@ def compare(shown: Shown, metrics: tuple[str, ...] = COMPARED) -> Plan:
                                    f"{display.hover(metric, difference=True)}<extra></extra>"},
                  row, 2)
         plan.axes[row, 1] = {"y": display.axis(metric)}
+        # The unit on the axis, not in the subplot's title: a longer title runs past the
+        # chart's right edge on a narrow page.
         plan.axes[row, 2] = {"y": {**display.axis(metric, difference=True),
+                                   "title_text": display.difference_unit(metric),
                                    "zeroline": True, "zerolinecolor": "#888888"}}
     return plan
 

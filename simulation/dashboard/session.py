@@ -14,18 +14,16 @@ import numpy as np
 import pandas as pd
 
 from simulation.dashboard.display import VERSION
-from simulation.dashboard.setting import Setting, SettingError, served_area
+from simulation.dashboard.setting import MAX_RESIDENTS, Setting, SettingError, served_area
 from simulation.dashboard.stats import COMPARISON, POLICY
 from simulation.metrics import NAMES
 from simulation.model import CareModel
+from simulation.params import SPECS
 from simulation.scenarios import load_scenario
 
-# The dashboard redraws the whole town every step; past this it stops being interactive,
-# and larger towns belong in `carecap run` or a sweep.
-MAX_RESIDENTS = 50_000
 DEFAULT_RESIDENTS = 2_000
 # What the CSV says of each row's run, before the metrics.
-STAMP_COLUMNS = ("run", "scenario", "seed", "residents", "setting", "carecap_version")
+STAMP_COLUMNS = ("run", "scenario", "area", "seed", "residents", "setting", "carecap_version")
 
 
 def town_size(setting: Setting) -> int:
@@ -38,8 +36,8 @@ def town_size(setting: Setting) -> int:
         "residents", DEFAULT_RESIDENTS)
     if residents > MAX_RESIDENTS:
         raise SettingError(f"residents: {residents:,} is too many for the dashboard "
-                           f"(allowed: 50 to {MAX_RESIDENTS:,}; use `carecap run` "
-                           "for larger towns)")
+                           f"(allowed: {SPECS['residents'].low:.0f} to {MAX_RESIDENTS:,}; "
+                           "use `carecap run` for larger towns)")
     return residents
 
 
@@ -192,8 +190,9 @@ class Session:
         """Both runs' daily metrics as one CSV, each row saying which run it is.
 
         One row per run and day; before the metrics, the run (policy or comparison), its
-        scenario, seed, residents, the setting's share code and carecap's version, so a
-        file read long after says what made it.
+        scenario, area (``england`` for the defaults, as a run's provenance names it),
+        seed, residents, the setting's share code and carecap's version, so a file read
+        long after says what made it.
         """
         policy, other = self.frames()
         code = self.setting.encode()
@@ -203,7 +202,8 @@ class Session:
         tables = []
         for side, setting, frame in parts:
             stamp = pd.DataFrame({"run": side, "scenario": setting.scenario,
-                                  "seed": setting.seed, "residents": self.run.residents,
+                                  "area": setting.area, "seed": setting.seed,
+                                  "residents": self.run.residents,
                                   "setting": code, "carecap_version": VERSION},
                                  index=frame.index, columns=list(STAMP_COLUMNS))
             tables.append(pd.concat([stamp, frame], axis=1))

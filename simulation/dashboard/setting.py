@@ -36,6 +36,9 @@ from simulation.scenarios import shipped
 
 # Ten years: a dashboard run keeps every day's row and redraws them all.
 MAX_DAYS = 3_650
+# The dashboard redraws the whole town every step; past this it stops being interactive,
+# and larger towns belong in `carecap run` or a sweep.
+MAX_RESIDENTS = 50_000
 # Code fields that are not parameters: the comparison scenario, the run's length, the area.
 _COMPARE, _DAYS, _AREA = "vs", "days", "area"
 SEEDS_ALLOWED = f"allowed: a whole number from 0 to {MAX_SEED}"
@@ -196,12 +199,17 @@ class Setting:
             raise SettingError(f"seed: {seed!r} is not allowed ({SEEDS_ALLOWED})")
         overrides: dict[str, Any] = {}
         compare, days, area, figures = None, DEFAULT_DAYS, ENGLAND, None
+        seen: set[str] = set()
         for pair in pairs:
             # Names have no hyphen; values may (1e-05), so split at the first one.
             name, dash, value = pair.partition("-")
             if not dash:
                 raise SettingError(f"override {pair!r} cannot be read (allowed: name-value, "
                                    "e.g. risk_aversion-0.2)")
+            if name in seen:  # which one would run is not for the code's reader to guess
+                raise SettingError(f"{name}: given twice in the code (allowed: each field "
+                                   "once)")
+            seen.add(name)
             if name == _COMPARE:
                 compare = value
             elif name == _AREA:
@@ -214,8 +222,7 @@ class Setting:
             else:
                 overrides[name] = _checked(name, value, from_text=True)
         return cls(scenario=scenario, seed=int(seed),
-                   residents=_checked("residents", residents, from_text=True) if residents
-                   else None,
+                   residents=_residents(residents) if residents else None,
                    overrides=overrides, compare=compare, days=days, area=area,
                    figures=figures)
 
@@ -259,6 +266,24 @@ def _checked(name: str, value: Any, from_text: bool = False) -> int | float | bo
         return coerce(name, value, from_text=from_text)
     except ParamError as error:
         raise SettingError(str(error)) from None
+
+
+def _residents(text: str) -> int:
+    """A code's residents, read as ``carecap run --residents`` reads them ("2e3" is 2000).
+
+    Raises:
+        SettingError: Naming the dashboard's range, not the parameter's wider one.
+    """
+    low = int(SPECS["residents"].low)
+    try:
+        residents = int(coerce("residents", text, from_text=True))
+    except ParamError:
+        residents = None
+    if residents is None or not low <= residents <= MAX_RESIDENTS:
+        raise SettingError(f"residents: {text!r} is not allowed (allowed: a whole number "
+                           f"from {low} to {MAX_RESIDENTS:,} in the dashboard; use "
+                           "`carecap run` for larger towns)")
+    return residents
 
 
 def _text(value: int | float | bool) -> str:

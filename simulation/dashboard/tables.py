@@ -54,7 +54,10 @@ def summary(policy: pd.DataFrame, comparison: pd.DataFrame | None,
             (or the paired difference, when comparing) with its 95% interval.
         metrics: The rows.
     """
-    header = [f"Over days 1 to {len(policy)}", names[0]]
+    days = f"Over days 1 to {len(policy)}"
+    if replicates is not None and replicates.days != len(policy):
+        days += f"; seeds over days 1 to {replicates.days}"  # their column is whole runs
+    header = [days, names[0]]
     mine = so_far(policy)
     theirs = so_far(comparison) if comparison is not None else None
     if theirs is not None:

@@ -26,6 +26,7 @@ from plotly.io.json import to_json_plotly
 
 from simulation.dashboard.assets import plotly_js
 from simulation.dashboard.figures import Series
+from simulation.inputs import whole_number
 from simulation.params import SPECS
 
 # Below this many steps a slider's handle skips values a scenario may set.
@@ -465,6 +466,50 @@ def ParamControl(name: str, value: Any, on_value: Callable[[Any], None],  # noqa
         # read, and "changed" says it differs from the scenario's own value.
         solara.Text(f"{'● changed: ' if changed else ''}{shown} {spec.unit} — {spec.help}",
                     style={"font-size": "0.78em", "color": "#b35900" if changed else "#555"})
+
+
+@solara.component
+def WholeNumber(label: str, name: str, value: int, low: int, high: int,  # noqa: N802
+                on_value: Callable[[int], None]):
+    """A box for a whole number from ``low`` to ``high``, read as ``carecap run`` reads one.
+
+    ``1e3`` is 1000, as on the command line. A refused entry stays in the box, in red
+    with the reason and the value still in use, until it is fixed or the value in use
+    changes elsewhere (Reset, another scenario), when the box shows that value: the box
+    never shows a refused number as if it were in use, and each box says only its own
+    problem.
+
+    Args:
+        label: The box's label.
+        name: What the number is, as an error names it ("residents").
+        value: The value in use.
+        low: The smallest number allowed.
+        high: The largest.
+        on_value: Called with each number allowed; it may refuse one by raising
+            ``ValueError`` with the reason.
+    """
+    text = solara.use_reactive(str(value))
+    problem = solara.use_reactive(None)
+
+    def show_in_use() -> None:
+        text.set(str(value))
+        problem.set(None)
+
+    solara.use_effect(show_in_use, [value])
+
+    def commit(typed: str) -> None:
+        try:
+            number = whole_number(name, typed, low, high)
+            on_value(number)
+        except ValueError as error:
+            text.set(typed)
+            problem.set(f"{error} — still {value}")
+            return
+        text.set(str(number))  # as the number is written elsewhere: "1e3" is 1000
+        problem.set(None)
+
+    solara.InputText(label, value=text.value, on_value=commit, continuous_update=False,
+                     error=problem.value or False)
 
 
 def tag(name: str, *children: Any, cls: str = "", style: str = "", **attributes: str):

@@ -547,7 +547,7 @@ class _Report:
         arms = len(sweep.arms) - 1
         height = 80 + (80 + 24 * arms) * len(self.outcomes)
         figure = make_subplots(rows=len(self.outcomes), cols=1,
-                               subplot_titles=[display.title(o) for o in self.outcomes],
+                               subplot_titles=[display.difference_title(o) for o in self.outcomes],
                                vertical_spacing=60 / height)
         for i, outcome in enumerate(self.outcomes, start=1):
             rows = diffs[diffs["outcome"] == outcome]

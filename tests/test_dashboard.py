@@ -745,6 +745,8 @@ def test_metric_figures_read_as_people_write_them():
     for metric in DAILY:
         assert display.title(metric.name).startswith(metric.label)
         assert "%{y" in display.hover(metric.name)
+        # A difference's sign comes first: plotly writes a prefix before it ("£-42").
+        assert display.hover(metric.name, difference=True).startswith("%{y:+")
 
 
 def test_the_summary_table_gives_each_metric_for_both_runs_and_over_seeds():

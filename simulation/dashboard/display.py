@@ -116,8 +116,8 @@ def hover(name: str, ref: str = "y", *, difference: bool = False) -> str:
     plus = "+" if difference else ""
     if declared == "share":
         return f"%{{{ref}:+.1f}} pts" if difference else f"%{{{ref}:.1%}}"
-    if declared == "GBP":
-        return f"£%{{{ref}:{plus},.0f}}"
+    if declared == "GBP":  # plotly would write a £ prefix before the sign: "£-42"
+        return f"%{{{ref}:+,.0f}} GBP" if difference else f"£%{{{ref}:,.0f}}"
     if declared in _SCORES:
         return f"%{{{ref}:{plus}.2f}}"
     if declared == "hours":

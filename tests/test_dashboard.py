@@ -931,6 +931,18 @@ def test_step_advances_the_day_and_redraws(dashboard):
     assert "day 1" in rc.find(PlotlyView).widget.shown["layout"]["title"]["text"]
 
 
+def test_a_chart_with_nothing_run_yet_has_axes_from_zero() -> None:
+    # Plotly draws an empty axis from -1 to 4: a share's from -100% to 400%.
+    def y_ranges(points: int) -> list:
+        plan = figures.Plan("t", rows=2, layout={"height": 400})
+        for row in (1, 2):
+            plan.add(np.arange(points), np.zeros(points), {}, row)
+            plan.axes[row, 1] = {"y": display.axis("readmission_rate_30d")}
+        return [axis.range for axis in plan.figure().select_yaxes()]
+    assert [list(r) for r in y_ranges(0)] == [[0, 1], [0, 1]]
+    assert y_ranges(3) == [None, None]  # once there are days, plotly fits them
+
+
 def test_a_step_renders_the_page_once(dashboard):
     rc = dashboard
     _button(rc, "Step").click()

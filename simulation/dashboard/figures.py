@@ -498,6 +498,9 @@ class Plan:
             fig.update_yaxes(settings.get("y", {}), row=row, col=col)
             fig.update_xaxes(settings.get("x", {}), row=row, col=col)
         fig.update_xaxes(title_text="day", row=self.rows)
+        if not any(len(x) for x, *_ in self.traces):
+            # Nothing run yet: plotly's empty axis runs from -1 to 4 (-100% to 400%).
+            fig.update_yaxes(range=[0, 1])
         height = self.layout["height"]
         # The title at the top and the legend under it, placed in pixels from the top: in
         # the plot's own coordinates a legend that wraps to more rows covers the subplots.

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulation.areas import Area, area_path, load_area, shipped_areas
-from simulation.inputs import MAX_SEED
+from simulation.inputs import MAX_SEED, InputError, whole_number
 from simulation.params import SPECS, ParamError, coerce
 from simulation.runner import DEFAULT_DAYS
 from simulation.scenarios import shipped
@@ -276,14 +276,11 @@ def _residents(text: str) -> int:
     """
     low = int(SPECS["residents"].low)
     try:
-        residents = int(coerce("residents", text, from_text=True))
-    except ParamError:
-        residents = None
-    if residents is None or not low <= residents <= MAX_RESIDENTS:
+        return whole_number("residents", text, low, MAX_RESIDENTS)
+    except InputError:
         raise SettingError(f"residents: {text!r} is not allowed (allowed: a whole number "
                            f"from {low} to {MAX_RESIDENTS:,} in the dashboard; use "
-                           "`carecap run` for larger towns)")
-    return residents
+                           "`carecap run` for larger towns)") from None
 
 
 def _text(value: int | float | bool) -> str:

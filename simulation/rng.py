@@ -63,18 +63,17 @@ def seed_from_rng(rng: int | np.integer | np.random.SeedSequence | np.random.Gen
     always gives the same run.
 
     Raises:
-        ValueError: For a negative number or a type Mesa's ``rng`` does not take.
+        ValueError: For a number outside 0 to ``MAX_SEED`` (as ``--seed`` and
+            :func:`resolve_seed` refuse it) or a type Mesa's ``rng`` does not take.
     """
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng={rng}: a seed is a whole number of 0 or more")
-        return int(rng)
+        return whole_value("rng", rng, 0, MAX_SEED)
     if isinstance(rng, np.random.SeedSequence):
         return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
     if isinstance(rng, np.random.Generator):
         return int(rng.integers(0, 2**63 - 1))
-    raise ValueError(f"rng={rng!r}: not a seed (allowed: a whole number of 0 or more, a "
-                     "numpy SeedSequence or Generator, or None)")
+    raise ValueError(f"rng={rng!r}: not a seed (allowed: a whole number from 0 to "
+                     f"{MAX_SEED}, a numpy SeedSequence or Generator, or None)")
 
 
 class Streams:

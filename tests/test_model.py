@@ -257,6 +257,13 @@ def test_run_takes_seeds_and_days_as_numpy_and_whole_floats() -> None:
         assert again.daily.equals(plain.daily)
 
 
+@pytest.mark.parametrize("rng", [-1, MAX_SEED + 1, 2**64])
+def test_mesas_rng_outside_the_seed_range_is_refused(rng: int) -> None:
+    # Before, rng=2**64 ran (and recorded) a seed that --seed refuses.
+    with pytest.raises(InputError, match=r"^rng=.*\(allowed: a whole number from 0 to "):
+        CareModel(rng=rng, residents=100)
+
+
 def test_a_fresh_seed_is_one_the_command_line_takes() -> None:
     # Before: SeedSequence's 128-bit entropy, refused by --seed and by Parquet.
     seeds = [CareModel(seed=None, residents=100).seed for _ in range(20)]

@@ -144,10 +144,6 @@ def _helped_lately(help_day: np.ndarray, adult: np.ndarray, since: int) -> int:
     return count
 
 
-def _unpaid(t: Tally) -> float:
-    return sum(t.hours.get(k, 0.0) for k in ("family", "kin", "neighbour", "peer"))
-
-
 def _bed_cost(town: Town, t: Tally) -> float:
     return t.bed_days * town.params.bed_day_cost
 
@@ -236,7 +232,7 @@ DAILY: tuple[Metric, ...] = (
            lambda town, t: t.hours["unmet"]),
     Metric("unpaid_hours", "Unpaid care", "hours", "sum",
            "Unpaid care today: family, kin, neighbour, peer.",
-           lambda town, t: _unpaid(t)),
+           lambda town, t: t.unpaid_hours),
     Metric("professional_time", "Professional time used", "hours", "sum",
            "Professional time used today: visits and the decisions booked yesterday.",
            lambda town, t: t.professional_time),
@@ -256,11 +252,11 @@ DAILY: tuple[Metric, ...] = (
     Metric("unpaid_share_women", "Women's share of unpaid care", "share",
            "ratio:unpaid_hours_women/unpaid_hours",
            "Share of today's unpaid hours carried by women.",
-           lambda town, t: _ratio(t.unpaid_hours_women, _unpaid(t))),
+           lambda town, t: _ratio(t.unpaid_hours_women, t.unpaid_hours)),
     Metric("unpaid_share_minority", "Minority residents' share of unpaid care", "share",
            "ratio:unpaid_hours_minority/unpaid_hours",
            "Share of today's unpaid hours carried by ethnic-minority residents.",
-           lambda town, t: _ratio(t.unpaid_hours_minority, _unpaid(t))),
+           lambda town, t: _ratio(t.unpaid_hours_minority, t.unpaid_hours)),
     Metric("population_share_women", "Women's share of adults", "share", "mean",
            "Women's share of adults.",
            lambda town, t: _ratio(town.pop.adult_women, town.pop.adults),
@@ -429,12 +425,12 @@ DAILY: tuple[Metric, ...] = (
            + _paid_cost(town, t)),
     Metric("unpaid_value", "Value of unpaid care", "GBP", "sum",
            "Today's unpaid hours valued at the replacement wage.",
-           lambda town, t: _unpaid(t) * town.params.unpaid_hour_value),
+           lambda town, t: t.unpaid_hours * town.params.unpaid_hour_value),
     Metric("unpaid_to_formal_ratio", "Unpaid care's value over community care's cost",
            "ratio", "ratio:unpaid_value/cost_formal_care",
            "Value of today's unpaid care over the cost of today's professional time and "
            "paid care.",
-           lambda town, t: _ratio(_unpaid(t) * town.params.unpaid_hour_value,
+           lambda town, t: _ratio(t.unpaid_hours * town.params.unpaid_hour_value,
                                   _formal_cost(town, t))),
 )
 

@@ -26,3 +26,20 @@ def test_to_date_columns_hold_the_runs_summary_so_far_on_every_day() -> None:
 def test_each_headline_outcome_has_one_to_date_column() -> None:
     assert sorted(m.of for m in TO_DATE) == sorted(HEADLINE)
     assert all(BY_NAME[m.of].report is not None for m in TO_DATE)
+
+
+@pytest.mark.parametrize("group, setting", [("women", {"female_share": 1.0}),
+                                            ("women", {"men_care_propensity": 0.0}),
+                                            ("minority", {"minority_share": 1.0})])
+def test_a_group_that_gives_all_unpaid_care_has_a_share_of_one_and_never_more(
+        group: str, setting: dict[str, float]) -> None:
+    # The group's hours are summed giver by giver and the whole recipient by recipient;
+    # without the cap at the whole in rules/care.py the share passes 1 by a float32
+    # rounding on about half the days (checked by removing both min(..., unpaid)).
+    result = run(None, seed=1, days=60, residents=2_000, **setting)
+    share = result.daily[f"unpaid_share_{group}"]
+    cared = result.daily["unpaid_hours"] > 0
+    assert cared.all()
+    assert (share <= 1.0).all() and (share >= 1.0 - 1e-6).all()
+    for name in (f"unpaid_share_{group}", f"unpaid_share_{group}_to_date"):
+        assert 1.0 - 1e-6 <= result.summary[name] <= 1.0

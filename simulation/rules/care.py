@@ -44,6 +44,7 @@ EMA_WEIGHT = 1.0 / DAYS_PER_WEEK  # weekly moving means
 CARER_MIN_HOURS_WEEK = 1.0  # unpaid hours a week that make someone a carer (or cared for)
 # Sources of care in the order need is met (the keys of ``CareCounts.hours``), then unmet.
 HOUR_SOURCES = ("peer", "paid", *SOCIAL_KINDS, "professional", "unmet")
+UNPAID_SOURCES = (*SOCIAL_KINDS, "peer")  # summed in this order into unpaid hours
 _NEIGHBOUR = SOCIAL_KINDS.index("neighbour")
 
 
@@ -59,8 +60,9 @@ class CareCounts(NamedTuple):
         skilled_unmet_hours: Skilled need no professional met.
         professional_capacity: Professional hours available in filled posts.
         professional_time: Professional hours used: decisions booked and visits.
-        unpaid_hours_women: Unpaid hours given by women.
-        unpaid_hours_minority: Unpaid hours given by ethnic-minority residents.
+        unpaid_hours: Unpaid hours: family, kin, neighbours and peer visits.
+        unpaid_hours_women: Of them, those given by women.
+        unpaid_hours_minority: Of them, those given by ethnic-minority residents.
         wellbeing: Mean over residents in need of (need met) x (not lonely).
         follow_ups: First professional visits after a discharge.
         follow_ups_late: Of them, later than the day the community heard.
@@ -82,6 +84,7 @@ class CareCounts(NamedTuple):
     skilled_unmet_hours: float
     professional_capacity: float
     professional_time: float
+    unpaid_hours: float
     unpaid_hours_women: float
     unpaid_hours_minority: float
     wellbeing: float
@@ -135,9 +138,14 @@ def care(town: Town) -> CareCounts:
     remaining = everyday_left + skilled_left
     hours = _hours_by_source(peer, paid, received, visits.professional, remaining,
                              received_unpaid)
+    by_source = dict(zip(HOUR_SOURCES, hours, strict=True))
+    unpaid = sum(by_source[source] for source in UNPAID_SOURCES)
     unpaid_given = _unpaid_given(given)
-    women = _given_by(pop.female, unpaid_given, carers, peer, peer_givers)
-    minorities = _given_by(pop.minority, unpaid_given, carers, peer, peer_givers)
+    # A group's hours are summed giver by giver, the whole recipient by recipient: where
+    # the group gave all of it the two float32 sums can differ in the last place, and
+    # no group gives more than the whole.
+    women = min(_given_by(pop.female, unpaid_given, carers, peer, peer_givers), unpaid)
+    minorities = min(_given_by(pop.minority, unpaid_given, carers, peer, peer_givers), unpaid)
     wellbeing = _remember(needy, remaining, received_unpaid, carers, given, unpaid_given,
                           s.need, s.loneliness, s.given_today, s.givers_today, s.given_ema,
                           s.family_ema, s.neighbour_ema, s.contact_ema, s.unmet_ema)
@@ -153,10 +161,9 @@ def care(town: Town) -> CareCounts:
     _helped_today(s.neighbour_help_day, carers, given[_NEIGHBOUR], peer_givers, town.day)
     spread_norm(town.network.neighbour, s.norm, town.day, p)
     return CareCounts(
-        dict(zip(HOUR_SOURCES, hours, strict=True)), numpy_sum(beyond_need),
-        numpy_sum(s.need),
+        by_source, numpy_sum(beyond_need), numpy_sum(s.need),
         numpy_sum(skilled), numpy_sum(skilled_left), numpy_sum(s.hours_available),
-        numpy_sum(s.hours_used), women, minorities, wellbeing, visits.follow_ups,
+        numpy_sum(s.hours_used), unpaid, women, minorities, wellbeing, visits.follow_ups,
         visits.follow_ups_late, visits.follow_ups_missed, visits.follow_up_queue,
         visits.assessments, packages_running, packages_waiting, *older)
 

@@ -35,6 +35,7 @@ from simulation.rules.co_production import (
     VOLUNTEER_MAX_FRAILTY,
 )
 from simulation.rules.decisions import STEP_IN_BASE
+from simulation.rules.formal_care import ASSESS_AT_HOME, ASSESS_IN_HOSPITAL, FOLLOW_UP, SKILLED
 from simulation.rules.health import NEED_CURVE_EXPONENT
 from simulation.rules.loneliness import (
     LONELY_ABOVE,
@@ -93,11 +94,6 @@ from simulation.state import (
 # The gaps a visit can close on the spot.
 CLOSABLE = tuple(gap for gap in ALL_GAPS if gap & VISIT_CLOSABLE)
 FAMILY, KIN, NEIGHBOUR = range(len(SOCIAL_KINDS))  # positions in SOCIAL_KINDS
-
-# A post's work in order of priority (rules/formal_care.py: _visit): further skilled
-# visits, follow-ups, assessments of patients waiting in hospital, then of residents at
-# home. Help with the need left comes last, sharing what hours remain.
-SKILLED, FOLLOW_UP, ASSESS_IN_HOSPITAL, ASSESS_AT_HOME = range(4)
 
 # The metrics the oracle compares (names as in simulation.metrics), by phase.
 COMPARED = (

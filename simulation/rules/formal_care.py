@@ -210,6 +210,18 @@ def asked_since(referred_day: int, notify_day: int, discharged_day: int) -> int:
     return notify_day if notify_day != NEVER else discharged_day
 
 
+# A post's work in order of priority (the module's doc): further skilled visits,
+# follow-ups, assessments of patients waiting in hospital, then of residents at home.
+# Help with the need left comes last, sharing what hours remain.
+SKILLED, FOLLOW_UP, ASSESS_IN_HOSPITAL, ASSESS_AT_HOME = range(4)
+
+
+@njit(inline="always")
+def _priority(post: int, tier: int, since: int) -> float:
+    """Sort key of an item of work: by post, then tier, then the day it dates from."""
+    return post * 1e9 + tier * 1e8 + since  # exact: days are far fewer than 1e8 / 2
+
+
 # What a professional's candidate item is (``_visit``).
 _VISIT = 0  # a visit to a resident in need
 _ASSESSMENT = 1  # a care decision's assessment
@@ -232,7 +244,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     visited = np.zeros(n, dtype=np.bool_)
     asked = np.zeros(posts, dtype=np.float64)  # hours the post's cases asked for
     is_case = np.zeros(n, dtype=np.bool_)
-    # Tiers 0-3 as (who, kind, key) items: keys order by post, then tier, then age. A
+    # The four tiers as (who, kind, key) items, keys by :func:`_priority`. A
     # visit's ``who`` is a position among the needy; an assessment's, and a follow-up's
     # of a patient with no need today (the visit checks the basics all the same), a
     # resident.
@@ -254,8 +266,8 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     count = missed = queue = 0
     for i in to_assess:
         candidate[count], kind[count] = i, _ASSESSMENT
-        tier = 5e8 if in_hospital[i] else 7e8
-        keys[count] = cover[patch[i]] * 1e9 + tier + care_decision_day[i]
+        tier = ASSESS_IN_HOSPITAL if in_hospital[i] else ASSESS_AT_HOME
+        keys[count] = _priority(cover[patch[i]], tier, care_decision_day[i])
         count += 1
     for i in to_follow:
         since = referred_day[i]
@@ -263,7 +275,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
             missed += day - since == t.window
             continue
         candidate[count], kind[count] = i, _FIRST_VISIT_NO_NEED
-        keys[count] = cover[patch[i]] * 1e9 + 2e8 + since
+        keys[count] = _priority(cover[patch[i]], FOLLOW_UP, since)
         count += 1
     for k in range(n):
         i = needy[k]
@@ -275,9 +287,10 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
             if day - since >= t.window:
                 missed += day - since == t.window and referred
                 continue
-            candidate[count], keys[count] = k, cover[patch[i]] * 1e9 + 2e8 + since
+            candidate[count], keys[count] = k, _priority(cover[patch[i]], FOLLOW_UP, since)
         elif skilled_left[k] > 0:
-            candidate[count], keys[count] = k, cover[patch[i]] * 1e9 + discharged_day[i]
+            candidate[count] = k
+            keys[count] = _priority(cover[patch[i]], SKILLED, discharged_day[i])
         else:
             continue
         kind[count] = _VISIT

@@ -43,3 +43,15 @@ def test_a_group_that_gives_all_unpaid_care_has_a_share_of_one_and_never_more(
     assert (share <= 1.0).all() and (share >= 1.0 - 1e-6).all()
     for name in (f"unpaid_share_{group}", f"unpaid_share_{group}_to_date"):
         assert 1.0 - 1e-6 <= result.summary[name] <= 1.0
+
+
+def test_where_all_need_is_skilled_nursing_its_part_is_never_above_the_whole() -> None:
+    # Skilled need is summed over those in need and all need town-wide; with no lasting
+    # need (need_threshold 1) the part passes the whole in the last place on about a
+    # fifth of the days without the cap in rules/care.py (checked by removing it).
+    daily = run(None, seed=0, days=120, residents=2_000, need_threshold=1.0,
+                recovery_need_hours=80.0, professionals_per_1000=0.05).daily
+    assert (daily["skilled_need_hours"] > 0).mean() > 0.9
+    assert (daily["skilled_need_hours"] <= daily["need_hours"]).all()
+    assert (daily["skilled_need_hours"] >= daily["need_hours"] * (1 - 1e-6)).all()
+    assert (daily["skilled_unmet_hours"] <= daily["skilled_need_hours"]).all()

@@ -140,12 +140,16 @@ def care(town: Town) -> CareCounts:
                              received_unpaid)
     by_source = dict(zip(HOUR_SOURCES, hours, strict=True))
     unpaid = sum(by_source[source] for source in UNPAID_SOURCES)
+    need = numpy_sum(s.need)
     unpaid_given = _unpaid_given(given)
-    # A group's hours are summed giver by giver, the whole recipient by recipient: where
-    # the group gave all of it the two float32 sums can differ in the last place, and
-    # no group gives more than the whole.
+    # A part summed in another order than its whole (a group's hours giver by giver, the
+    # whole recipient by recipient; skilled need over those in need, all need town-wide)
+    # can pass it in the last place where it is all of it: each part is capped at its
+    # whole, so no share is above 1.
     women = min(_given_by(pop.female, unpaid_given, carers, peer, peer_givers), unpaid)
     minorities = min(_given_by(pop.minority, unpaid_given, carers, peer, peer_givers), unpaid)
+    skilled_need = min(numpy_sum(skilled), need)
+    skilled_unmet = min(numpy_sum(skilled_left), skilled_need)
     wellbeing = _remember(needy, remaining, received_unpaid, carers, given, unpaid_given,
                           s.need, s.loneliness, s.given_today, s.givers_today, s.given_ema,
                           s.family_ema, s.neighbour_ema, s.contact_ema, s.unmet_ema)
@@ -161,9 +165,9 @@ def care(town: Town) -> CareCounts:
     _helped_today(s.neighbour_help_day, carers, given[_NEIGHBOUR], peer_givers, town.day)
     spread_norm(town.network.neighbour, s.norm, town.day, p)
     return CareCounts(
-        by_source, numpy_sum(beyond_need), numpy_sum(s.need),
-        numpy_sum(skilled), numpy_sum(skilled_left), numpy_sum(s.hours_available),
-        numpy_sum(s.hours_used), unpaid, women, minorities, wellbeing, visits.follow_ups,
+        by_source, numpy_sum(beyond_need), need, skilled_need, skilled_unmet,
+        numpy_sum(s.hours_available), numpy_sum(s.hours_used), unpaid, women, minorities,
+        wellbeing, visits.follow_ups,
         visits.follow_ups_late, visits.follow_ups_missed, visits.follow_up_queue,
         visits.assessments, packages_running, packages_waiting, *older)
 

@@ -55,3 +55,16 @@ def test_where_all_need_is_skilled_nursing_its_part_is_never_above_the_whole() -
     assert (daily["skilled_need_hours"] <= daily["need_hours"]).all()
     assert (daily["skilled_need_hours"] >= daily["need_hours"] * (1 - 1e-6)).all()
     assert (daily["skilled_unmet_hours"] <= daily["skilled_need_hours"]).all()
+
+
+def test_where_no_need_is_met_unmet_care_is_all_of_it_and_never_more() -> None:
+    # All need skilled (need_threshold 1) and visits of no hours: nothing meets need, so
+    # unmet care is all of it; summed over those in need against all need town-wide, it
+    # passed the whole in the last place without the cap in rules/care.py (checked by
+    # removing it: on most days).
+    daily = run(None, seed=0, days=60, residents=2_000, need_threshold=1.0,
+                recovery_need_hours=80.0, professional_hours_per_case=0.0).daily
+    assert (daily["need_hours"] > 0).all()
+    assert (daily["unmet_hours"] <= daily["need_hours"]).all()
+    assert (daily["unmet_hours"] >= daily["need_hours"] * (1 - 1e-6)).all()
+    assert (daily["skilled_unmet_hours"] <= daily["unmet_hours"]).all()

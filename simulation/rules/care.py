@@ -143,11 +143,12 @@ def care(town: Town) -> CareCounts:
     need = numpy_sum(s.need)
     unpaid_given = _unpaid_given(given)
     # A part summed in another order than its whole (a group's hours giver by giver, the
-    # whole recipient by recipient; skilled need over those in need, all need town-wide)
-    # can pass it in the last place where it is all of it: each part is capped at its
-    # whole, so no share is above 1.
+    # whole recipient by recipient; unmet and skilled need over those in need, all need
+    # town-wide) can pass it in the last place where it is all of it: each part is
+    # capped at its whole, so no share is above 1.
     women = min(_given_by(pop.female, unpaid_given, carers, peer, peer_givers), unpaid)
     minorities = min(_given_by(pop.minority, unpaid_given, carers, peer, peer_givers), unpaid)
+    by_source["unmet"] = min(by_source["unmet"], need)
     skilled_need = min(numpy_sum(skilled), need)
     skilled_unmet = min(numpy_sum(skilled_left), skilled_need)
     wellbeing = _remember(needy, remaining, received_unpaid, carers, given, unpaid_given,

@@ -27,7 +27,7 @@ from simulation.sweep.analysis import t_half_width
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 EQUAL = {"men_care_propensity": 1.0, "minority_family_expectation": 1.0}
 LOW_RISK, HIGH_RISK = {"risk_aversion": 0.2}, {"risk_aversion": 0.8}
-POSTS = (0.6, 2.4, 9.6)  # professionals per 1000: a quarter, and 4 and 16 times that
+POSTS = (0.6, 2.4, 9.6)  # professionals per 1000: 0.6 (the default is 1.0), 4 and 16 times it
 
 # Arms: a name, its scenario and overrides.
 ARMS: dict[str, tuple[str, dict]] = {

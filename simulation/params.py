@@ -118,8 +118,10 @@ class Structure:
     age_shares: tuple[float, ...] = _s(
         (0.21, 0.40, 0.19, 0.14, 0.06), "shares of residents",
         "Residents by age band: 0-17, 18-49, 50-64, 65-79, 80+.",
-        "ONS Census 2021, England and Wales, rounded to two places (TS007 for England "
-        "gives 0.208, 0.413, 0.194, 0.135, 0.050)")
+        "ONS Census 2021 TS007 for England gives 0.208, 0.413, 0.194, 0.135, 0.050; "
+        "these are that rounded to two places but for 18-49 (0.40) and 80+ (0.06): an "
+        "assumption a point older than England, kept as the calibration was fitted "
+        "with it")
     household_size_shares: tuple[float, ...] = _s(
         (0.30, 0.34, 0.15, 0.13, 0.05, 0.03), "shares of households",
         "Households of 1, 2, 3, 4, 5 and 6 or more people.",
@@ -259,8 +261,10 @@ class Params:
                                   "Notification delay multiplier when a lead owns the case.")
     gap_prob: float = _p(0.3, "probability per basic", 0.0, 1.0, "co-production",
                          "Chance each of the four basics is missing at discharge.",
-                         "assumption (Jencks et al. NEJM 2009: 50.2% of patients readmitted "
-                         "after a medical stay had no doctor's visit in between)")
+                         "assumption: 0.3 for each of the four, so 76% of patients go "
+                         "home with one or more missing; for scale only, Jencks et al. "
+                         "NEJM 2009 found 50.2% of patients readmitted after a medical "
+                         "stay had no doctor's visit in between")
     follow_up_share: float = _p(1.0, "share", 0.0, 1.0, "co-production",
                                 "Share of discharges the community hears of that are "
                                 "referred for a professional follow-up visit.")

@@ -243,6 +243,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("carecap: interrupted", file=sys.stderr)
         return 130
+    except SystemError as error:  # Ctrl-C inside a compiled kernel surfaces as this
+        if not _caused_by_interrupt(error):
+            raise
+        print("carecap: interrupted", file=sys.stderr)
+        return 130
+
+
+def _caused_by_interrupt(error: BaseException | None) -> bool:
+    """Whether ``error`` or an exception it was raised from is a Ctrl-C."""
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 # -- run -----------------------------------------------------------------------------
@@ -259,7 +273,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
     summary_path = inputs.output_path("--summary", args.summary, (".json",))
     area = area_flag(args.area)
     start_day = None if args.start_day is None else inputs.whole_number(
-        "--start-day", args.start_day, 1, inputs.MAX_DAYS)
+        "--start-day", args.start_day, 1, days)  # a later day is never run
     try:
         scenario = load_scenario(args.scenario, area=area, start_day=start_day)
         params = Params.from_overrides(overrides, base=scenario.params)
@@ -647,6 +661,10 @@ def _report(args: argparse.Namespace, console: Console) -> int:
         raise InputError(f"cannot write output: {error.strerror or error}") from None
     _warn_unreadable(SweepStore(folder), "are left out of the report (rerun the sweep to "
                      "compute them again)")
+    if sweep.not_planned:
+        print(f"carecap: warning: {len(sweep.not_planned)} files in {folder / 'runs'} are "
+              f"not runs this sweep planned and are left out: "
+              f"{', '.join(sweep.not_planned)}", file=sys.stderr)
     try:
         sweep.write_summaries()  # refreshed: a sweep cut short may have left it behind
     except OSError as error:

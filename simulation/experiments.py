@@ -22,6 +22,7 @@ script or notebook is never re-run: a plain script needs no ``if __name__ ==
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -112,21 +113,29 @@ def execute_sweep(experiment: Experiment, store: SweepStore,
     from simulation.sweep.precision import sweep_to_precision
     from simulation.sweep.store import StoreError
 
-    state = None
-    with store.lock():
-        if precision is None:
-            store.prepare(experiment, command)
-            run_batch(experiment)
-        else:
-            state = sweep_to_precision(experiment, store, precision, run_batch, after_round,
-                                       command)
+    def write_summaries() -> None:
         try:
             Sweep(store.folder).write_summaries()
         except SweepFolderError:  # no run finished: nothing to summarise
-            return state
+            pass
         except OSError as error:
             raise StoreError(f"{store.folder}: cannot write {SUMMARIES} "
                              f"({error.strerror or error})") from None
+
+    state = None
+    with store.lock():
+        try:
+            if precision is None:
+                store.prepare(experiment, command)
+                run_batch(experiment)
+            else:
+                state = sweep_to_precision(experiment, store, precision, run_batch,
+                                           after_round, command)
+        except KeyboardInterrupt:  # the summaries still match the runs kept
+            with contextlib.suppress(StoreError):
+                write_summaries()
+            raise
+        write_summaries()
     return state
 
 

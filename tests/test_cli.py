@@ -382,3 +382,29 @@ def test_a_lever_starting_after_the_last_day_is_pointed_out(
     assert "peer_scheme starts after day 12" in " ".join(capsys.readouterr().out.split())
     assert main(["run", "peer_visits", *QUICK, "--start-day", "3"]) == 0
     assert "after day" not in capsys.readouterr().out
+
+
+def test_a_start_day_after_the_last_day_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "peer_visits", "--residents", "300", "--days", "20",
+                 "--start-day", "21"])
+    assert code == 2
+    assert "--start-day" in capsys.readouterr().err
+
+
+def test_ctrl_c_inside_a_compiled_kernel_is_an_interruption_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from simulation import cli
+
+    def interrupted_in_a_kernel(args, console) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:  # as numba's dispatcher reports it
+            raise SystemError("CPUDispatcher returned a result with an exception set") \
+                from interrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "scenarios", interrupted_in_a_kernel)
+    assert main(["scenarios"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    monkeypatch.setitem(cli.COMMANDS, "scenarios", lambda args, console: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # anything else is still a real error
+        main(["scenarios"])

@@ -405,3 +405,40 @@ def test_dask_survives_a_dying_worker(tmp_path: Path) -> None:
                 scheduler=cluster.scheduler_address)
     assert store.finished() == {"a000-r0000", "a000-r0001", "a001-r0000"}
     assert set(store.failed()) == {"a001-r0001"}
+
+
+def test_a_sweep_interrupted_keeps_summaries_of_the_runs_it_finished(tmp_path: Path) -> None:
+    from simulation.experiments import execute_sweep
+    from simulation.sweep.analysis import SUMMARIES
+
+    from simulation.sweep.executor import LocalPool
+
+    experiment = load_experiment(_experiment(tmp_path))
+    store = SweepStore(tmp_path / "out")
+
+    def cut_short(planned) -> None:  # the first replicate of each arm, then Ctrl-C
+        with LocalPool(1) as pool:
+            pool.run(planned.resized(replicates=1), store, None)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        execute_sweep(experiment, store, cut_short)
+    summaries = pd.read_parquet(store.folder / SUMMARIES)  # missing without the interrupt path
+    assert sorted(summaries["run_id"]) == ["a000-r0000", "a001-r0000"]
+
+
+def test_a_file_the_plan_does_not_name_is_left_out_of_the_analysis(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from simulation.sweep.analysis import Sweep
+
+    experiment = load_experiment(_experiment(tmp_path))
+    store = SweepStore(tmp_path / "out")
+    store.prepare(experiment)
+    execute(experiment, store, workers=1)
+    copy = store.runs_folder / "a000-r0000 (copy).parquet"
+    copy.write_bytes((store.runs_folder / "a000-r0000.parquet").read_bytes())
+    sweep = Sweep(store.folder)
+    assert sweep.runs_finished == 4 and sweep.not_planned == [copy.name]
+    assert len(sweep.run_summaries()) == 4
+    assert main(["report", str(store.folder), "--out", str(tmp_path / "r.html")]) == 0
+    assert "not runs this sweep planned" in capsys.readouterr().err

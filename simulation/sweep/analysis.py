@@ -100,7 +100,11 @@ class Sweep:
             raise SweepFolderError(str(error)) from None
         self.arms: list[dict[str, Any]] = self.manifest["arms"]
         store = SweepStore(self.folder)
+        planned = {run["run_id"] for run in self.manifest["runs"]}
         files = store.run_files()  # a run file that cannot be read counts as not finished
+        # A file the plan does not name (a copy, a file from elsewhere) is no run of it.
+        self.not_planned = [f.name for f in files if f.stem not in planned]
+        files = [f for f in files if f.stem in planned]
         if not files:
             damaged = len(store.unreadable())
             raise SweepFolderError(

@@ -114,7 +114,9 @@ def compare(targets: Sequence[Target], summaries: dict[tuple[str, int], dict[str
     rows = []
     for target in sorted(targets, key=lambda t: t.role != "calibration"):
         values = target.values(summaries, range(replicates))
-        rows.append(Row(target, float(values.mean()), *confidence_interval(values)))
+        low, high = confidence_interval(values)
+        # no figure here is below 0 (shares, ratios), however few the replicates
+        rows.append(Row(target, float(values.mean()), max(low, 0.0), high))
     return rows
 
 
@@ -165,6 +167,11 @@ def print_table(console: Console, rows: Sequence[Row], size: str) -> None:
         if of_role:
             inside = sum(r.passed for r in of_role)
             console.print(f"{role} targets: {inside} of {len(of_role)} inside their bands")
+    vague = [r.target.name for r in rows if r.high - r.low > r.target.high - r.target.low]
+    if vague:
+        console.print(f"[yellow]note: {len(vague)} of {len(rows)} intervals are wider than "
+                      "their bands, so those verdicts rest on too few runs to mean much: "
+                      "add replicates (--replicates) or residents[/]")
 
 
 def markdown(rows: Sequence[Row], size: str) -> str:

@@ -410,7 +410,6 @@ def test_dask_survives_a_dying_worker(tmp_path: Path) -> None:
 def test_a_sweep_interrupted_keeps_summaries_of_the_runs_it_finished(tmp_path: Path) -> None:
     from simulation.experiments import execute_sweep
     from simulation.sweep.analysis import SUMMARIES
-
     from simulation.sweep.executor import LocalPool
 
     experiment = load_experiment(_experiment(tmp_path))

@@ -173,3 +173,16 @@ def test_docs_table_is_the_generated_one_at_the_default_size(rows: list[Row]) ->
         assert old[6] in ("pass", "FAIL", "miss")
     assert generated.split("Why each band")[1] == in_docs.split("Why each band")[1]
     assert describe_size(DEFAULT_REPLICATES, None, 365) in in_docs
+
+
+def test_a_few_noisy_replicates_give_no_interval_below_zero_and_a_note() -> None:
+    from simulation.validate import compare, print_table
+
+    target = TARGETS[0]
+    summaries = {(target.arm, seed): {target.metric: value}
+                 for seed, value in enumerate([0.001, 0.4])}  # t interval far below 0
+    (row,) = compare([target], summaries, 2)
+    assert row.low == 0.0 and row.high > row.mean
+    out = io.StringIO()
+    print_table(Console(file=out, width=400), [row], "size")
+    assert "1 of 1 intervals are wider than their bands" in out.getvalue()

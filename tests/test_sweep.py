@@ -441,3 +441,18 @@ def test_a_file_the_plan_does_not_name_is_left_out_of_the_analysis(
     assert len(sweep.run_summaries()) == 4
     assert main(["report", str(store.folder), "--out", str(tmp_path / "r.html")]) == 0
     assert "not runs this sweep planned" in capsys.readouterr().err
+
+
+def test_a_scenario_file_beside_the_experiment_file_is_found_from_anywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "edit"
+    folder.mkdir()
+    (folder / "mine.toml").write_text('title = "Mine"\n[overrides]\npeer_scheme = true\n')
+    (folder / "exp.toml").write_text('title = "Beside"\nscenarios = ["baseline", "mine.toml"]\n'
+                                     'replicates = 1\nresidents = 300\ndays = 5\n')
+    monkeypatch.chdir(tmp_path)  # not the experiment's folder
+    experiment = load_experiment("edit/exp.toml")
+    assert experiment.params(1).peer_scheme and not experiment.params(0).peer_scheme
+    (folder / "exp.toml").write_text('title = "Beside"\nscenarios = ["missing.toml"]\n')
+    with pytest.raises(ExperimentError, match="looked in the current folder and in edit"):
+        load_experiment("edit/exp.toml")

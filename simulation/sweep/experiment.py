@@ -178,6 +178,20 @@ class Experiment:
                           self.scenarios, self.squares, self.precision, self.area, self.base)
 
 
+def _beside(experiment: Path, scenario: str) -> str:
+    """Where a scenario file named in ``experiment`` is.
+
+    A shipped name, or a path that exists as given, is kept; else the same relative path
+    taken from the experiment file's folder, if that file exists.
+    """
+    given = Path(scenario)
+    if given.is_absolute() or given.exists() or (
+            given.parent == Path(".") and not scenario.endswith(".toml")):
+        return scenario
+    beside = experiment.parent / given
+    return str(beside) if beside.is_file() else scenario
+
+
 def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
     """Read and validate an experiment file.
 
@@ -204,6 +218,9 @@ def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
     if not isinstance(scenarios, list) or not scenarios \
             or not all(isinstance(s, str) for s in scenarios):
         raise fail("field 'scenarios' must be a list of scenario names")
+    # A scenario file's path is read from where the command runs, else from the
+    # experiment file's folder (as a scenario file's ``extends`` is).
+    scenarios = [_beside(path, name) for name in scenarios]
     area, base = _area(data.get("area"), area, fail), data.get("base", {})
     if not isinstance(base, dict):
         raise fail("field 'base' must be a table of parameters (overrides beneath every arm)")
@@ -213,7 +230,9 @@ def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
         try:
             load_scenario(name, area=area, base=base)
         except ScenarioError as error:
-            raise fail(f"scenarios: {error}") from None
+            where = (f" (looked in the current folder and in {path.parent})"
+                     if "no such scenario file" in str(error) else "")
+            raise fail(f"scenarios: {error}{where}") from None
     names = {Path(s).stem: s for s in scenarios}
     if len(names) < len(set(scenarios)):
         raise fail("scenarios: two files share a name, so their arms' labels would too "

@@ -419,7 +419,7 @@ DAILY: tuple[Metric, ...] = (
     Metric("cost_formal_care", "Cost of community care", "GBP", "sum",
            "Professional time and paid care today (formal care outside hospital).",
            lambda town, t: _formal_cost(town, t)),
-    Metric("cost_total", "Cost of formal care", "GBP", "sum",
+    Metric("cost_total", "Cost of all formal care", "GBP", "sum",
            "Bed days, professional time and paid care today.",
            lambda town, t: _bed_cost(town, t) + _professional_cost(town, t)
            + _paid_cost(town, t)),

@@ -137,7 +137,7 @@ def difference_unit(name: str) -> str:
 
 
 def difference_title(name: str) -> str:
-    """A difference chart's title with its unit: "Cost of formal care: difference (£, ...)"."""
+    """A difference chart's title with its unit: "Cost of all formal care: difference (£, ...)"."""
     return f"{BY_NAME[name].label}: difference ({difference_unit(name)})"
 
 

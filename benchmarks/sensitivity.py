@@ -5,7 +5,7 @@
     uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol --hinges
 
 ``--hinges`` also measures the policy conclusions at each end of the assumptions they
-may hinge on (the factorial's arms, paired seeds; see :data:`HINGES`).
+may hinge on (the factorial's arms, paired seeds; see :func:`hinges`).
 
 Morris's elementary effect of a parameter is the change in an outcome when that
 parameter alone steps along a trajectory (here two thirds of its range), per unit of its
@@ -40,13 +40,26 @@ COMMAND = ("uv run python benchmarks/sensitivity.py --morris out/morris --sobol 
            "--hinges")
 CLEAR = 2.0  # mu* at least this many times its noise floor counts as an effect
 
-# The assumptions the policy conclusions may hinge on: those screening found to move
-# readmission most, the manager's review (the link through which the two policies
-# meet) and how many gaps a volunteer closes (the scheme's own effect). Each is set to
-# the ends of its screening range.
-HINGES = ("unmet_frailty_effect", "decision_hours", "gap_prob", "waiting_risk",
-          "recovery_need_hours", "decisions_per_year", "frailty_reversion",
-          "professional_hours_per_case", "manager_review_days", "peer_gap_close")
+# Parameters whose source is "assumption" that the screening holds at the scenario's
+# values, and why; every other assumption is screened (tests/test_docs.py checks both).
+LEVER = "policy levers: the factorial and the experiments vary them"
+NOT_SCREENED = {
+    "peer_scheme": LEVER, "risk_aversion": LEVER, "devolved_authority": LEVER,
+    "staff_participation": LEVER, "budget_share": LEVER,
+    "initial_volunteers_per_1000": "a policy lever: how many volunteers a scheme starts with",
+    "peer_substitution": "a policy lever: whether professionals leave follow-ups to the "
+                         "scheme; 0 at the defaults, lesson 3 looks at the harm",
+    "lead_professional_share": "a policy lever: how many discharges get a named lead",
+    "follow_up_share": "a policy lever: which discharges are referred for a follow-up",
+    "professional_hours": "staffing, with professionals_per_1000: a post's contracted hours",
+    "residents": "the run's size, the experiment's",
+    "warmup_days": "the run's warm-up before day 1, not a process of the model",
+}
+SOBOL_SET = 10  # how many of the screened parameters the Sobol experiment takes
+# The policy conclusions may hinge on any assumption screening finds to move an outcome,
+# and on the manager's review (the link through which the two policies meet) and how
+# many gaps a volunteer closes (the scheme's own effect) whether or not it does.
+ALWAYS_HINGES = ("manager_review_days", "peer_gap_close")
 FACTORIAL = ("baseline", "peer_visits", "devolved_decisions", "co_production_and_subsidiarity")
 
 
@@ -78,12 +91,16 @@ def elementary_effects(sweep: Sweep, outcome: str) -> tuple[list[str], np.ndarra
     return names, effects
 
 
-def morris_block(sweep: Sweep) -> str:
-    """The screening table: mu* as % of the mean, parameters by their largest mu*/floor."""
-    outcomes = sweep.outcomes
+def screening(sweep: Sweep) -> tuple[list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each outcome's mu* (as % of its mean) and mu* over its noise floor, by parameter.
+
+    Returns:
+        The parameters' names, then per outcome ``relative`` and ``ratio`` arrays in
+        their order.
+    """
     runs = sweep.run_summaries()
     relative, ratio = {}, {}
-    for outcome in outcomes:
+    for outcome in sweep.outcomes:
         names, effects = elementary_effects(sweep, outcome)
         replicates = effects.shape[0]
         if replicates < 2:
@@ -99,6 +116,39 @@ def morris_block(sweep: Sweep) -> str:
         level = abs(float(runs[outcome].mean()))
         relative[outcome] = 100 * mu_star / level
         ratio[outcome] = mu_star / np.maximum(floor, 1e-300)
+    return names, relative, ratio
+
+
+def _ranked(names: list[str], ratios: list[np.ndarray]) -> list[str]:
+    """Parameters by their largest mu*/floor over ``ratios``, strongest first."""
+    strength = np.max(ratios, axis=0)
+    return [names[i] for i in np.argsort(-strength, kind="stable")]
+
+
+def sobol_set(sweep: Sweep) -> list[str]:
+    """The :data:`SOBOL_SET` parameters furthest above their noise floor on any outcome."""
+    names, _, ratio = screening(sweep)
+    return _ranked(names, list(ratio.values()))[:SOBOL_SET]
+
+
+def hinges(sweep: Sweep) -> list[str]:
+    """The assumptions the policy conclusions may hinge on (see :data:`ALWAYS_HINGES`).
+
+    Those whose mu* is at least :data:`CLEAR` times its floor on some outcome,
+    strongest first, then the links that are always looked at.
+    """
+    names, _, ratio = screening(sweep)
+    strength = np.max(list(ratio.values()), axis=0)
+    moving = [name for name in _ranked(names, list(ratio.values()))
+              if strength[names.index(name)] >= CLEAR]
+    return moving + [name for name in ALWAYS_HINGES if name not in moving]
+
+
+def morris_block(sweep: Sweep) -> str:
+    """The screening table: mu* as % of the mean, parameters by their largest mu*/floor."""
+    outcomes = sweep.outcomes
+    runs = sweep.run_summaries()
+    names, relative, ratio = screening(sweep)
     strength = np.max([ratio[o] for o in outcomes], axis=0)
     order = np.argsort(-strength, kind="stable")
     header = ["Parameter", *(_short(o) for o in outcomes), "Largest mu* / floor"]
@@ -113,9 +163,17 @@ def morris_block(sweep: Sweep) -> str:
             f"{design['levels']} levels, {replicates} seeds), "
             f"{int(manifest['residents']):,} residents, {manifest['days']} days, scenario "
             f"`{manifest['scenarios'][0]}`")
+    reasons: dict[str, list[str]] = {}
+    for name, why in NOT_SCREENED.items():
+        reasons.setdefault(why, []).append(f"`{name}`")
+    held = "; ".join(f"{', '.join(names)} ({why})" for why, names in reasons.items())
+    chosen = ", ".join(f"`{name}`" for name in sobol_set(sweep))
     return (f"{size}. mu* as a percentage of the outcome's mean over these runs; **bold** "
             f"where mu* is at least {CLEAR:g} times the parameter's noise floor.\n\n"
-            + "\n".join(lines))
+            + "\n".join(lines)
+            + f"\n\nSobol set (the {SOBOL_SET} furthest above their floor, which "
+            f"`experiments/sobol_uncertain.toml` takes): {chosen}.\n\n"
+            f"Assumptions not screened, held at the scenario's values: {held}.")
 
 
 def sobol_block(sweep: Sweep) -> str:
@@ -150,11 +208,11 @@ def _summary(job: tuple[str, dict, int, int, int]) -> dict[str, float]:
     return run(scenario, seed=seed, residents=residents, days=days, **overrides).summary
 
 
-def hinges_block(ranges: dict[str, list[float]], seeds: int, residents: int,
-                 days: int) -> str:
-    """The factorial's conclusions at the defaults and at each end of each hinge."""
+def hinges_block(ranges: dict[str, list[float]], names: list[str], seeds: int,
+                 residents: int, days: int) -> str:
+    """The factorial's conclusions at the defaults and at each end of each of ``names``."""
     settings: list[tuple[str, dict]] = [("defaults", {})]
-    for name in HINGES:
+    for name in names:
         low, high = ranges[name]
         for value in (low, high):
             settings.append((f"`{name}` = {value:g}", {name: value}))
@@ -202,16 +260,16 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=DOC, help="the file whose blocks to fill")
     args = parser.parse_args()
-    screening = Sweep(args.morris)
-    write_block(args.out, "morris", COMMAND, morris_block(screening))
+    screened = Sweep(args.morris)
+    write_block(args.out, "morris", COMMAND, morris_block(screened))
     print(f"morris: written to {args.out}")
     if args.sobol:
         write_block(args.out, "sobol", COMMAND, sobol_block(Sweep(args.sobol)))
         print(f"sobol: written to {args.out}")
     if args.hinges:
-        ranges = dict(zip(screening.design["problem"]["names"],
-                          screening.design["problem"]["bounds"], strict=True))
-        block = hinges_block(ranges, args.seeds, args.residents, 365)
+        ranges = dict(zip(screened.design["problem"]["names"],
+                          screened.design["problem"]["bounds"], strict=True))
+        block = hinges_block(ranges, hinges(screened), args.seeds, args.residents, 365)
         write_block(args.out, "hinges", COMMAND, block)
         print(f"hinges: written to {args.out}")
 

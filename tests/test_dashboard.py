@@ -742,7 +742,8 @@ def test_metric_figures_read_as_people_write_them():
     assert display.value("decision_delay_days", 2.83) == "2.8 days"
     assert display.interval("readmission_rate_30d", -0.019, -0.007, difference=True) == \
         "−1.9 to −0.7 pts"
-    assert display.title("cost_total") == f"Cost of all formal care (£, {display.PRICE_YEAR} prices)"
+    assert display.title("cost_total") == \
+        f"Cost of all formal care (£, {display.PRICE_YEAR} prices)"
     # Every metric has a unit people read and a hover format.
     for metric in DAILY:
         assert display.title(metric.name).startswith(metric.label)

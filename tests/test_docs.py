@@ -202,3 +202,33 @@ def test_relative_links_in_the_docs_point_to_files_that_exist() -> None:
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(DOCS)} -> {target}")
     assert not broken, broken
+
+
+def _design_ranges(experiment: str) -> dict[str, list[float]]:
+    import tomllib
+
+    with open(ROOT / "experiments" / experiment, "rb") as file:
+        return tomllib.load(file)["design"]["ranges"]
+
+
+def test_screening_covers_every_assumption_but_those_it_holds_and_says_why() -> None:
+    from benchmarks.sensitivity import NOT_SCREENED
+
+    screened = set(_design_ranges("morris_assumptions.toml"))
+    assumptions = {name for name, spec in SPECS.items() if "assumption" in spec.source}
+    assert sorted(assumptions - screened - set(NOT_SCREENED)) == []  # none forgotten
+    assert sorted(screened & set(NOT_SCREENED)) == []
+    assert set(NOT_SCREENED) <= assumptions
+    assert screened <= assumptions  # fitted and sourced parameters are not screened
+
+
+def test_the_sobol_experiment_takes_the_set_screening_chose_with_its_ranges() -> None:
+    text = (DOCS / "sensitivity.md").read_text(encoding="utf-8")
+    line = re.search(r"Sobol set \(the (\d+) furthest above their floor[^:]*: (.*)\.\n", text)
+    assert line, "docs/sensitivity.md names no Sobol set"
+    chosen = re.findall(r"`(\w+)`", line.group(2))
+    assert len(chosen) == int(line.group(1))
+    morris, sobol = _design_ranges("morris_assumptions.toml"), _design_ranges(
+        "sobol_uncertain.toml")
+    assert sorted(sobol) == sorted(chosen)
+    assert all(sobol[name] == morris[name] for name in chosen)

@@ -93,8 +93,8 @@ def test_a_folder_with_another_sweep_is_refused_and_replicates_only_grow(
     store = SweepStore(tmp_path / "out")
     experiment = load_experiment(_experiment(tmp_path))
     store.prepare(experiment)
-    with pytest.raises(StoreError, match="different sweep"):
-        store.prepare(experiment.resized(residents=400))
+    with pytest.raises(StoreError, match="different sweep \\(its arms, residents differ"):
+        store.prepare(experiment.resized(residents=400))  # every arm's params name it too
     store.prepare(experiment.resized(replicates=3))  # more replicates: the plan grows
     assert store.manifest()["replicates"] == 3 and len(store.manifest()["runs"]) == 6
     with pytest.raises(StoreError, match="3 or more"):

@@ -141,9 +141,13 @@ class SweepStore:
                 problem = schema.resume_problem(held)
                 if problem:
                     raise StoreError(f"{self.folder}: {problem}")
-                if schema.identity(held) != schema.identity(manifest):
-                    raise StoreError(f"{self.folder}: holds a different sweep (use another "
-                                     "--out folder, or the same experiment and sizes)")
+                before, now = schema.identity(held), schema.identity(manifest)
+                if before != now:
+                    differ = [k for k in sorted(before | now) if before.get(k) != now.get(k)]
+                    raise StoreError(f"{self.folder}: holds a different sweep (its "
+                                     f"{', '.join(differ)} differ from this one's: a changed "
+                                     "experiment, scenario file or size; use another --out "
+                                     "folder, or the same experiment, files and sizes)")
                 if held["replicates"] > experiment.replicates:
                     raise StoreError(f"{self.folder}: holds {held['replicates']} replicates "
                                      f"(allowed: --replicates {held['replicates']} or more)")

@@ -191,6 +191,9 @@ def load_calibration(path: str | Path, area: str | None = None) -> Calibration:
     def fail(message: str) -> CalibrationError:
         return CalibrationError(f"{path}: {message}")
 
+    if "scenarios" in data or "design" in data:
+        raise fail("an experiment file (it names 'scenarios' or 'design'), not a "
+                   "calibration: run it with `carecap sweep`")
     refuse_unknown(data, TOP_KEYS, fail)
 
     def whole(key: str, default: int, low: int, high: int) -> int:

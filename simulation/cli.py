@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_cmd = commands.add_parser("run", help="run a scenario and summarise it")
     run_cmd.add_argument("scenario", help="a shipped scenario name or a scenario .toml path")
-    run_cmd.add_argument("--residents", metavar="N", help="number of residents")
+    run_cmd.add_argument("--residents", metavar="N", help="number of residents (default: "
+                         "the scenario's; 10,000 for the shipped ones)")
     run_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
                          help=f"days to report (default {DEFAULT_DAYS})")
     run_cmd.add_argument("--seed", metavar="S", default="0", help="random seed (default 0)")
@@ -122,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="seeds run in both, from --seed (default 10)")
     compare_cmd.add_argument("--seed", metavar="S", default="0",
                              help="the first seed (default 0)")
-    compare_cmd.add_argument("--residents", metavar="N", help="number of residents")
+    compare_cmd.add_argument("--residents", metavar="N", help="number of residents "
+                             "(default 10,000)")
     compare_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
                              help=f"days to report (default {DEFAULT_DAYS})")
     compare_cmd.add_argument("--outcomes", metavar="NAME,NAME",
@@ -169,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the first seed (default 0)")
     compare_cmd.add_argument("--members", metavar="M", help="the first M members (default all)")
     compare_cmd.add_argument("--residents", metavar="N", default="10000",
-                             help="residents (default 10000)")
+                             help="residents (default 10,000)")
     compare_cmd.add_argument("--days", metavar="D", default=str(DEFAULT_DAYS),
                              help=f"days (default {DEFAULT_DAYS})")
     compare_cmd.add_argument("--outcome", metavar="METRIC", action="append", default=[],
@@ -578,7 +580,11 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     from simulation.sweep.experiment import ExperimentError
     from simulation.sweep.store import StoreError
 
-    outcomes = [o.strip() for o in args.outcomes.split(",")] if args.outcomes else COMPARED
+    outcomes = COMPARED if args.outcomes is None else [o.strip() for o in
+                                                      args.outcomes.split(",") if o.strip()]
+    if not outcomes:
+        raise InputError(f"--outcomes {args.outcomes!r}: no metric named (allowed: metric "
+                         "names of `carecap run`, separated by commas)")
     try:
         compare_experiment(args.first, args.second, replicates, seed, residents, days,
                            outcomes)  # checked before any folder is made
@@ -644,8 +650,9 @@ def _report(args: argparse.Namespace, console: Console) -> int:
 
     folder = Path(args.folder)
     if not folder.is_dir():
-        raise InputError(f"report {args.folder}: not a folder (allowed: a sweep folder made by "
-                       "`carecap sweep`)")
+        what = "not a folder" if folder.exists() else "no such folder"
+        raise InputError(f"report {args.folder}: {what} (allowed: a sweep folder made by "
+                         "`carecap sweep`)")
     out = inputs.output_path("--out", args.out or str(folder / "report.html"), (".html",))
     csv = inputs.output_path("--csv", args.csv, (".csv",))
     from simulation.sweep.store import SweepStore

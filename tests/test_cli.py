@@ -406,3 +406,26 @@ def test_ctrl_c_inside_a_compiled_kernel_is_an_interruption_not_a_traceback(
     monkeypatch.setitem(cli.COMMANDS, "scenarios", lambda args, console: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # anything else is still a real error
         main(["scenarios"])
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["sweep", "experiments/calibrate_tower_hamlets.toml"], "a calibration file"),
+    (["calibrate", "experiments/peer_x_devolved.toml"], "an experiment file"),
+    (["report", "no/such/folder"], "no such folder"),
+    (["compare", "baseline", "peer_visits", "--outcomes", ""], "--outcomes '': no metric"),
+])
+def test_a_file_or_flag_of_the_wrong_kind_says_what_it_is(
+        argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    argv = [str(root / a) if a.startswith("experiments/") else a for a in argv]
+    assert main(argv) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_an_error_in_an_experiments_base_is_named_as_the_base(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "b.toml"
+    path.write_text('title = "B"\nscenarios = ["baseline"]\n[base]\nrisk_aversionn = 0.3\n')
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "base.risk_aversionn: unknown parameter" in err and "scenarios:" not in err

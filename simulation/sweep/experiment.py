@@ -49,7 +49,7 @@ from typing import Any
 from simulation.areas import AreaError, load_area
 from simulation.inputs import MAX_DAYS, MAX_SEED, seeds_problem
 from simulation.metrics import DAILY, NAMES
-from simulation.params import Params
+from simulation.params import ParamError, Params
 from simulation.scenarios import (
     ScenarioError,
     checked_whole,
@@ -209,6 +209,9 @@ def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
     def fail(message: str) -> ExperimentError:
         return ExperimentError(f"{path}: {message}")
 
+    if "targets" in data:
+        raise fail("a calibration file (it names 'targets'), not an experiment: run it "
+                   "with `carecap calibrate`")
     refuse_unknown(data, TOP_KEYS, fail)
 
     def whole(key: str, default: int, low: int, high: int) -> int:
@@ -226,6 +229,10 @@ def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
         raise fail("field 'base' must be a table of parameters (overrides beneath every arm)")
     for name in base:
         refuse_run_size("base", name, fail)
+    try:  # checked here, so an error in it is not taken for one of a scenario's
+        Params.from_overrides(base)
+    except ParamError as error:
+        raise fail(f"base.{error}") from None
     for name in scenarios:
         try:
             load_scenario(name, area=area, base=base)

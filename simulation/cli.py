@@ -622,6 +622,12 @@ def _print_comparison(console: Console, comparison) -> None:
                       display.change(name, row.difference),
                       display.interval(name, row.low, row.high, difference=True), reading)
     _print_whole(console, table)
+    runs = 2 * comparison.replicates
+    for row in comparison.table.itertuples():
+        if row.undefined:
+            console.print(f"note: {BY_NAME[row.outcome].label} had nothing to divide by in "
+                          f"{row.undefined} of {runs} runs and counts as 0 there, pulling its "
+                          "means toward 0; more residents or days would define it")
 
 
 def _print_whole(console: Console, table: Table) -> None:

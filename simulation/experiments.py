@@ -243,7 +243,8 @@ class Comparison:
         replicates: Seeds run, the same for both.
         table: One row per outcome: each scenario's mean with its 95% CI
             (``first_mean``, ``first_low``, ``first_high``, and ``second_...``) and the
-            paired difference B - A (``difference``, ``low``, ``high``, over ``pairs``).
+            paired difference B - A (``difference``, ``low``, ``high``, over ``pairs``);
+            ``undefined``: runs in which a rate had nothing to divide by (counted as 0).
         folder: The sweep folder the runs are in (``None`` if it was temporary).
     """
 
@@ -348,14 +349,21 @@ def _compared(folder: Path, outcomes: list[str]) -> pd.DataFrame:
     """Each outcome's means per arm and the paired difference, as :class:`Comparison`."""
     import pandas as pd
 
+    from simulation.metrics import BY_NAME
     from simulation.sweep.analysis import Sweep
 
     sweep = Sweep(folder)
     stats = sweep.arm_stats(outcomes).set_index(["arm", "outcome"])
     diffs = sweep.paired_differences(outcomes).set_index("outcome")
+    runs = sweep.run_summaries()
     rows = []
     for outcome in outcomes:
-        row = {"outcome": outcome}
+        # A rate over a run with nothing to divide by (no discharges, say) is 0 in its
+        # summary: the runs where it is undefined, which pull its means toward 0.
+        summary = BY_NAME[outcome].summary
+        over = summary.split("/")[1] if summary.startswith("ratio:") else None
+        row = {"outcome": outcome,
+               "undefined": int((runs[over] == 0).sum()) if over in runs else 0}
         for arm, side in ((0, "first"), (1, "second")):
             for key in ("mean", "low", "high", "n"):
                 row[f"{side}_{key}"] = stats.loc[(arm, outcome), key]

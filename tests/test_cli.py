@@ -429,3 +429,15 @@ def test_an_error_in_an_experiments_base_is_named_as_the_base(
     assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "base.risk_aversionn: unknown parameter" in err and "scenarios:" not in err
+
+
+def test_compare_notes_a_rate_that_had_nothing_to_divide_by(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["compare", "baseline", "peer_visits", "--replicates", "2",
+            "--outcomes", "older_length_of_stay,unmet_hours"]
+    assert main([*base, "--residents", "150", "--days", "3"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Length of stay aged 65+ had nothing to divide by in" in out  # no discharge yet
+    assert "Unmet care had nothing" not in out  # not a rate
+    assert main([*base, "--residents", "2000", "--days", "60"]) == 0
+    assert "nothing to divide by" not in capsys.readouterr().out

@@ -33,6 +33,7 @@ from simulation.params import ParamError, Params
 from simulation.paramtable import FORMATS, as_csv, as_json, as_markdown, show
 from simulation.results import TABLE_SUFFIXES
 from simulation.scenarios import ScenarioError, load_scenario, shipped
+from simulation.wording import counted
 
 if TYPE_CHECKING:
     from simulation.sweep.experiment import Precision
@@ -403,7 +404,8 @@ def _print_summary(console: Console, title: str, summary: dict[str, float], seed
                    days: int, residents: int) -> None:
     from simulation.metrics import DAILY
 
-    table = Table(title=f"{title}\n{residents:,} residents, {days} days, seed {seed}",
+    size = f"{residents:,} residents, {counted(days, 'day')}, seed {seed}"
+    table = Table(title=f"{title}\n{size}",
                   show_lines=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -463,7 +465,7 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     from simulation.experiments import batch_runner, execute_sweep, sweep_command
 
     run_batch = batch_runner(pool, store, console, f"in {store.folder}, "
-                             + (f"on {scheduler}" if scheduler else f"{workers} workers"))
+                             + (f"on {scheduler}" if scheduler else counted(workers, "worker")))
     command = sweep_command(args.experiment, experiment, store.folder, precision)
     try:
         with pool, store.lock():

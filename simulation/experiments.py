@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from simulation.inputs import DEFAULT_DAYS, seeds_problem
 from simulation.provenance import command_line
+from simulation.wording import counted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,8 +83,9 @@ def batch_runner(pool: LocalPool | DaskPool, store: SweepStore, console: Console
         if console is None:
             pool.run(planned, store)
             return
-        console.print(f"{planned.title}: {len(planned.arms)} arms x {planned.replicates} "
-                      f"replicates = {len(runs)} runs ({done} already finished) {where}")
+        console.print(f"{planned.title}: {counted(len(planned.arms), 'arm')} x "
+                      f"{counted(planned.replicates, 'replicate')} = "
+                      f"{counted(len(runs), 'run')} ({done} already finished) {where}")
         with Progress(TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed:.0f}/{task.total:.0f} runs"),
                       TimeRemainingColumn(), console=Console(stderr=True)) as bar:
@@ -179,11 +181,11 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         if source is not None else None
     workers = workers or os.cpu_count() or 1
     pool = DaskPool(scheduler) if scheduler else LocalPool(workers)
+    where = f"in {store.folder}, " + (f"on {scheduler}" if scheduler
+                                       else counted(workers, "worker"))
     with pool:
         execute_sweep(planned, store,
-                      batch_runner(pool, store, Console() if progress else None,
-                                   f"in {store.folder}, "
-                                   + (f"on {scheduler}" if scheduler else f"{workers} workers")),
+                      batch_runner(pool, store, Console() if progress else None, where),
                       precision=planned.precision, command=command)
     return Sweep(store.folder)
 

@@ -441,3 +441,13 @@ def test_compare_notes_a_rate_that_had_nothing_to_divide_by(
     assert "Unmet care had nothing" not in out  # not a rate
     assert main([*base, "--residents", "2000", "--days", "60"]) == 0
     assert "nothing to divide by" not in capsys.readouterr().out
+
+
+def test_counts_of_one_are_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulation.wording import counted
+
+    assert (counted(1, "day"), counted(2, "day"), counted(1000, "run")) == (
+        "1 day", "2 days", "1,000 runs")
+    assert main(["run", "baseline", "--residents", "300", "--days", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "1 day, seed" in out and "1 days" not in out

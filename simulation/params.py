@@ -261,7 +261,7 @@ class Params:
                                   "Notification delay multiplier when a lead owns the case.")
     gap_prob: float = _p(0.3, "probability per basic", 0.0, 1.0, "co-production",
                          "Chance each of the four basics is missing at discharge.",
-                         "assumption: 0.3 for each of the four, so 76% of patients go "
+                         "assumption: 0.3 for each of the four basics, so 76% of patients go "
                          "home with one or more missing; for scale only, Jencks et al. "
                          "NEJM 2009 found 50.2% of patients readmitted after a medical "
                          "stay had no doctor's visit in between")

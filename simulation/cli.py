@@ -443,6 +443,11 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
         experiment = load_experiment(args.experiment, area=args.area).resized(**sizes)
     except ExperimentError as error:
         raise InputError(str(error)) from None
+    for name in experiment.scenarios:  # arms of one sweep share the experiment's town size
+        own = load_scenario(name, area=experiment.area).overrides.get("residents")
+        if own is not None and own != experiment.residents:
+            console.print(f"note: {name} sets residents = {own:,}; every arm of an experiment "
+                          f"runs at the experiment's {experiment.residents:,}")
     precision = _precision(args, experiment.precision)
     if precision is not None:
         try:  # every seed a round may add must fit

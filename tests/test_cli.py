@@ -451,3 +451,17 @@ def test_counts_of_one_are_singular(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "baseline", "--residents", "300", "--days", "1"]) == 0
     out = capsys.readouterr().out
     assert "1 day, seed" in out and "1 days" not in out
+
+
+def test_a_scenario_sized_unlike_its_experiment_is_pointed_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "big.toml").write_text('title = "Big"\n[overrides]\nresidents = 2000\n')
+    (tmp_path / "exp.toml").write_text(
+        'title = "Sized"\nscenarios = ["baseline", "big.toml"]\nreplicates = 1\n'
+        'residents = 300\ndays = 3\n')
+    assert main(["sweep", str(tmp_path / "exp.toml"), "--out", str(tmp_path / "out"),
+                 "--workers", "1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "sets residents = 2,000; every arm of an experiment runs at the experiment's 300" \
+        in out
+    assert "baseline sets" not in out

@@ -284,6 +284,9 @@ def _run(args: argparse.Namespace, console: Console) -> int:
         raise InputError(str(error)) from None
     except ParamError as error:
         raise InputError(f"--set {error}") from None
+    if start_day is not None and not scenario.overrides:
+        raise InputError(f"--start-day {start_day}: {scenario.name} changes nothing of its "
+                         "own to start (allowed: a scenario with levers, e.g. peer_visits)")
 
     with _LazyProgress(console, f"{scenario.name}, {params.residents:,} residents",
                        waiting=COMPILING) as progress:
@@ -483,6 +486,10 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                           "replicates before every target was reached")
     except StoreError as error:
         raise InputError(str(error)) from None
+    except KeyboardInterrupt:
+        print(f"carecap: {len(store.finished())} finished runs are kept in {store.folder}; "
+              "the same command resumes the sweep", file=sys.stderr)
+        raise
     failed = store.failed()
     console.print(f"{len(store.finished())} runs finished, {len(failed)} failed"
                   + (f" (see {store.runs_folder}/*.error.json)" if failed else "")

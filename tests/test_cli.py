@@ -384,9 +384,12 @@ def test_a_lever_starting_after_the_last_day_is_pointed_out_or_refused(
     assert "peer_scheme starts after day 12" in " ".join(capsys.readouterr().out.split())
     assert main(["run", "peer_visits", *QUICK, "--start-day", "3"]) == 0
     assert "after day" not in capsys.readouterr().out
-    # --start-day asks for this run: a day it never reaches is refused
+    # --start-day asks for this run: a day it never reaches is refused, and so is a
+    # scenario with nothing of its own to start
     assert main(["run", "peer_visits", *QUICK, "--start-day", "13"]) == 2
     assert "--start-day" in capsys.readouterr().err
+    assert main(["run", "baseline", *QUICK, "--start-day", "3"]) == 2
+    assert "baseline changes nothing of its own to start" in capsys.readouterr().err
 
 
 def test_ctrl_c_inside_a_compiled_kernel_is_an_interruption_not_a_traceback(
@@ -465,3 +468,20 @@ def test_a_scenario_sized_unlike_its_experiment_is_pointed_out(
     assert "sets residents = 2,000; every arm of an experiment runs at the experiment's 300" \
         in out
     assert "baseline sets" not in out
+
+
+def test_an_interrupted_sweep_says_what_it_kept_and_how_to_resume(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from simulation import experiments
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "execute_sweep", interrupted)
+    path = tmp_path / "exp.toml"
+    path.write_text(EXPERIMENT)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 130
+    err = " ".join(capsys.readouterr().err.split())
+    assert "0 finished runs are kept in" in err and "the same command resumes" in err
+    assert err.endswith("carecap: interrupted")

@@ -43,7 +43,13 @@ from typing import Any
 
 from simulation.areas import Area, AreaError, area_path, area_reference, load_area
 from simulation.params import ParamError, Params
-from simulation.tomlfile import checked_whole, named_file, read_toml, refuse_unknown
+from simulation.tomlfile import (
+    checked_whole,
+    is_bare_name,
+    named_file,
+    read_toml,
+    refuse_unknown,
+)
 
 __all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "checked_whole", "load_scenario",
            "read_toml", "refuse_unknown", "resolve_params", "shipped"]
@@ -179,7 +185,7 @@ def _chain(path: Path) -> tuple[list[tuple[Path, dict[str, Any]]], Path | None]:
 
 def _extended(path: Path, named: str) -> Path:
     """The file ``extends = named`` in ``path`` names: a shipped name, or a relative path."""
-    if not named.endswith(".toml") and Path(named).parent == Path("."):
+    if is_bare_name(named):
         scenario, area = SCENARIO_DIR / f"{named}.toml", None
         with contextlib.suppress(AreaError):
             area = area_path(named)

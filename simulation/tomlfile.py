@@ -54,6 +54,12 @@ def checked_whole(value: Any, field: str, low: int, high: int,
     return value
 
 
+def is_bare_name(name_or_path: str | Path) -> bool:
+    """Whether ``name_or_path`` names a shipped file (no ``.toml``, no folder), not a path."""
+    text = str(name_or_path)
+    return not text.endswith(".toml") and Path(text).parent == Path(".")
+
+
 def named_file(name_or_path: str | Path, folder: Path, what: str, shipped: list[str],
                error: type[ValueError]) -> Path:
     """The file a shipped name stands for in ``folder``, or the path given.
@@ -66,7 +72,7 @@ def named_file(name_or_path: str | Path, folder: Path, what: str, shipped: list[
     """
     text = str(name_or_path)
     path = Path(text)
-    if not text.endswith(".toml") and path.parent == Path("."):
+    if is_bare_name(text):
         path = folder / f"{text}.toml"
         if not path.is_file():
             raise error(f"{what} {text!r}: unknown (shipped: {', '.join(shipped)}; or give "

@@ -58,6 +58,7 @@ from simulation.scenarios import (
     refuse_unknown,
 )
 from simulation.sweep.designs import Design, parse_design, refuse_run_size
+from simulation.tomlfile import is_bare_name
 
 TOP_KEYS = {"title", "description", "scenarios", "replicates", "root_seed", "days",
             "residents", "outcomes", "design", "scenario_factorial", "precision", "area",
@@ -185,8 +186,7 @@ def _beside(experiment: Path, scenario: str) -> str:
     taken from the experiment file's folder, if that file exists.
     """
     given = Path(scenario)
-    if given.is_absolute() or given.exists() or (
-            given.parent == Path(".") and not scenario.endswith(".toml")):
+    if is_bare_name(scenario) or given.is_absolute() or given.exists():
         return scenario
     beside = experiment.parent / given
     return str(beside) if beside.is_file() else scenario
@@ -237,8 +237,8 @@ def load_experiment(path: str | Path, area: str | None = None) -> Experiment:
         try:
             load_scenario(name, area=area, base=base)
         except ScenarioError as error:
-            where = (f" (looked in the current folder and in {path.parent})"
-                     if "no such scenario file" in str(error) else "")
+            missing = not is_bare_name(name) and not Path(name).exists()
+            where = f" (looked in the current folder and in {path.parent})" if missing else ""
             raise fail(f"scenarios: {error}{where}") from None
     names = {Path(s).stem: s for s in scenarios}
     if len(names) < len(set(scenarios)):

@@ -351,7 +351,7 @@ def _compared(folder: Path, outcomes: list[str]) -> pd.DataFrame:
     """Each outcome's means per arm and the paired difference, as :class:`Comparison`."""
     import pandas as pd
 
-    from simulation.metrics import BY_NAME
+    from simulation.metrics import BY_NAME, ratio_parts
     from simulation.sweep.analysis import Sweep
 
     sweep = Sweep(folder)
@@ -363,7 +363,7 @@ def _compared(folder: Path, outcomes: list[str]) -> pd.DataFrame:
         # A rate over a run with nothing to divide by (no discharges, say) is 0 in its
         # summary: the runs where it is undefined, which pull its means toward 0.
         summary = BY_NAME[outcome].summary
-        over = summary.split("/")[1] if summary.startswith("ratio:") else None
+        over = ratio_parts(summary)[1] if summary.startswith("ratio:") else None
         row = {"outcome": outcome,
                "undefined": int((runs[over] == 0).sum()) if over in runs else 0}
         for arm, side in ((0, "first"), (1, "second")):

@@ -472,7 +472,7 @@ def value_range(metric: str) -> tuple[float, float]:
     return 0.0, 1.0 if declared.unit.endswith(" 0-1") else math.inf
 
 
-def _parts(summary: str) -> tuple[str, str]:
+def ratio_parts(summary: str) -> tuple[str, str]:
     """The numerator and denominator columns of a ``ratio:`` summary."""
     numerator, denominator = summary.removeprefix("ratio:").split("/")
     return numerator, denominator
@@ -492,7 +492,7 @@ class DailyReport:
         for m in TO_DATE:
             base = BY_NAME[m.of]
             if base.summary.startswith("ratio:"):
-                self._to_date.append((m.name, "ratio", _parts(base.summary)))
+                self._to_date.append((m.name, "ratio", ratio_parts(base.summary)))
             else:
                 self._to_date.append((m.name, base.summary, (base.name,)))
         self.totals = dict.fromkeys(sorted({name for *_, names in self._to_date
@@ -524,7 +524,7 @@ def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:
     """
     summary: dict[str, float] = {}
     for m in METRICS:
-        needs = _parts(m.summary) if m.summary.startswith("ratio:") else (m.name,)
+        needs = ratio_parts(m.summary) if m.summary.startswith("ratio:") else (m.name,)
         if not all(name in columns for name in (m.name, *needs)):
             continue
         values = np.asarray(columns[m.name], dtype=np.float64)
@@ -537,7 +537,7 @@ def summarise(columns: Mapping[str, np.ndarray]) -> dict[str, float]:
         elif m.summary == "last":
             summary[m.name] = float(values[-1])
         else:
-            numerator, denominator = _parts(m.summary)
+            numerator, denominator = ratio_parts(m.summary)
             summary[m.name] = _ratio(float(np.sum(columns[numerator])),
                                      float(np.sum(columns[denominator])))
     return summary

@@ -33,6 +33,7 @@ from rich.table import Table
 from simulation import inputs
 from simulation.docblocks import BlockError, read_block, write_block
 from simulation.inputs import InputError
+from simulation.metrics import value_range
 from simulation.params import Params
 from simulation.runner import DEFAULT_DAYS, run
 from simulation.sweep.analysis import t_half_width
@@ -115,8 +116,8 @@ def compare(targets: Sequence[Target], summaries: dict[tuple[str, int], dict[str
     for target in sorted(targets, key=lambda t: t.role != "calibration"):
         values = target.values(summaries, range(replicates))
         low, high = confidence_interval(values)
-        # no figure here is below 0 (shares, ratios), however few the replicates
-        rows.append(Row(target, float(values.mean()), max(low, 0.0), high))
+        least, most = value_range(target.metric)  # however few the replicates
+        rows.append(Row(target, float(values.mean()), max(low, least), min(high, most)))
     return rows
 
 

@@ -133,6 +133,8 @@ family_hours = [2.0, 24.0]
     assert not notes
     assert set(table["parameter"]) == {"need_max_hours", "family_hours"}
     assert set(table["index"]) == indices and table["conf"].notna().all()
+    again, _ = sweep.sensitivity(["unpaid_hours"])  # the bootstrap's bounds are seeded
+    pd.testing.assert_frame_equal(table, again)
     assert heading in build_report(sweep)
 
 

@@ -33,7 +33,8 @@ from simulation.sweep import manifest as schema
 from simulation.sweep.store import SweepStore
 
 CONFIDENCE = 0.95
-SENSITIVITY_SEED = 0  # SALib's bootstrap for the confidence bounds
+# SALib's bootstrap for the confidence bounds; not 0, which SALib takes for no seed at all
+SENSITIVITY_SEED = 1
 SUMMARIES = "summaries.parquet"  # one row per finished run, beside runs/
 IDENTITY = ("run_id", "arm", "label", "scenario", "replicate", "seed")  # before the metrics
 

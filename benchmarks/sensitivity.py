@@ -5,7 +5,7 @@
     uv run python benchmarks/sensitivity.py --morris out/morris --sobol out/sobol --hinges
 
 ``--hinges`` also measures the policy conclusions at each end of the assumptions they
-may hinge on (the factorial's arms, paired seeds; see :func:`hinges`).
+may hinge on (the factorial's arms, paired seeds; see :meth:`Screening.hinges`).
 
 Morris's elementary effect of a parameter is the change in an outcome when that
 parameter alone steps along a trajectory (here two thirds of its range), per unit of its
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -91,13 +92,45 @@ def elementary_effects(sweep: Sweep, outcome: str) -> tuple[list[str], np.ndarra
     return names, effects
 
 
-def screening(sweep: Sweep) -> tuple[list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Each outcome's mu* (as % of its mean) and mu* over its noise floor, by parameter.
+@dataclass(frozen=True)
+class Screening:
+    """What a Morris sweep found, per outcome and parameter (in ``names``' order).
 
-    Returns:
-        The parameters' names, then per outcome ``relative`` and ``ratio`` arrays in
-        their order.
+    Attributes:
+        names: The parameters screened.
+        relative: Per outcome, each parameter's mu* as a percentage of the outcome's mean.
+        ratio: Per outcome, each parameter's mu* over its noise floor.
     """
+
+    names: list[str]
+    relative: dict[str, np.ndarray]
+    ratio: dict[str, np.ndarray]
+
+    @property
+    def strength(self) -> np.ndarray:
+        """Each parameter's largest mu*/floor over the outcomes."""
+        return np.max(list(self.ratio.values()), axis=0)
+
+    def ranked(self) -> list[int]:
+        """Positions of the parameters, strongest first."""
+        return [int(i) for i in np.argsort(-self.strength, kind="stable")]
+
+    def sobol_set(self) -> list[str]:
+        """The :data:`SOBOL_SET` parameters furthest above their noise floor."""
+        return [self.names[i] for i in self.ranked()[:SOBOL_SET]]
+
+    def hinges(self) -> list[str]:
+        """The assumptions the policy conclusions may hinge on (see :data:`ALWAYS_HINGES`).
+
+        Those whose mu* is at least :data:`CLEAR` times its floor on some outcome,
+        strongest first, then the links that are always looked at.
+        """
+        moving = [self.names[i] for i in self.ranked() if self.strength[i] >= CLEAR]
+        return moving + [name for name in ALWAYS_HINGES if name not in moving]
+
+
+def screening(sweep: Sweep) -> Screening:
+    """Each outcome's mu* and its noise floor, from a Morris sweep of two seeds or more."""
     runs = sweep.run_summaries()
     relative, ratio = {}, {}
     for outcome in sweep.outcomes:
@@ -116,46 +149,19 @@ def screening(sweep: Sweep) -> tuple[list[str], dict[str, np.ndarray], dict[str,
         level = abs(float(runs[outcome].mean()))
         relative[outcome] = 100 * mu_star / level
         ratio[outcome] = mu_star / np.maximum(floor, 1e-300)
-    return names, relative, ratio
+    return Screening(names, relative, ratio)
 
 
-def _ranked(names: list[str], ratios: list[np.ndarray]) -> list[str]:
-    """Parameters by their largest mu*/floor over ``ratios``, strongest first."""
-    strength = np.max(ratios, axis=0)
-    return [names[i] for i in np.argsort(-strength, kind="stable")]
-
-
-def sobol_set(sweep: Sweep) -> list[str]:
-    """The :data:`SOBOL_SET` parameters furthest above their noise floor on any outcome."""
-    names, _, ratio = screening(sweep)
-    return _ranked(names, list(ratio.values()))[:SOBOL_SET]
-
-
-def hinges(sweep: Sweep) -> list[str]:
-    """The assumptions the policy conclusions may hinge on (see :data:`ALWAYS_HINGES`).
-
-    Those whose mu* is at least :data:`CLEAR` times its floor on some outcome,
-    strongest first, then the links that are always looked at.
-    """
-    names, _, ratio = screening(sweep)
-    strength = np.max(list(ratio.values()), axis=0)
-    moving = [name for name in _ranked(names, list(ratio.values()))
-              if strength[names.index(name)] >= CLEAR]
-    return moving + [name for name in ALWAYS_HINGES if name not in moving]
-
-
-def morris_block(sweep: Sweep) -> str:
+def morris_block(sweep: Sweep, screened: Screening) -> str:
     """The screening table: mu* as % of the mean, parameters by their largest mu*/floor."""
-    outcomes = sweep.outcomes
     runs = sweep.run_summaries()
-    names, relative, ratio = screening(sweep)
-    strength = np.max([ratio[o] for o in outcomes], axis=0)
-    order = np.argsort(-strength, kind="stable")
-    header = ["Parameter", *(_short(o) for o in outcomes), "Largest mu* / floor"]
+    names, relative, ratio, strength = (screened.names, screened.relative, screened.ratio,
+                                        screened.strength)
+    header = ["Parameter", *(_short(o) for o in sweep.outcomes), "Largest mu* / floor"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for i in order:
+    for i in screened.ranked():
         cells = [f"**{relative[o][i]:.1f}**" if ratio[o][i] >= CLEAR else
-                 f"{relative[o][i]:.1f}" for o in outcomes]
+                 f"{relative[o][i]:.1f}" for o in sweep.outcomes]
         lines.append(f"| `{names[i]}` | " + " | ".join(cells) + f" | {strength[i]:.1f} |")
     design, manifest = sweep.design, sweep.manifest
     replicates = int(runs["replicate"].nunique())
@@ -166,8 +172,9 @@ def morris_block(sweep: Sweep) -> str:
     reasons: dict[str, list[str]] = {}
     for name, why in NOT_SCREENED.items():
         reasons.setdefault(why, []).append(f"`{name}`")
-    held = "; ".join(f"{', '.join(names)} ({why})" for why, names in reasons.items())
-    chosen = ", ".join(f"`{name}`" for name in sobol_set(sweep))
+    held = "; ".join(f"{', '.join(held_names)} ({why})"
+                     for why, held_names in reasons.items())
+    chosen = ", ".join(f"`{name}`" for name in screened.sobol_set())
     return (f"{size}. mu* as a percentage of the outcome's mean over these runs; **bold** "
             f"where mu* is at least {CLEAR:g} times the parameter's noise floor.\n\n"
             + "\n".join(lines)
@@ -260,16 +267,17 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=DOC, help="the file whose blocks to fill")
     args = parser.parse_args()
-    screened = Sweep(args.morris)
-    write_block(args.out, "morris", COMMAND, morris_block(screened))
+    morris = Sweep(args.morris)
+    screened = screening(morris)
+    write_block(args.out, "morris", COMMAND, morris_block(morris, screened))
     print(f"morris: written to {args.out}")
     if args.sobol:
         write_block(args.out, "sobol", COMMAND, sobol_block(Sweep(args.sobol)))
         print(f"sobol: written to {args.out}")
     if args.hinges:
-        ranges = dict(zip(screened.design["problem"]["names"],
-                          screened.design["problem"]["bounds"], strict=True))
-        block = hinges_block(ranges, hinges(screened), args.seeds, args.residents, 365)
+        ranges = dict(zip(morris.design["problem"]["names"],
+                          morris.design["problem"]["bounds"], strict=True))
+        block = hinges_block(ranges, screened.hinges(), args.seeds, args.residents, 365)
         write_block(args.out, "hinges", COMMAND, block)
         print(f"hinges: written to {args.out}")
 

@@ -135,6 +135,5 @@ class Professional(mesa.Agent):
 
     @property
     def caseload(self) -> int:
-        """Residents on the post's caseload today."""
-        town = self.model.town
-        return int((town.pop.patch[town.state.caseload] == self.post).sum())
+        """Residents the post visited today (its patch's, and a vacant patch's it covers)."""
+        return int((self.model.town.state.caseload_post == self.post).sum())

@@ -73,7 +73,7 @@ PHASES: tuple[Phase, ...] = (
           does="admissions come in; stays run down; the medically fit go home, or wait for "
                "a care package to be decided and to start"),
     Phase("discharge", "3", discharge, DischargeCounts,
-          reads=("notify_day", "in_hospital"),
+          reads=("notify_day", "in_hospital", "decision_day"),
           writes=("notified", "referred_day", "peer_stage", "decision_day"),
           does="the community hears of discharges: referrals for a professional follow-up "
                "and to the peer scheme"),
@@ -94,10 +94,10 @@ PHASES: tuple[Phase, ...] = (
                  "hours_available", "hours_used", "loneliness", "givers_today", "given_ema",
                  "family_ema", "neighbour_ema", "unmet_ema", "neighbour_help_day"),
           writes=("need", "in_need", "package_hours", "package_wait_day", "followed_up_day",
-                  "gaps", "decision_day", "assessed_day", "hours_used", "caseload", "overload",
-                  "unmet_share", "cases", "given_today", "givers_today", "given_ema",
-                  "family_ema", "neighbour_ema", "contact_ema", "unmet_ema", "carers",
-                  "balance", "norm", "neighbour_help_day"),
+                  "gaps", "decision_day", "assessed_day", "hours_used", "caseload",
+                  "caseload_post", "overload", "unmet_share", "cases", "given_today",
+                  "givers_today", "given_ema", "family_ema", "neighbour_ema", "contact_ema",
+                  "unmet_ema", "carers", "balance", "norm", "neighbour_help_day"),
           does="need is met by peer visits, paid packages, family, kin and neighbours (who "
                "step up or back), then professionals' visits by priority; the rest is "
                "unmet"),
@@ -108,7 +108,8 @@ PHASES: tuple[Phase, ...] = (
     Phase("decisions", "5, 8", decisions, DecisionCounts,
           reads=("in_need", "decision_day", "assessed_day", "morale", "vacant_until",
                  "hours_available", "decision_time", "cases", "gaps", "frailty",
-                 "package_hours", "package_wait_day", "peer_stage", "volunteer"),
+                 "package_hours", "package_wait_day", "peer_stage", "volunteer",
+                 "referred_day"),
           writes=("decision_day", "assessed_day", "decision_time", "step_in",
                   "waiting_share", "gaps", "package_wait_day", "peer_stage", "referred_day",
                   "volunteer"),

@@ -194,7 +194,7 @@ class CareModel(mesa.Model):
 
         if self._graph is None or self._graph[0] != self.town.day:
             town = self.town
-            caseload = (town.pop.patch[town.state.caseload], town.state.caseload)
+            caseload = (town.state.caseload_post, town.state.caseload)
             self._graph = (town.day, build_graph(town.pop, town.network,
                                                  caseload=caseload, peer=town.peer_pairs()))
         return self._graph[1]

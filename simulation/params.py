@@ -410,7 +410,8 @@ class Params:
     strain_recovery: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",
                                 "Share of strain shed each day.")
     burnout_days: float = _p(28.0, "days", 0.0, 365.0, "care and budgets",
-                             "Time a burnt-out carer stops caring.")
+                             "Days a burnt-out carer counts as burnt out, the day of "
+                             "burnout included; no care until they have passed.")
     burnout_frailty: float = _p(0.08, "frailty", 0.0, 1.0, "care and budgets",
                                 "Frailty a carer gains on burning out.")
     loneliness_rate: float = _p(0.05, "per day", 0.0, 1.0, "care and budgets",

@@ -512,7 +512,7 @@ class ReferenceModel(mesa.Model):
                 person.peer_stage = PEER_REFERRED
                 person.raise_decision(VISIT_DECISION, day)
 
-    # -- phases 4 and 5: co-production -----------------------------------------------------
+    # -- phase 4: co-production ------------------------------------------------------------
 
     def _co_production(self, day: int) -> None:
         """The peer scheme: matching, weekly visits, recruitment, checks, tiring.
@@ -616,7 +616,7 @@ class ReferenceModel(mesa.Model):
         pairs += zip(far_patients, far_places, strict=False)
         return pairs
 
-    # -- phase 6: care ---------------------------------------------------------------------
+    # -- phase 5: care ---------------------------------------------------------------------
 
     def _care(self, day: int) -> None:
         """Meet need through the cascade (rules/care.py).
@@ -921,7 +921,7 @@ class ReferenceModel(mesa.Model):
         today.update(follow_ups=follow_ups, follow_ups_late=late, follow_ups_missed=missed,
                      follow_up_queue=queue, assessments=assessments)
 
-    # -- phase 7: loneliness ---------------------------------------------------------------
+    # -- phase 6: loneliness ---------------------------------------------------------------
 
     def _loneliness(self, day: int) -> None:
         """Loneliness moves toward what contact allows; volunteers and the lonely counted."""
@@ -932,7 +932,7 @@ class ReferenceModel(mesa.Model):
             volunteers=sum(q.volunteer == ACTIVE for q in self.people),
             lonely_share=lonely / self.older_people if self.older_people else 0.0)
 
-    # -- phase 8: decisions ----------------------------------------------------------------
+    # -- phase 7: decisions ----------------------------------------------------------------
 
     def _decisions(self, day: int) -> None:
         """Reviews; the frontline steps in or managers serve the queue (rules/decisions.py).
@@ -1021,7 +1021,7 @@ class ReferenceModel(mesa.Model):
                      decision_wait_days=sum(day - raised for _, _, raised in taken),
                      decisions_waiting=waiting, peer_vetoes=vetoed)
 
-    # -- phase 9: morale -------------------------------------------------------------------
+    # -- phase 8: morale -------------------------------------------------------------------
 
     def _morale(self, day: int) -> None:
         """Morale, leaving, vacancies and refilling; tomorrow's hours (rules/morale.py)."""
@@ -1035,7 +1035,7 @@ class ReferenceModel(mesa.Model):
                 post.vacant_until, post.morale = NEVER, p.morale_initial
             post.set_capacity()
 
-    # -- phase 10: strain ------------------------------------------------------------------
+    # -- phase 9: strain -------------------------------------------------------------------
 
     def _strain(self, day: int) -> None:
         """Carer strain and burnout (rules/strain.py)."""

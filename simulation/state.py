@@ -143,6 +143,7 @@ class State:
     need: np.ndarray = field(init=False)  # hours per day, set each day
     in_need: np.ndarray = field(init=False, default_factory=_index)  # residents, today
     caseload: np.ndarray = field(init=False, default_factory=_index)  # visited today
+    caseload_post: np.ndarray = field(init=False, default_factory=_index)  # who visited each
     package_hours: np.ndarray = field(init=False)  # paid care a day in a running package
     package_wait_day: np.ndarray = field(init=False)  # day a package joined the queue
     # (decisions puts packages in it)
@@ -258,7 +259,12 @@ def starting_norm(pop: Population, params: Params) -> np.ndarray:
 
 
 def first_volunteers(pop: Population, params: Params) -> np.ndarray:
-    """Who volunteers when the peer scheme starts: a few former patients, by their draw."""
+    """Who volunteers when the peer scheme starts: a few adults well enough to, by their draw.
+
+    ``initial_volunteers_per_1000`` of the residents are drawn (``volunteer_draw``), and
+    of them the adults whose age-typical frailty is below ``FIRST_VOLUNTEERS_MAX_FRAILTY``
+    volunteer; the scheme grows from there as the patients it visits join.
+    """
     return ((pop.volunteer_draw < params.initial_volunteers_per_1000 / 1000)
             & pop.adult & (pop.frailty_level < FIRST_VOLUNTEERS_MAX_FRAILTY))
 

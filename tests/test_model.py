@@ -177,6 +177,28 @@ def test_care_model_is_a_mesa_model_with_agents_roles_and_graph() -> None:
     assert all("pos" in data for _, data in graph.nodes(data=True))
 
 
+
+def test_a_vacant_posts_visits_are_drawn_from_the_post_covering_it() -> None:
+    # Staff leave often and posts stay vacant two months: on many days a vacant patch's
+    # residents are visited by the next post, and the graph and each professional's
+    # caseload must say that post visited them, not the vacant one.
+    model = CareModel(seed=2, residents=2_000, warmup_days=60, days=60,
+                      attrition_rate=2.0, vacancy_days=60.0)
+    covered_days = 0
+    while model.running:
+        vacant = {a.post for a in model.posts if a.vacant}  # as care finds them today
+        model.step()
+        s = model.town.state
+        caseload = {a.post: a.caseload for a in model.posts}
+        assert sum(caseload.values()) == len(s.caseload)
+        edges = [(u, v) for u, v, k in model.graph.edges(keys=True) if k == "caseload"]
+        assert len(edges) == len(s.caseload)
+        if set(model.town.pop.patch[s.caseload].tolist()) & vacant:
+            covered_days += 1
+            assert all(caseload[post] == 0 for post in vacant)  # a vacant post visits no one
+    assert covered_days >= 5  # the case arose
+
+
 def test_batch_run_drives_the_model() -> None:
     rows = mesa.batch_run(CareModel, parameters={"residents": 800, "warmup_days": 10,
                                                  "peer_scheme": [False, True]},

@@ -149,6 +149,75 @@ def test_each_phase_writes_only_the_state_it_declares_and_everything_it_declares
             phase.name, set(phase.writes) - written[phase.name])
 
 
+
+def _same(a, b) -> bool:
+    """Equal to the bit, through the named tuples, dicts and arrays phases return."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def _copy(town):
+    """A copy a phase can run on without touching ``town``: what phases change is copied."""
+    other = copy.copy(town)
+    for name in ("state", "streams", "discharges_by_day", "readmissions_by_day",
+                 "peer_visits_by_day"):
+        setattr(other, name, copy.deepcopy(getattr(town, name)))
+    return other
+
+
+def _reads_undeclared(phase, town, scramble: np.random.Generator) -> set[str]:
+    """Fields whose values before ``phase`` change what it does, though not declared read.
+
+    Each such field in turn is scrambled in a copy of the town (each entry one of the
+    field's values, drawn evenly, so nothing is out of range and rare values such as a
+    waiting decision become common), and the phase run on both. A field it does not read
+    cannot change what it counts or what it writes: a field it only writes must end the
+    same in both wherever the phase wrote it in either.
+    """
+    found = set()
+    for name in (f.name for f in dataclasses.fields(town.state)):
+        value = getattr(town.state, name)
+        if name in phase.reads or not isinstance(value, np.ndarray):
+            continue
+        values = np.unique(value)
+        if len(values) < 2:
+            continue
+        here, there = _copy(town), _copy(town)
+        scrambled = scramble.choice(values, size=value.shape)
+        setattr(there.state, name, scrambled.copy())
+        same = _same(phase.run(here), phase.run(there))
+        for w in phase.writes:
+            mine, theirs = getattr(here.state, w), getattr(there.state, w)
+            if w != name or mine.shape != value.shape:
+                same &= _same(mine, theirs)
+            else:  # written, not read: where either run wrote it, both wrote the same
+                written = (mine != value) | (theirs != scrambled)
+                same &= _same(theirs[written], mine[written])
+        if not same:
+            found.add(name)
+    return found
+
+
+def test_each_phase_reads_only_the_state_it_declares() -> None:
+    params = Params.from_overrides({
+        "residents": 1_000, "warmup_days": 30, "peer_scheme": True, "attrition_rate": 2.0,
+        "vacancy_days": 10.0, "strain_threshold": 2.0, "strain_scale": 20.0,
+        "devolved_authority": 0.6, "risk_aversion": 1.0, "veto_max": 1.0,
+        "peer_substitution": 0.5, "vetting_days_max": 14.0, "notify_delay_days": 1.0})
+    town = start(params, seed=4)
+    scramble = np.random.default_rng(0)
+    undeclared: dict[str, set[str]] = {phase.name: set() for phase in PHASES}
+    for _ in range(30):
+        begin_day(town)
+        for phase in PHASES:
+            undeclared[phase.name] |= _reads_undeclared(phase, town, scramble)
+            phase.run(town)
+    assert undeclared == {phase.name: set() for phase in PHASES}
+
+
 def test_phases_name_state_fields_that_exist_and_count_distinct_things() -> None:
     fields = {f.name for f in dataclasses.fields(State)}
     counted: list[str] = []

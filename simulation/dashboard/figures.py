@@ -274,7 +274,7 @@ def town_today(model: CareModel, layout: TownLayout, *, show_social: bool = True
         a, b = town.peer_pairs()
         edges["peer"] = segments(layout.x[a], layout.y[a], layout.x[b], layout.y[b])
     if show_caseload:
-        posts, residents = town.pop.patch[town.state.caseload], town.state.caseload
+        posts, residents = town.state.caseload_post, town.state.caseload
         edges["caseload"] = segments(layout.post_x[posts], layout.post_y[posts],
                                      layout.x[residents], layout.y[residents])
     for kind, xy in edges.items():

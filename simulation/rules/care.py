@@ -13,9 +13,10 @@ responds to what the others leave:
    keep giving some hours beside the paid carer, which load them but meet no need;
    when paid care is cut, they step up, as far as their capacity goes. A neighbour's
    weekly drop-in is company as well as help, welcome beyond the need left;
-4. professionals visit by priority as their hours allow: follow-ups, skilled nursing,
-   reablement. Skilled need only they can meet; a carer's presence gets a recovering
-   patient seen (carers ask for help), so unpaid care complements skilled nursing;
+4. professionals visit by priority as their hours allow: skilled nursing under way,
+   follow-ups, assessments, then help with the need left. Skilled need only they can
+   meet; a carer's presence gets a recovering patient seen (carers ask for help), so
+   unpaid care complements skilled nursing;
 5. what is left is unmet.
 
 Hours are conserved: need = hours given by every source - hours beyond need + unmet. Then who
@@ -49,7 +50,7 @@ _NEIGHBOUR = SOCIAL_KINDS.index("neighbour")
 
 
 class CareCounts(NamedTuple):
-    """What phase 6 counts today.
+    """What phase 5 counts today.
 
     Attributes:
         hours: Hours given by each source (:data:`HOUR_SOURCES`), unmet included.
@@ -102,12 +103,13 @@ class CareCounts(NamedTuple):
 
 
 def care(town: Town) -> CareCounts:
-    """Phase 6: meet today's need through the cascade (see the module's doc).
+    """Phase 5 (processes 6 and 7): meet today's need through the cascade (module doc).
 
     Also keeps the moving means of hours given and contact received, the mutual-aid
     balance and (weekly) the spreading reciprocity norm, and, per post, the caseload's
-    overload, unmet share and size for morale. Work is done only for residents in need
-    and the carers tied to them, never for the whole town.
+    overload, unmet share and size for morale. Care is worked out only for residents in
+    need and the carers tied to them; the moving means and the day's totals pass over
+    the whole town.
     """
     s, pop, p = town.state, town.pop, town.params
     recent = town.recent_discharge()
@@ -132,7 +134,7 @@ def care(town: Town) -> CareCounts:
     # 4. Professionals' visits.
     has_carer = s.contact_ema[needy] * np.float32(DAYS_PER_WEEK) >= CARER_MIN_HOURS_WEEK
     visits = professional_visits(town, needy, everyday_left, skilled_left, has_carer)
-    s.caseload = needy[visits.visited]
+    s.caseload, s.caseload_post = needy[visits.visited], visits.visited_by
     s.overload, s.unmet_share, s.cases = visits.overload, visits.unmet_share, visits.cases
 
     remaining = everyday_left + skilled_left

@@ -70,7 +70,7 @@ class CoProductionCounts(NamedTuple):
 
 
 def co_production(town: Town) -> CoProductionCounts:
-    """Phases 4 and 5: the peer-support scheme under the prevailing risk management.
+    """Phase 4 (processes 4 and 5): the peer-support scheme under the prevailing risk management.
 
     In order, with the scheme on:
 

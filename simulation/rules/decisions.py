@@ -63,7 +63,7 @@ STEP_IN_BASE = 0.5
 
 
 class DecisionCounts(NamedTuple):
-    """What phase 8 counts today.
+    """What phase 7 counts today.
 
     Attributes:
         decisions: Decisions taken, of every kind.
@@ -81,7 +81,7 @@ class DecisionCounts(NamedTuple):
 
 
 def decisions(town: Town) -> DecisionCounts:
-    """Phase 8: decisions are raised, taken at once by staff, or served by managers.
+    """Phase 7 (processes 5, 8): decisions are raised, taken at once by staff, or by managers.
 
     Reviews are raised by residents in need at ``decisions_per_year`` (unless one is
     waiting); then every decision raised today may be taken at once by the frontline,
@@ -102,7 +102,7 @@ def decisions(town: Town) -> DecisionCounts:
 
 
 class DecisionTerms(NamedTuple):
-    """The parameters of phase 8."""
+    """The parameters of phase 7."""
 
     daily_rate: float  # chance a resident in need raises a review today
     decision_hours: float  # frontline hours one devolved decision takes

@@ -152,6 +152,8 @@ class VisitOutcome(NamedTuple):
     Attributes:
         professional: Hours each resident in need got (positions of ``needy``).
         visited: The residents in need who had a visit, by position.
+        visited_by: The post that made each of those visits (its own patch's, or the
+            post covering a vacant one).
         follow_ups: First visits after a discharge.
         follow_ups_late: Of them, made after the day the community heard.
         follow_ups_missed: Referrals whose window ran out today with no visit.
@@ -166,6 +168,7 @@ class VisitOutcome(NamedTuple):
 
     professional: np.ndarray
     visited: np.ndarray
+    visited_by: np.ndarray
     follow_ups: int
     follow_ups_late: int
     follow_ups_missed: int
@@ -335,7 +338,7 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
     for i in checked:
         if gaps[i] & GAP_HOME_SAFE and care_decision_day[i] == NEVER:
             care_decision_day[i] = day  # equipment to decide
-    # 3: help to anyone in need, sharing each post's hours left in proportion.
+    # 4: help to anyone in need, sharing each post's hours left in proportion.
     request = np.zeros(n, dtype=np.float64)
     demand = np.zeros(posts, dtype=np.float64)
     for k in range(n):
@@ -372,8 +375,9 @@ def _visit(needy, everyday_left, skilled_left, has_carer, need, referred_day,
         overload[k] = max(asked[k] / max(available[k], 1e-9) - 1.0, 0.0)
         if case_need[k] > 0:
             unmet_share[k] = case_unmet[k] / case_need[k]
-    return (given, np.flatnonzero(visited), first_visits, late, missed, queue, assessments,
-            overload, unmet_share, case_count)
+    visited_at = np.flatnonzero(visited)
+    return (given, visited_at, cover[patch[needy[visited_at]]], first_visits, late, missed,
+            queue, assessments, overload, unmet_share, case_count)
 
 
 @njit(inline="always")

@@ -51,7 +51,7 @@ class HospitalCounts(NamedTuple):
 
 
 def hospital(town: Town) -> HospitalCounts:
-    """Phase 2: today's admissions come in; stays run down; the medically fit go home.
+    """Phase 2 (processes 2, 3): admissions come in; stays run down; the medically fit go home.
 
     Each admitted patient gets a stay (:func:`draw_stay`); a new stay ends the last
     episode's follow-up and peer support. Each inpatient's stay then shortens by a day.

@@ -23,7 +23,7 @@ VOLUNTEER_ISOLATION_FACTOR = 0.5  # volunteering halves the isolation felt
 
 
 class LonelinessCounts(NamedTuple):
-    """What phase 7 counts, at the end of the day.
+    """What phase 6 counts, at the end of the day.
 
     Attributes:
         volunteers: Active peer volunteers.
@@ -35,7 +35,7 @@ class LonelinessCounts(NamedTuple):
 
 
 def loneliness(town: Town) -> LonelinessCounts:
-    """Phase 7: loneliness moves toward the level the person's contact allows.
+    """Phase 6 (process 7): loneliness moves toward the level the person's contact allows.
 
     The level is ``quiet * exp(-care_contact / contact_hours)``: unpaid care received
     and peer visits count as contact (on top of the everyday contact already in

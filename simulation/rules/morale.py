@@ -34,13 +34,13 @@ WAITING_WEIGHT = 0.2  # per unit of the caseload's share waiting for a decision
 
 
 class MoraleCounts(NamedTuple):
-    """What phase 9 counts: staff who left today."""
+    """What phase 8 counts: staff who left today."""
 
     staff_attrition: int
 
 
 def morale(town: Town) -> MoraleCounts:
-    """Phase 9: morale moves toward its target; some staff leave; posts are filled.
+    """Phase 8 (process 9): morale moves toward its target; some staff leave; posts are filled.
 
     Morale of staff in post moves toward :func:`morale_target` at ``morale_rate`` a
     day. Staff leave with :func:`leaving_chance`; a post left today stays vacant for an
@@ -69,7 +69,7 @@ def set_capacity(town: Town) -> None:
 
 
 class MoraleTerms(NamedTuple):
-    """The parameters of phase 9, typed as its arithmetic needs them."""
+    """The parameters of phase 8, typed as its arithmetic needs them."""
 
     participation: np.float32  # PARTICIPATION_WEIGHT x staff_participation
     rate: float  # morale's daily move toward its target

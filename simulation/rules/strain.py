@@ -22,7 +22,7 @@ BURNOUT_AT = 1.0
 
 
 class StrainCounts(NamedTuple):
-    """What phase 10 counts, at the end of the day.
+    """What phase 9 counts, at the end of the day.
 
     Attributes:
         carers_strained: Carers under strain, not resting.
@@ -34,10 +34,12 @@ class StrainCounts(NamedTuple):
 
 
 def strain(town: Town) -> StrainCounts:
-    """Phase 10: strain moves with today's unpaid hours (:func:`strained`); carers burn out.
+    """Phase 9 (process 10): strain moves with the day's unpaid hours (:func:`strained`); burnout.
 
-    A carer burning out (:func:`burns_out`) rests for ``burnout_days``, comes back at the
-    strained level and is ``burnout_frailty`` frailer (capped at 1).
+    A carer burning out (:func:`burns_out`, at the end of a day's care) is burnt out for
+    ``round(burnout_days)`` days counting that day, so gives no care on the days after it
+    until those have passed (one fewer); they come back at the strained level and are
+    ``burnout_frailty`` frailer (capped at 1).
     """
     s = town.state
     return StrainCounts(*_carer_strain(s.strain, s.given_today, s.burnout_until, s.frailty,
@@ -45,12 +47,12 @@ def strain(town: Town) -> StrainCounts:
 
 
 class StrainTerms(NamedTuple):
-    """The parameters of phase 10, in float32 like the state."""
+    """The parameters of phase 9, in float32 like the state."""
 
     threshold: np.float32  # hours a day a carer gives before strain builds
     kept: np.float32  # share of strain kept each day (1 - strain_recovery)
     scale: np.float32  # excess hours that raise strain by one unit
-    rest_days: int  # days a burnt-out carer rests
+    rest_days: int  # days a carer is burnt out, the day of burnout included
     burnout_frailty: np.float32  # frailty gained on burning out
 
 

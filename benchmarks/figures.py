@@ -1,7 +1,7 @@
 """The measured figures of docs/ODD.md: effects, capacity, the factorial, risk, equity.
 
     uv run python benchmarks/figures.py                      # 16 seeds, 10,000 residents
-    uv run python benchmarks/figures.py --seeds 4 --residents 3000 --out /tmp/ODD.md
+    uv run python benchmarks/figures.py --seeds 4 --residents 3000 --out quick-ODD.md
 
 Every figure is a paired comparison (arm minus its comparison, same seeds: common random
 numbers) with the 95% confidence interval of its mean over seeds (Student's t). The

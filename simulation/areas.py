@@ -512,8 +512,8 @@ def _show(area: Area, console: Console) -> None:
                   + " against the profile's " + ", ".join(
                       f"{share:.1%}" for share in area.params.structure.age_shares)
                   + ": every household has an adult and people living alone are drawn "
-                  "from their own ages (docs/ODD.md, Departures from the brief: the age "
-                  "mix).", highlight=False)
+                  "from their own ages (docs/ODD.md, Departures from the conceptual model: "
+                  "the age mix).", highlight=False)
     targets = Table(title="Its targets (calibration aims at the calibration ones)",
                     show_lines=True)
     for column in ("key", "role", "published", "band", "source"):

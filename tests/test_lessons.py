@@ -36,7 +36,7 @@ SECTIONS = ("Learning goals", "Open the lesson", "Where the figures are", "Steps
             "Questions, and what the dashboard shows", "Extension: a small sweep")
 
 
-def test_the_pack_has_the_three_lessons_of_the_brief() -> None:
+def test_the_pack_has_its_three_lessons_on_the_models_themes() -> None:
     assert sorted(LESSONS) == [1, 2, 3]
     titles = " ".join(lesson.title.lower() for lesson in LESSONS.values())
     for theme in ("reciprocity", "subsidiarity", "morale", "who cares"):

@@ -308,7 +308,7 @@ def test_care_model_signature_lists_every_parameter_with_its_default() -> None:
         signature.bind(no_such_parameter=1)
 
 
-def test_daily_metrics_include_every_name_the_brief_asks_for() -> None:
+def test_daily_metrics_include_every_outcome_the_model_is_built_to_report() -> None:
     required = ["day", "admissions", "readmissions_30d", "readmission_rate_30d", "bed_days",
                 "delayed_bed_days", "professional_hours", "professional_utilisation",
                 "family_hours", "kin_hours", "neighbour_hours", "peer_hours", "paid_hours",

@@ -25,7 +25,7 @@ LEVERS = {"peer_scheme", "devolved_authority", "staff_participation", "risk_aver
           "paid_care_hours_per_1000"}
 
 
-def test_the_seven_scenarios_of_the_brief_are_shipped() -> None:
+def test_the_seven_scenarios_are_shipped_baseline_first() -> None:
     assert set(SHIPPED) <= set(shipped())
     assert shipped()[0] == "baseline"
 

@@ -125,12 +125,15 @@ class Structure:
     household_size_shares: tuple[float, ...] = _s(
         (0.30, 0.34, 0.15, 0.13, 0.05, 0.03), "shares of households",
         "Households of 1, 2, 3, 4, 5 and 6 or more people.",
-        "ONS Census 2021 TS017, England and Wales, rounded (30.2% of households have one "
-        "person; ONS, 2 November 2022)")
+        "one person 0.30: ONS Census 2021 (30.2% of households in England and Wales; ONS, "
+        "2 November 2022); the larger sizes are an assumption, shaped to give ONS's mean of "
+        "2.4 people a household (2.38 with 6 or more taken as 6)")
     alone_age_shares: tuple[float, ...] = _s(
         (0.0, 0.35, 0.17, 0.28, 0.20), "shares of people living alone",
         "People living alone by age band: 0-17, 18-49, 50-64, 65-79, 80+.",
-        "ONS Families and Households 2021: about half of people living alone are 65+")
+        "aged 65+ 0.48 (0.28 + 0.20): ONS Families and Households 2021, about half of "
+        "people living alone are 65+; the split within the under-65s and the over-65s "
+        "is an assumption")
     children_aged_5_plus: float = _s(
         13 / 18, "share of the 0-17 band",
         "Share of residents aged 0-17 who are 5 or over (the denominator of the Census's "

@@ -21,7 +21,8 @@ AGE_BANDS = ("0-17", "18-49", "50-64", "65-79", "80+")
 ADULT_FROM_BAND = 1
 OLDER_FROM_BAND = 3
 
-# Age-typical frailty (0-1 index) per band: the level frailty returns to.
+# Age-typical frailty (0-1 index) per band: the level frailty returns to. The levels
+# below are assumptions (docs/ODD.md, 3.1): no published figure gives them.
 FRAILTY_BY_BAND = np.array([0.03, 0.07, 0.15, 0.27, 0.45])
 # Spread of individual frailty around the band level (Beta concentration).
 FRAILTY_CONCENTRATION = 6.0

@@ -264,7 +264,7 @@ class Person(mesa.Agent):
         change = (p.frailty_reversion * (target - self.frailty)
                   + p.unmet_frailty_effect * self.unmet_ema
                   + p.lonely_frailty_effect * (self.loneliness > LONELY_ABOVE))
-        noise = self.model.random.gauss(0.0, 1.0)
+        noise = (self.model.random.random() - 0.5) * math.sqrt(12.0)  # uniform, variance 1
         frailty = (self.frailty + change / DAYS_PER_YEAR
                    + p.frailty_noise / math.sqrt(DAYS_PER_YEAR) * noise)
         self.frailty = min(max(frailty, 0.0), 1.0)

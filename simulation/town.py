@@ -68,10 +68,6 @@ class Town:
         return _recent(self.state.discharged_day, self.state.in_hospital,
                        self.day - RECOVERY_DAYS)
 
-    def burnt_out(self) -> np.ndarray:
-        """Carers resting after burnout."""
-        return self.state.burnout_until > self.day
-
     def trailing(self, history: list[int], days: int = RECOVERY_DAYS) -> int:
         """Sum of the last ``days`` entries of a daily history."""
         return int(sum(history[-days:]))

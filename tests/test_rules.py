@@ -742,13 +742,13 @@ def visit_day(everyday, skilled, referred, notify_day, followed_up, has_carer=No
         care_decision_day=np.full(n, NEVER, np.int32),
         assessed_day=np.full(n, NEVER, np.int32))
     hours_available, hours_used = floats(3.0, 10.0), floats(0.5, 0.0)
-    out = formal_care._visit(
+    out = formal_care.VisitOutcome(*formal_care._visit(
         needy, state["everyday_left"], state["skilled_left"], state["has_carer"],
         state["need"], state["referred_day"], state["notify_day"], state["discharged_day"],
         state["followed_up_day"], state["gaps"], state["care_decision_day"],
         state["assessed_day"], np.zeros(n, bool), ints(0, 1), ints(0, 0, 0, 0, 1, 1)[:n],
         hours_available, hours_used, day,
-        formal_care.formal_terms(p), rng())
+        formal_care.formal_terms(p), rng()))
     return out, state, hours_used
 
 
@@ -759,15 +759,16 @@ def test_professionals_visit_by_priority_within_their_hours():
                              referred=[True, True, True, False, False, False],
                              notify_day=[15, 18, 12, NEVER, NEVER, NEVER],
                              followed_up=[NEVER, NEVER, 16, NEVER, NEVER, NEVER])
-    given = out[0]
+    given = out.professional
     # Post 0 has 2.5 hours. Scheduled skilled care comes first (2's visit, an hour),
     # then follow-ups oldest first: 0 gets a whole visit; 1's no longer fits. The half
     # hour left is shared by 1 and 3 in proportion to their requests, skilled first.
     assert given[:4] == pytest.approx([1.0, 0.25, 1.0, 0.25])
     assert s["skilled_left"][:3] == pytest.approx([0.0, 0.75, 0.0])
     assert used[0] == pytest.approx(3.0)  # never more than the post has
-    assert s["followed_up_day"][:2].tolist() == [20, NEVER] and out[2] == 1
-    assert out[3] == 1 and out[5] == 1  # late (heard before today); 1 still queues
+    assert s["followed_up_day"][:2].tolist() == [20, NEVER] and out.follow_ups == 1
+    assert out.follow_ups_late == 1  # heard before today
+    assert out.follow_up_queue == 1  # 1 still queues
     # The first visit checked the basics: medicines closed, an unsafe home to decide.
     assert s["gaps"][0] == GAP_HOME_SAFE and s["care_decision_day"][0] == 20
     assert s["gaps"][1] == GAP_MEDICINES | GAP_HOME_SAFE
@@ -782,32 +783,32 @@ def test_care_decisions_are_assessed_as_hours_allow_hospital_first():
     raised = np.array([NEVER, NEVER, NEVER, NEVER, 15, 12], np.int32)
     assessed = np.full(n, NEVER, np.int32)
     used = floats(0.5, 0.0)
-    out = formal_care._visit(
+    out = formal_care.VisitOutcome(*formal_care._visit(
         ints(), floats(), floats(), bools(), floats(*[0] * n), np.full(n, NEVER, np.int32),
         np.full(n, NEVER, np.int32), np.full(n, NEVER, np.int32),
         np.full(n, NEVER, np.int32), np.zeros(n, np.uint8), raised, assessed,
         bools(False, False, False, False, False, True), ints(0, 1), ints(0, 0, 0, 0, 1, 1),
-        floats(3.0, 0.6), used, 20, formal_care.formal_terms(p), rng())
+        floats(3.0, 0.6), used, 20, formal_care.formal_terms(p), rng()))
     # Post 1 has 0.6 hours: one assessment fits, the patient in hospital's (resident 5)
-    assert assessed.tolist() == [NEVER] * 5 + [20] and out[6] == 1
+    assert assessed.tolist() == [NEVER] * 5 + [20] and out.assessments == 1
     assert used[1] == pytest.approx(0.5)
 
 
 def test_a_referral_past_its_window_is_missed_and_unseen_if_no_one_asks():
     out, s, _ = visit_day(everyday=[1, 1], skilled=[1, 1], referred=[True, False],
                           notify_day=[13, 18], followed_up=[NEVER, NEVER])
-    assert out[4] == 1  # resident 0: heard day 13, window of 7 ends today
+    assert out.follow_ups_missed == 1  # resident 0: heard day 13, window of 7 ends today
     # neither is followed up (resident 1 was never referred and has no carer); both get
     # a visit's help from the hours spare, skilled need first
-    assert s["followed_up_day"].tolist() == [NEVER, NEVER] and out[2] == 0
-    assert out[0] == pytest.approx([1.0, 1.0])
+    assert s["followed_up_day"].tolist() == [NEVER, NEVER] and out.follow_ups == 0
+    assert out.professional == pytest.approx([1.0, 1.0])
     assert s["skilled_left"].tolist() == [0.0, 0.0]
 
 
 def test_a_carer_gets_an_unreferred_patient_seen():
     out, s, _ = visit_day(everyday=[1], skilled=[1], referred=[False], notify_day=[NEVER],
                           followed_up=[NEVER], has_carer=[True], discharged_day=[17])
-    assert s["followed_up_day"].tolist() == [20] and out[2] == 1
+    assert s["followed_up_day"].tolist() == [20] and out.follow_ups == 1
 
 
 def test_a_referred_patient_with_no_need_today_is_followed_up_all_the_same():
@@ -821,14 +822,15 @@ def test_a_referred_patient_with_no_need_today_is_followed_up_all_the_same():
     followed_up = np.full(2, NEVER, np.int32)
     gaps = np.full(2, GAP_MEDICINES | GAP_HOME_SAFE, np.uint8)
     used = floats(0.5, 0.0)
-    out = formal_care._visit(
+    out = formal_care.VisitOutcome(*formal_care._visit(
         ints(), floats(), floats(), bools(), floats(0, 0), referred, referred,
         referred - 1, followed_up, gaps, np.full(2, NEVER, np.int32),
         np.full(2, NEVER, np.int32), bools(False, False), ints(0, 1), ints(0, 0),
-        floats(3.0, 10.0), used, 20, formal_care.formal_terms(p), rng())
+        floats(3.0, 10.0), used, 20, formal_care.formal_terms(p), rng()))
     assert followed_up.tolist() == [20, NEVER]
-    assert out[2] == 1 and out[3] == 1 and out[4] == 1  # made (late: heard day 18), missed
-    assert used[0] == pytest.approx(1.5) and len(out[0]) == 0
+    assert out.follow_ups == 1 and out.follow_ups_late == 1  # made, late: heard day 18
+    assert out.follow_ups_missed == 1
+    assert used[0] == pytest.approx(1.5) and len(out.professional) == 0
     assert gaps[0] == GAP_HOME_SAFE  # medicines closed; the unsafe home goes to a decision
 
 
@@ -837,7 +839,7 @@ def test_spare_hours_go_to_everyday_need_in_proportion():
     out, _, used = visit_day(everyday=[0, 0, 0, 0, 3, 0.5], skilled=[0] * 6,
                              referred=[False] * 6, notify_day=[NEVER] * 6,
                              followed_up=[NEVER] * 6)
-    assert out[0][4:] == pytest.approx([1.0, 0.5])
+    assert out.professional[4:] == pytest.approx([1.0, 0.5])
     assert used[1] == pytest.approx(1.5)
 
 

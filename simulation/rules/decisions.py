@@ -108,7 +108,7 @@ class DecisionTerms(NamedTuple):
     decision_hours: float  # frontline hours one devolved decision takes
     review_days: float  # least wait of a decision referred to a manager
     per_post: float  # manager decisions a day per frontline post
-    participation: np.float32  # STEP_IN_BASE + staff_participation
+    step_in_scale: np.float32  # STEP_IN_BASE + staff_participation, times morale
     devolved: np.float32  # share of decisions staff may take
     veto: float  # chance a referral to the scheme is vetoed (risk_aversion x veto_max)
     eligibility: np.float32  # hours a week of lasting need that make a package
@@ -137,7 +137,7 @@ def step_in_chance(morale: np.float32, t: DecisionTerms) -> np.float32:
     Authority must be devolved (``devolved``), and staff must step into it, which they
     do more when morale is high and participation is extended to them.
     """
-    return t.devolved * min(np.float32(1.0), morale * t.participation)
+    return t.devolved * min(np.float32(1.0), morale * t.step_in_scale)
 
 
 @njit(inline="always")

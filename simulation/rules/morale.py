@@ -71,7 +71,7 @@ def set_capacity(town: Town) -> None:
 class MoraleTerms(NamedTuple):
     """The parameters of phase 8, typed as its arithmetic needs them."""
 
-    participation: np.float32  # PARTICIPATION_WEIGHT x staff_participation
+    participation_gain: np.float32  # PARTICIPATION_WEIGHT x staff_participation
     rate: float  # morale's daily move toward its target
     attrition_rate: np.float32  # leaving rate a year at REFERENCE_MORALE
     vacancy_days: float  # mean days to fill a post
@@ -98,9 +98,9 @@ def morale_target(step_in: np.float32, overload: float, unmet_share: float,
     (the caseload's need met); falls with overload and with clients left waiting for
     decisions.
     """
-    autonomy = (np.float32(MORALE_BASE) + np.float32(STEP_IN_WEIGHT) * step_in
-                + t.participation)
-    target = (np.float64(autonomy) + MET_NEED_WEIGHT * (1.0 - unmet_share)
+    base_and_voice = (np.float32(MORALE_BASE) + np.float32(STEP_IN_WEIGHT) * step_in
+                      + t.participation_gain)
+    target = (np.float64(base_and_voice) + MET_NEED_WEIGHT * (1.0 - unmet_share)
               - OVERLOAD_WEIGHT * min(overload, 1.0) - WAITING_WEIGHT * waiting_share)
     return min(max(target, 0.0), 1.0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Mapping
@@ -75,6 +76,8 @@ class CareModel(mesa.Model):
                 raise ValueError(f"CareModel: seed={seed} and rng={rng!r} given; give one "
                                  "(rng is Mesa's name for the seed)")
             seed = seed_from_rng(rng)
+        elif isinstance(seed, np.random.SeedSequence | np.random.Generator):
+            seed = seed_from_rng(seed)  # batch_run hands its rng=[...] on as seed
         self.params, self.scenario_name = resolve_params(scenario, params, overrides,
                                                          area=area)
         seed = resolve_seed(seed)
@@ -94,9 +97,10 @@ class CareModel(mesa.Model):
         # ``seed`` is reported too, so batch_run rows record the seed each run used; the
         # headline outcomes' ``*_to_date`` columns are the run's figure so far (a row of
         # the last step has the run's readmission rate, not the last 30 days').
-        reporters = {name: (lambda m, name=name: m.latest[name]) for name in NAMES}
+        # Module-level functions, not lambdas, so a model can be pickled mid-run.
+        reporters = {name: functools.partial(_latest, name=name) for name in NAMES}
         self.datacollector = mesa.DataCollector(
-            model_reporters={**reporters, "seed": lambda m: m.seed})
+            model_reporters={**reporters, "seed": _seed})
         self._graph = None
         self.running = True
 
@@ -198,6 +202,16 @@ class CareModel(mesa.Model):
             self._graph = (town.day, build_graph(town.pop, town.network,
                                                  caseload=caseload, peer=town.peer_pairs()))
         return self._graph[1]
+
+
+def _latest(model: CareModel, name: str) -> float:
+    """The model's metric ``name`` for the day just run (a DataCollector reporter)."""
+    return model.latest[name]
+
+
+def _seed(model: CareModel) -> int:
+    """The model's seed (a DataCollector reporter: batch_run rows record it)."""
+    return model.seed
 
 
 def _signature() -> inspect.Signature:

@@ -446,6 +446,14 @@ class Params:
     structure: Structure = field(default_factory=Structure)
     schedule: tuple[Change, ...] = ()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles and copies leave out the kernels' terms (:func:`terms_of_params`).
+
+        The terms are kept under the decorated functions, which ``pickle`` cannot name;
+        they are rebuilt on first use.
+        """
+        return {name: value for name, value in self.__dict__.items() if name != "_terms"}
+
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, Any] | None = None,
                        base: Params | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -199,6 +201,23 @@ def test_a_vacant_posts_visits_are_drawn_from_the_post_covering_it() -> None:
     assert covered_days >= 5  # the case arose
 
 
+
+def test_results_and_models_pickle_and_a_pickled_model_runs_on_the_same() -> None:
+    # Process pools hand results back by pickle, and a warmed-up model may be saved or
+    # handed to a worker: both must survive it, and the model continue bit for bit.
+    result = run("baseline", seed=1, days=5, residents=300)
+    again = pickle.loads(pickle.dumps(result))
+    assert again.daily.equals(result.daily) and again.summary == result.summary
+    model = CareModel(scenario="peer_visits", seed=1, residents=300, days=20)
+    for _ in range(5):
+        model.step()
+    copy = pickle.loads(pickle.dumps(model))
+    for _ in range(10):
+        model.step()
+        copy.step()
+    frames = [m.datacollector.get_model_vars_dataframe() for m in (model, copy)]
+    assert len(frames[0]) == 15 and frames[0].equals(frames[1])
+
 def test_batch_run_drives_the_model() -> None:
     rows = mesa.batch_run(CareModel, parameters={"residents": 800, "warmup_days": 10,
                                                  "peer_scheme": [False, True]},
@@ -352,6 +371,15 @@ def test_batch_run_honours_seeds_given_as_mesas_rng() -> None:
                              number_processes=1, display_progress=False)[-1]
     assert by_mesa["unmet_hours_to_date"] == final[2]["unmet_hours_to_date"]
 
+
+
+def test_batch_run_takes_numpys_seed_sequences_as_its_rng_list() -> None:
+    sequences = np.random.SeedSequence(1).spawn(2)
+    rows = mesa.batch_run(CareModel, parameters={"residents": 300, "warmup_days": 5},
+                          rng=sequences, max_steps=3, number_processes=1,
+                          display_progress=False)
+    expected = [CareModel(rng=s, residents=300, warmup_days=5).seed for s in sequences]
+    assert sorted({r["seed"] for r in rows}) == sorted(expected)
 
 def test_batch_run_honours_seeds_given_as_a_seed_parameter() -> None:
     import inspect

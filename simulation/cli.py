@@ -478,6 +478,7 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
     try:
         with pool, store.lock():
             _warn_unreadable(store, "will be run again")
+            _note_other_commit(store)
             state = execute_sweep(experiment, store, run_batch, precision=precision,
                                   command=command, after_round=after_round)
         if state is not None:
@@ -551,6 +552,20 @@ def _age() -> float:
         return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
     except (OSError, ValueError, IndexError, AttributeError):
         return 0.0
+
+
+def _note_other_commit(store: SweepStore) -> None:
+    """Say so when a sweep is resumed by another commit than the one that started it."""
+    from simulation.sweep import manifest as schema
+    from simulation.sweep.store import StoreError
+
+    if (store.folder / schema.FILE).exists():
+        try:
+            note = schema.commit_note(store.manifest())
+        except StoreError:
+            return  # an unreadable manifest is refused with its own error just after
+        if note:
+            print(f"carecap: note: {note}", file=sys.stderr)
 
 
 def _warn_unreadable(store: SweepStore, then: str) -> None:

@@ -165,6 +165,22 @@ def _check(entry: Any, key: str, kind: type, fail, prefix: str) -> None:
         raise fail(f"field '{prefix}{key}' is {value!r} (allowed: {kind.__name__})")
 
 
+def commit_note(held: dict[str, Any]) -> str | None:
+    """A note when a sweep is resumed by other code of the same version, else ``None``.
+
+    Within a version, commits that change results say so in CHANGELOG.md, so resuming
+    is allowed; but a different or modified (``-dirty``) checkout may make runs that
+    differ from those already in the folder, and the user should know.
+    """
+    made = (held.get("provenance") or {}).get("commit")
+    now = provenance.commit()
+    if made is None or now is None or (made == now and not now.endswith("-dirty")):
+        return None
+    return (f"the runs in this folder were started by commit {made}, and this is {now}: "
+            "runs made now differ from them if the results changed in between "
+            "(CHANGELOG.md; `uv run python benchmarks/golden.py check` tells)")
+
+
 def resume_problem(held: dict[str, Any]) -> str | None:
     """Why a sweep may not add runs to a folder holding ``held``, or ``None`` if it may.
 

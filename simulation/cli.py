@@ -487,6 +487,9 @@ def _sweep(args: argparse.Namespace, console: Console) -> int:
                           "replicates before every target was reached")
     except StoreError as error:
         raise InputError(str(error)) from None
+    except executor.ClusterLostError as error:
+        print(f"carecap: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"carecap: {len(store.finished())} finished runs are kept in {store.folder}; "
               "the same command resumes the sweep", file=sys.stderr)

@@ -407,6 +407,36 @@ def test_dask_survives_a_dying_worker(tmp_path: Path) -> None:
     assert set(store.failed()) == {"a001-r0001"}
 
 
+
+def _stops_the_cluster_for_peer_scheme(params: Params, seed: int, days: int) -> pd.DataFrame:
+    if params.peer_scheme and seed == 1:
+        from distributed import get_client
+
+        get_client().shutdown()  # the scheduler and its workers go away mid-sweep
+        time.sleep(5)  # while it does, this run never finishes
+    return run_one(params, seed, days)
+
+
+def test_losing_the_dask_scheduler_stops_the_sweep_and_keeps_the_rest_pending(
+        tmp_path: Path) -> None:
+    import dask
+    from distributed import LocalCluster
+
+    from simulation.sweep.executor import ClusterLostError
+
+    experiment = load_experiment(_experiment(tmp_path))
+    store = SweepStore(tmp_path / "dask")
+    store.prepare(experiment)
+    # The client tries to reconnect for the connect timeout before it gives up.
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, \
+            pytest.raises(ClusterLostError, match="the same command resumes"):
+        execute(experiment, store, workers=1, task=_stops_the_cluster_for_peer_scheme,
+                scheduler=cluster.scheduler_address)
+    assert store.failed() == {}  # a lost scheduler fails no run
+    assert len(store.finished()) < len(list(experiment.runs()))
+
 def test_a_sweep_interrupted_keeps_summaries_of_the_runs_it_finished(tmp_path: Path) -> None:
     from simulation.experiments import execute_sweep
     from simulation.sweep.analysis import SUMMARIES

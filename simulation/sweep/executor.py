@@ -43,7 +43,7 @@ import time
 import traceback
 import types
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
@@ -64,6 +64,10 @@ if TYPE_CHECKING:
 
 KILLS_BEFORE_FAILED = 2
 PARENT_POLL_SECONDS = 0.5  # where a process cannot be waited on directly (no pidfd)
+
+
+class ClusterLostError(RuntimeError):
+    """The Dask scheduler went away mid-sweep; unfinished runs stay pending."""
 
 
 class WorkerProcess(ForkServerProcess):
@@ -282,6 +286,7 @@ class DaskPool:
         from distributed import Client
 
         self.task = task
+        self.address = address
         self.first_started: float | None = None  # not known: its workers' clocks are theirs
         parts = urlsplit(address)
         try:
@@ -335,6 +340,12 @@ class DaskPool:
                 # result() rather than status: a result lost with its worker after it
                 # finished is recomputed, and result() waits for it.
                 daily, message = future.result(), None
+            except CancelledError:
+                # The scheduler cancels every future when the client loses it: the run
+                # did not fail, and it and the rest stay pending for the next sweep.
+                raise ClusterLostError(f"lost the Dask scheduler at {self.address}; "
+                                  f"{len(store.finished())} finished runs are kept, and the "
+                                  "same command resumes the sweep") from None
             except KilledWorker:
                 if attempts[run.run_id] < KILLS_BEFORE_FAILED:
                     retry = submit(run)

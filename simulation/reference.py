@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import mesa
 
 from simulation.day import PHASES
-from simulation.metrics import HELPED_WITHIN_DAYS
+from simulation.metrics import HEAVY_CARER_HOURS_WEEK, HELPED_WITHIN_DAYS
 from simulation.network import SOCIAL_KINDS, build_network
 from simulation.params import Params
 from simulation.population import build_population, professional_posts
@@ -100,19 +100,21 @@ COMPARED = (
     "admissions", "readmissions_30d",  # health
     "bed_days", "delayed_bed_days", "discharges",  # hospital
     "peer_visits", "peer_first_visits", "peer_supported", "peer_waiting",  # co-production
-    "volunteers_joined",
+    "volunteers_joined", "peer_unmatched",
     "need_hours", "skilled_need_hours", "skilled_unmet_hours", "peer_hours",  # care
     "paid_hours", "family_hours", "kin_hours", "neighbour_hours",
     "unpaid_beyond_need_hours", "professional_hours", "professional_time", "unmet_hours",
     "follow_ups", "follow_ups_late", "follow_ups_missed", "follow_up_queue",
     "packages_running", "packages_waiting", "packages_per_1000", "carers",
     "neighbour_helper_share",
+    "unpaid_hours_women", "unpaid_hours_minority", "carers_50h_share",  # who cares
+    "older_unmet_share", "older_helped", "older_informal_only", "client_wellbeing",
     "basics_missing",
     "volunteers", "lonely_share",  # loneliness
     "decisions", "decisions_frontline", "decision_wait_days", "decisions_waiting",
     "peer_vetoes",
-    "staff_morale", "staff_vacancies",  # morale
-    "carers_strained",  # strain
+    "staff_morale", "staff_vacancies", "staff_attrition",  # morale
+    "carers_strained", "carers_burnt_out",  # strain
 )
 
 
@@ -523,7 +525,7 @@ class ReferenceModel(mesa.Model):
         self.visits = []
         if not p.peer_scheme:
             today.update(peer_visits=0, peer_first_visits=0, peer_supported=0,
-                         peer_waiting=0, volunteers_joined=0)
+                         peer_waiting=0, volunteers_joined=0, peer_unmatched=0)
             return
         # 1. Support ends at 30 days; a volunteer who stopped or is in hospital is lost.
         for person in self.people:
@@ -537,11 +539,12 @@ class ReferenceModel(mesa.Model):
             if person.peer_stage != PEER_SUPPORTED:
                 person.supporter = None
         # 2. Approved patients past their 30 days are unmatched; the rest are matched.
-        waiting = []
+        waiting, unmatched = [], 0
         for person in self.people:
             if person.peer_stage == PEER_APPROVED:
                 if day - person.discharged_day >= RECOVERY_DAYS:
                     person.peer_stage = PEER_UNMATCHED
+                    unmatched += 1
                 elif not person.in_hospital:
                     waiting.append(person)
         load: dict[Person, int] = {}
@@ -588,7 +591,8 @@ class ReferenceModel(mesa.Model):
                 person.volunteer = NOT_VOLUNTEER
         today.update(peer_visits=len(self.visits), peer_first_visits=len(first),
                      peer_supported=sum(q.peer_stage == PEER_SUPPORTED for q in self.people),
-                     peer_waiting=len(waiting) - len(matched), volunteers_joined=joined)
+                     peer_waiting=len(waiting) - len(matched), volunteers_joined=joined,
+                     peer_unmatched=unmatched)
 
     def _match(self, patients: list[Person],
                places: list[Person]) -> list[tuple[Person, Person]]:
@@ -640,7 +644,7 @@ class ReferenceModel(mesa.Model):
         self._run_packages()
         contact = dict.fromkeys(needy, 0.0)  # unpaid hours each received today
         # 1. Peer visits to residents in need: company and everyday help.
-        peer_givers = []
+        peer_givers = []  # (volunteer, hours) of each visit to a resident in need
         today["peer_hours"] = 0.0
         for volunteer, patient in self.visits:
             if patient.need > 0:
@@ -648,7 +652,7 @@ class ReferenceModel(mesa.Model):
                 patient.everyday_left -= hours
                 contact[patient] += hours
                 today["peer_hours"] += hours
-                peer_givers.append(volunteer)
+                peer_givers.append((volunteer, hours))
         # 2. Paid care from running packages.
         paid = {q: min(q.everyday_left, q.package_hours) for q in needy}
         for q in needy:
@@ -673,6 +677,7 @@ class ReferenceModel(mesa.Model):
         today["unmet_hours"] = sum(q.everyday_left + q.skilled_left for q in needy)
         today["skilled_unmet_hours"] = sum(q.skilled_left for q in needy)
         today["professional_time"] = sum(post.hours_used for post in self.posts)
+        self._who_cares(needy, given, peer_givers, paid, contact)
         # What was given and received: today's hours and the weekly moving means.
         for person in self.people:
             hours = given.get(person, (0.0, 0.0, 0.0))
@@ -684,8 +689,11 @@ class ReferenceModel(mesa.Model):
             person.neighbour_ema = _moved(person.neighbour_ema, hours[NEIGHBOUR])
             person.contact_ema = _moved(person.contact_ema, contact.get(person, 0.0))
             person.unmet_ema = _moved(person.unmet_ema, unmet)
-        today["carers"] = sum(1 for q in self.people if q.adult and q.given_ema
-                              * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK)
+        carers = [q for q in self.people
+                  if q.adult and q.given_ema * DAYS_PER_WEEK >= CARER_MIN_HOURS_WEEK]
+        today["carers"] = len(carers)
+        heavy = sum(1 for q in carers if q.given_ema * DAYS_PER_WEEK >= HEAVY_CARER_HOURS_WEEK)
+        today["carers_50h_share"] = heavy / len(carers) if carers else 0.0
         # Mutual aid: the give/receive balance, the norm of those helped, who helped.
         for carer, hours in given.items():
             carer.balance += hours[NEIGHBOUR]
@@ -694,7 +702,7 @@ class ReferenceModel(mesa.Model):
         for q in needy:  # after the carers', as someone can be both
             q.balance -= received[q][NEIGHBOUR]
             q.norm = min(q.norm + p.norm_gain_when_helped * received[q][NEIGHBOUR], 1.0)
-        for volunteer in peer_givers:
+        for volunteer, _ in peer_givers:
             volunteer.neighbour_help_day = day
         if day % NORM_UPDATE_EVERY == 0:  # the norm spreads weekly, all at once
             rate = min(1.0, p.norm_spread * NORM_UPDATE_EVERY)
@@ -738,6 +746,38 @@ class ReferenceModel(mesa.Model):
         waiting = sum(q.package_wait_day != NEVER for q in self.people)
         today.update(packages_running=running, packages_waiting=waiting,
                      packages_per_1000=1000 * (running + waiting) / len(self.people))
+
+    def _who_cares(self, needy: list[Person], given: dict[Person, tuple[float, ...]],
+                   peer_givers: list[tuple[Person, float]], paid: dict[Person, float],
+                   contact: dict[Person, float]) -> None:
+        """Who gave today's unpaid care, and how residents 65+ and clients fared.
+
+        Unpaid hours by women and by minority residents: care along ties, beside paid
+        care included, and peer visit hours (rules/care.py: ``_given_by``); residents 65+
+        in need with need left, helped, and helped only by unpaid carers
+        (``_older_tallies``); client wellbeing, the mean over residents in need of
+        (need met) x (not lonely), 1 when no one is in need (``_remember``).
+        """
+        today = self.today
+        unpaid = today["peer_hours"] + sum(today[f"{kind}_hours"] for kind in SOCIAL_KINDS)
+        for group in ("female", "minority"):
+            hours = (sum(sum(h) for q, h in given.items() if getattr(q, group))
+                     + sum(h for v, h in peer_givers if getattr(v, group)))
+            today["unpaid_hours_women" if group == "female" else "unpaid_hours_minority"] = \
+                min(hours, unpaid)
+        unmet = helped = informal_only = 0
+        for q in needy:
+            if q.older:
+                unmet += q.everyday_left + q.skilled_left > 1e-6
+                formal = paid[q] > 0 or q.professional > 0
+                if formal or contact[q] > 0:
+                    helped += 1
+                    informal_only += not formal
+        today["older_unmet_share"] = unmet / self.older_people if self.older_people else 0.0
+        today["older_helped"], today["older_informal_only"] = helped, informal_only
+        today["client_wellbeing"] = sum(
+            (1.0 - min((q.everyday_left + q.skilled_left) / q.need, 1.0)) * (1.0 - q.loneliness)
+            for q in needy) / len(needy) if needy else 1.0
 
     def _unpaid_care(self, day: int, needy: list[Person], asked: dict[Person, float]
                      ) -> tuple[dict[Person, list[float]], dict[Person, list[float]]]:
@@ -1026,14 +1066,17 @@ class ReferenceModel(mesa.Model):
     def _morale(self, day: int) -> None:
         """Morale, leaving, vacancies and refilling; tomorrow's hours (rules/morale.py)."""
         p, rnd = self.params, self.random
+        left = 0
         for post in self.posts:
             if post.filled:
                 post.move_morale()
                 if rnd.random() < post.leaving_chance():
                     post.vacant_until = day + math.ceil(rnd.expovariate(1.0) * p.vacancy_days)
+                    left += 1
             if not post.filled and post.vacant_until <= day:
                 post.vacant_until, post.morale = NEVER, p.morale_initial
             post.set_capacity()
+        self.today["staff_attrition"] = left
 
     # -- phase 9: strain -------------------------------------------------------------------
 
@@ -1043,6 +1086,7 @@ class ReferenceModel(mesa.Model):
             person.strain_day(day)
         self.today["carers_strained"] = sum(
             1 for q in self.people if q.strain > STRAINED_ABOVE and q.burnout_until <= day)
+        self.today["carers_burnt_out"] = sum(1 for q in self.people if q.burnout_until > day)
 
     # -- the day's metrics -----------------------------------------------------------------
 

@@ -17,10 +17,15 @@ in hospital for it, vacant posts covered by the next one). Two statistics per me
 
 `benchmarks/oracle.py` runs of this exact set-up over seeds 0-7, 8-15 and 16-23 gave a
 largest |z| of 2.16, 1.57 and 1.46 and a largest paired |t| of 2.97, 2.40 and 1.80
-across all 42 metrics (over seeds 100-139 at once: 1.39 and 1.63). The bounds leave
-room for chance, not for a bug; with 4 seeds chance alone reached |z| = 3.79 (seeds
-16-19), hence 8. Breaking one mechanism in the reference
-fails the test: follow-ups put before further skilled visits (z = -15.7 on late
+across the first 42 metrics (over seeds 100-139 at once: 1.39 and 1.63). The other
+ten (women's and minority residents' unpaid hours, the 50-hour share, the
+residents 65+ with unmet need, helped and helped only unpaid, client wellbeing,
+unmatched patients, staff leaving, carers burnt out) gave a largest |z| of 1.94 and
+2.02 and |t| of 4.94 and 2.74 over seeds 0-7 and 8-15 (the 4.94: residents 65+ helped
+only unpaid, -1.45 over seeds 8-15). The bounds leave room for chance, not for a bug;
+with 4 seeds chance alone reached |z| = 3.79 (seeds 16-19), hence 8. Breaking one
+mechanism in the reference fails the test: women's hours counted for all adults
+(t = 13.8), follow-ups put before further skilled visits (z = -15.7 on late
 follow-ups) or losing their priority (z = -38 on follow-ups), neighbours' company or
 weekly drop-ins dropped (|z| > 25), skilled need met by anyone (z = -36.8), fit
 patients waiting whoever is at home (z = 4.1, t = 6.7); dropping a mechanism outright

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulation.inputs import DEFAULT_DAYS, seeds_problem
 from simulation.provenance import command_line
@@ -144,7 +144,7 @@ def execute_sweep(experiment: Experiment, store: SweepStore,
 def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None, *,
               replicates: int | None = None, residents: int | None = None,
               days: int | None = None, workers: int | None = None,
-              scheduler: str | None = None, area: str | None = None,
+              scheduler: str | Any = None, area: str | None = None,
               progress: bool = True) -> Sweep:
     """Run an experiment's sweep into a folder (resuming it), and open it for analysis.
 
@@ -155,7 +155,8 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         residents: Residents instead of the experiment's.
         days: Days instead of the experiment's.
         workers: Worker processes (default: every core).
-        scheduler: A Dask scheduler's address (``tcp://host:port``) instead of workers.
+        scheduler: A Dask scheduler's address (``tcp://host:port``), or a Dask
+            ``Client`` or cluster (its scheduler's address is taken), instead of workers.
         area: An area profile (a shipped name or a path) for an experiment file that
             names none, or the one it names (``carecap sweep --area``).
         progress: Say what runs and show a progress bar.
@@ -180,6 +181,8 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     command = sweep_command(source, planned, store.folder, planned.precision) \
         if source is not None else None
     workers = workers or os.cpu_count() or 1
+    if scheduler is not None and not isinstance(scheduler, str):
+        scheduler = _scheduler_address(scheduler)
     pool = DaskPool(scheduler) if scheduler else LocalPool(workers)
     where = f"in {store.folder}, " + (f"on {scheduler}" if scheduler
                                        else counted(workers, "worker"))
@@ -188,6 +191,21 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
                       batch_runner(pool, store, Console() if progress else None, where),
                       precision=planned.precision, command=command)
     return Sweep(store.folder)
+
+
+def _scheduler_address(scheduler: Any) -> str:
+    """The scheduler address of a Dask ``Client`` or cluster.
+
+    Raises:
+        TypeError: For anything else, naming what is allowed.
+    """
+    address = getattr(scheduler, "scheduler_address", None)  # a cluster
+    if address is None:
+        address = getattr(getattr(scheduler, "scheduler", None), "address", None)  # a Client
+    if not isinstance(address, str):
+        raise TypeError(f"scheduler={scheduler!r}: not a Dask scheduler (allowed: its "
+                        "address, tcp://host:port, or a Dask Client or cluster)")
+    return address
 
 
 def load_results(folder: str | Path | Sweep, *, daily: bool = False) -> pd.DataFrame:

@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # pandas is imported by whoever makes a result; checking path
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 PARQUET_KEY = b"carecap"  # the key of the provenance record in a Parquet file's metadata
+# The layout of a run's summary JSON (its keys and what they hold); raised when it changes,
+# so a reader can tell which layout it has.
+SUMMARY_SCHEMA_VERSION = 1
 
 
 @dataclass
@@ -74,7 +77,8 @@ class RunResult:
 
     def _summary_writer(self) -> Callable[[Path], object]:
         record = self.params.as_record()
-        document = {"scenario": self.scenario, "seed": self.seed, "days": self.days,
+        document = {"schema_version": SUMMARY_SCHEMA_VERSION,
+                    "scenario": self.scenario, "seed": self.seed, "days": self.days,
                     "residents": self.params.residents, "area": record["structure"]["area"],
                     "changed": self.params.changed(), "schedule": record["schedule"],
                     "summary": self.summary, "provenance": self.provenance}

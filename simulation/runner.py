@@ -33,7 +33,8 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
             (or ``params``).
         seed: The run's seed.
         days: Days to report (after the warm-up).
-        params: Parameters to start from instead of a scenario.
+        params: Parameters to start from instead of a scenario (given with any scenario
+            but the default, ``"baseline"``, they are refused, as ``CareModel`` does).
         progress: Called as ``progress(day, days)`` after each day.
         area: An area profile (shipped name or path) the scenario, or the defaults, are
             rooted in (:mod:`simulation.areas`); ``None`` for England's defaults.
@@ -42,7 +43,10 @@ def run(scenario: str | Path | None = "baseline", seed: int = 0, days: int = DEF
         **overrides: Parameters by name, applied last.
     """
     if scenario is not None and params is not None:
-        scenario = None  # explicit params win; the scenario name is kept off the result
+        if scenario != "baseline":  # the default gives way to params; a chosen one may not
+            raise ValueError(f"give either a scenario or params, not both (scenario "
+                             f"{str(scenario)!r} with params)")
+        scenario = None
     seed, days = resolve_seed(seed), whole_value("days", days, 1, MAX_DAYS)
     resolved, name = resolve_params(scenario, params, overrides, area=area,
                                     start_day=start_day)

@@ -39,6 +39,7 @@ def test_run_prints_a_summary_and_writes_csv_and_json(tmp_path: Path,
     assert list(daily.columns) == list(NAMES) and len(daily) == 12
     document = json.loads(summary.read_text())
     assert document["scenario"] == "peer_visits" and document["seed"] == 4
+    assert document["schema_version"] == 1  # the layout a reader can check
     assert set(document["summary"]) == set(NAMES)
     assert document["summary"]["admissions"] == daily["admissions"].sum()
 

@@ -290,6 +290,15 @@ def test_run_refuses_a_seed_or_days_it_would_not_run_as_given(given) -> None:
         CareModel(residents=200, **given)
 
 
+
+def test_run_refuses_a_chosen_scenario_with_params_as_care_model_does() -> None:
+    params = Params.from_overrides({"residents": 200})
+    with pytest.raises(ValueError, match="either a scenario or params"):
+        run("peer_visits", params=params, days=2)
+    with pytest.raises(ValueError, match="either a scenario or params"):
+        CareModel(params, scenario="peer_visits")
+    assert run(params=params, days=2).scenario == "custom"  # the default gives way
+
 def test_run_takes_seeds_and_days_as_numpy_and_whole_floats() -> None:
     plain = run(None, seed=4, days=5, residents=200)
     for seed, days in ((np.int64(4), np.int32(5)), (4.0, 5.0), (np.float64(4.0), 5)):

@@ -156,6 +156,12 @@ class CareModel(mesa.Model):
         self.residents  # noqa: B018 - makes any resident agents not yet made
         return super().agents
 
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        """Agents by type, as Mesa gives them, with every resident made first."""
+        self.residents  # noqa: B018 - makes any resident agents not yet made
+        return super().agents_by_type
+
     def _residents_where(self, mask: np.ndarray) -> mesa.agent.AgentSet:
         return mesa.agent.AgentSet([self.resident(int(i)) for i in np.flatnonzero(mask)],
                                    random=self.random)

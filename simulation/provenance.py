@@ -124,8 +124,12 @@ def run_command(scenario: str | None, seed: int, days: int, params: Params,
         area: The area profile as given (a shipped name or a file's path), if any.
         start_day: The day the scenario's own levers started, if ``--start-day`` set it.
     """
+    from simulation.areas import shipped_areas
     from simulation.scenarios import load_scenario
 
+    named = params.structure.area
+    if area is None and named != "england" and named in shipped_areas():
+        area = named  # parameters made from a shipped area (in Python) carry its name
     base = load_scenario(scenario or "baseline", area=area, start_day=start_day).params
     values, before = params.as_dict(), base.as_dict()
     sets = [word for name, value in values.items()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from simulation import CareModel, Params, evaluate, run
+from simulation.agents import Resident
 from simulation.day import advance, start
 from simulation.inputs import MAX_SEED, InputError
 from simulation.metrics import NAMES, DailyReport
@@ -357,6 +358,9 @@ def test_resident_agents_are_made_on_first_use_with_stable_ids() -> None:
     assert len(model.agents) == 1_000 + len(model.posts)  # asking for all makes all
     ids = sorted(a.unique_id for a in model.agents)
     assert ids == list(range(1, 1_000 + len(model.posts) + 1))
+    # Mesa's agents by type holds every resident too, asked first
+    fresh = CareModel(scenario="baseline", seed=4, residents=1_000, warmup_days=20)
+    assert len(fresh.agents_by_type[Resident]) == 1_000
 
 
 def _batch(parameters: dict) -> list[dict]:

@@ -231,3 +231,15 @@ def test_comment_lines_head_a_toml_file_without_changing_what_it_reads() -> None
 def test_a_command_line_reads_back_as_its_words() -> None:
     words = ["carecap", "calibrate", "my file.toml", "--area", "it's.toml"]
     assert shlex.split(provenance.command_line(words)) == words
+
+
+def test_parameters_made_from_a_shipped_area_in_python_record_its_area_flag() -> None:
+    from simulation import run
+    from simulation.areas import load_area
+
+    params = Params.from_overrides({"residents": 300}, base=load_area("north_norfolk").params)
+    result = run(params=params, seed=2, days=3)
+    command = result.provenance["command"]
+    assert "--area north_norfolk" in command  # without it the command runs England's town
+    again = run("baseline", area="north_norfolk", seed=2, days=3, residents=300)
+    assert again.provenance["command"] == command and again.daily.equals(result.daily)

@@ -760,11 +760,11 @@ class ReferenceModel(mesa.Model):
         """
         today = self.today
         unpaid = today["peer_hours"] + sum(today[f"{kind}_hours"] for kind in SOCIAL_KINDS)
-        for group in ("female", "minority"):
+        for metric, group in (("unpaid_hours_women", "female"),
+                              ("unpaid_hours_minority", "minority")):
             hours = (sum(sum(h) for q, h in given.items() if getattr(q, group))
                      + sum(h for v, h in peer_givers if getattr(v, group)))
-            today["unpaid_hours_women" if group == "female" else "unpaid_hours_minority"] = \
-                min(hours, unpaid)
+            today[metric] = min(hours, unpaid)
         unmet = helped = informal_only = 0
         for q in needy:
             if q.older:

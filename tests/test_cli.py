@@ -471,7 +471,6 @@ def test_a_scenario_sized_unlike_its_experiment_is_pointed_out(
     assert "baseline sets" not in out
 
 
-
 def test_resuming_a_sweep_with_other_code_says_which_commits(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -489,6 +488,7 @@ def test_resuming_a_sweep_with_other_code_says_which_commits(
     err = " ".join(capsys.readouterr().err.split())
     assert ("started by commit v0.2.0-5-gaaaaaaa, and this is v0.2.0-6-gbbbbbbb-dirty"
             in err)
+
 
 def test_an_interrupted_sweep_says_what_it_kept_and_how_to_resume(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

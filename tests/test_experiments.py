@@ -55,7 +55,6 @@ def test_run_sweep_writes_the_store_and_resumes_running_nothing_again(
     assert load_results(sweep).equals(load_results(out))  # what run_sweep gives loads too
 
 
-
 def test_run_sweep_takes_a_dask_client_or_cluster_for_its_scheduler(
         swept: tuple[Path, Path], tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
@@ -68,6 +67,7 @@ def test_run_sweep_takes_a_dask_client_or_cluster_for_its_scheduler(
             assert load_results(sweep)["unmet_hours"].equals(load_results(out)["unmet_hours"])
     with pytest.raises(TypeError, match="not a Dask scheduler"):
         run_sweep(path, out=tmp_path / "no", scheduler=42, progress=False)
+
 
 def test_results_load_as_one_tidy_table(swept: tuple[Path, Path]) -> None:
     _, out = swept

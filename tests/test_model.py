@@ -180,7 +180,6 @@ def test_care_model_is_a_mesa_model_with_agents_roles_and_graph() -> None:
     assert all("pos" in data for _, data in graph.nodes(data=True))
 
 
-
 def test_a_vacant_posts_visits_are_drawn_from_the_post_covering_it() -> None:
     # Staff leave often and posts stay vacant two months: on many days a vacant patch's
     # residents are visited by the next post, and the graph and each professional's
@@ -202,7 +201,6 @@ def test_a_vacant_posts_visits_are_drawn_from_the_post_covering_it() -> None:
     assert covered_days >= 5  # the case arose
 
 
-
 def test_results_and_models_pickle_and_a_pickled_model_runs_on_the_same() -> None:
     # Process pools hand results back by pickle, and a warmed-up model may be saved or
     # handed to a worker: both must survive it, and the model continue bit for bit.
@@ -218,6 +216,7 @@ def test_results_and_models_pickle_and_a_pickled_model_runs_on_the_same() -> Non
         copy.step()
     frames = [m.datacollector.get_model_vars_dataframe() for m in (model, copy)]
     assert len(frames[0]) == 15 and frames[0].equals(frames[1])
+
 
 def test_batch_run_drives_the_model() -> None:
     rows = mesa.batch_run(CareModel, parameters={"residents": 800, "warmup_days": 10,
@@ -291,7 +290,6 @@ def test_run_refuses_a_seed_or_days_it_would_not_run_as_given(given) -> None:
         CareModel(residents=200, **given)
 
 
-
 def test_run_refuses_a_chosen_scenario_with_params_as_care_model_does() -> None:
     params = Params.from_overrides({"residents": 200})
     with pytest.raises(ValueError, match="either a scenario or params"):
@@ -299,6 +297,7 @@ def test_run_refuses_a_chosen_scenario_with_params_as_care_model_does() -> None:
     with pytest.raises(ValueError, match="either a scenario or params"):
         CareModel(params, scenario="peer_visits")
     assert run(params=params, days=2).scenario == "custom"  # the default gives way
+
 
 def test_run_takes_seeds_and_days_as_numpy_and_whole_floats() -> None:
     plain = run(None, seed=4, days=5, residents=200)
@@ -385,7 +384,6 @@ def test_batch_run_honours_seeds_given_as_mesas_rng() -> None:
     assert by_mesa["unmet_hours_to_date"] == final[2]["unmet_hours_to_date"]
 
 
-
 def test_batch_run_takes_numpys_seed_sequences_as_its_rng_list() -> None:
     sequences = np.random.SeedSequence(1).spawn(2)
     rows = mesa.batch_run(CareModel, parameters={"residents": 300, "warmup_days": 5},
@@ -393,6 +391,7 @@ def test_batch_run_takes_numpys_seed_sequences_as_its_rng_list() -> None:
                           display_progress=False)
     expected = [CareModel(rng=s, residents=300, warmup_days=5).seed for s in sequences]
     assert sorted({r["seed"] for r in rows}) == sorted(expected)
+
 
 def test_batch_run_honours_seeds_given_as_a_seed_parameter() -> None:
     import inspect

@@ -407,7 +407,6 @@ def test_dask_survives_a_dying_worker(tmp_path: Path) -> None:
     assert set(store.failed()) == {"a001-r0001"}
 
 
-
 def _stops_the_cluster_for_peer_scheme(params: Params, seed: int, days: int) -> pd.DataFrame:
     if params.peer_scheme and seed == 1:
         from distributed import get_client
@@ -436,6 +435,7 @@ def test_losing_the_dask_scheduler_stops_the_sweep_and_keeps_the_rest_pending(
                 scheduler=cluster.scheduler_address)
     assert store.failed() == {}  # a lost scheduler fails no run
     assert len(store.finished()) < len(list(experiment.runs()))
+
 
 def test_a_sweep_interrupted_keeps_summaries_of_the_runs_it_finished(tmp_path: Path) -> None:
     from simulation.experiments import execute_sweep

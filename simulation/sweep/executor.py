@@ -344,8 +344,8 @@ class DaskPool:
                 # The scheduler cancels every future when the client loses it: the run
                 # did not fail, and it and the rest stay pending for the next sweep.
                 raise ClusterLostError(f"lost the Dask scheduler at {self.address}; "
-                                  f"{len(store.finished())} finished runs are kept, and the "
-                                  "same command resumes the sweep") from None
+                                       f"{len(store.finished())} finished runs are kept, "
+                                       "and the same command resumes the sweep") from None
             except KilledWorker:
                 if attempts[run.run_id] < KILLS_BEFORE_FAILED:
                     retry = submit(run)

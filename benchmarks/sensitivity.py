@@ -23,6 +23,7 @@ be read side by side.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -106,9 +107,9 @@ class Screening:
     relative: dict[str, np.ndarray]
     ratio: dict[str, np.ndarray]
 
-    @property
+    @functools.cached_property
     def strength(self) -> np.ndarray:
-        """Each parameter's largest mu*/floor over the outcomes."""
+        """Each parameter's largest mu*/floor over the outcomes (worked out once)."""
         return np.max(list(self.ratio.values()), axis=0)
 
     def ranked(self) -> list[int]:

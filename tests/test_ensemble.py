@@ -39,12 +39,15 @@ def _comparison(differences: dict[int, list[float]]) -> Comparison:
 
 
 def test_the_intervals_are_the_documented_formulas() -> None:
-    diffs = {0: [1.0, 2.0, 3.0], 1: [5.0, 6.5, 7.0], 2: [2.0, 3.0, 4.5]}
+    # Three members by five seeds: unequal, so each interval's degrees of freedom (seeds
+    # - 1 at the best member and for seed noise, the fewer of the two - 1 for both) show.
+    diffs = {0: [1.0, 2.0, 3.0, 2.5, 4.0], 1: [5.0, 6.5, 7.0, 6.0, 8.5],
+             2: [2.0, 3.0, 4.5, 3.5, 3.0]}
     row = _comparison(diffs).intervals().iloc[0]
     best = np.array(diffs[0])
-    half = stats.t.ppf(0.975, 2) * best.std(ddof=1) / math.sqrt(3)
+    half = stats.t.ppf(0.975, 4) * best.std(ddof=1) / math.sqrt(5)
     assert (row.best_mean, row.best_low, row.best_high) == pytest.approx(
-        (2.0, 2.0 - half, 2.0 + half))
+        (best.mean(), best.mean() - half, best.mean() + half))
     table = np.array([diffs[k] for k in range(3)])
     m, r = table.shape
     rows, cols, grand = table.mean(axis=1), table.mean(axis=0), table.mean()
@@ -57,8 +60,9 @@ def test_the_intervals_are_the_documented_formulas() -> None:
     assert (row.ensemble_mean, row.ensemble_low, row.ensemble_high) == pytest.approx(
         (grand, grand - half, grand + half))
     seeds = (ms_cols - ms_rest) / m / r + ms_rest / (m * r)
-    half = stats.t.ppf(0.975, r - 1) * math.sqrt(seeds)
+    half = stats.t.ppf(0.975, 4) * math.sqrt(seeds)
     assert (row.seeds_low, row.seeds_high) == pytest.approx((grand - half, grand + half))
+    assert (row.members, row.seeds) == (3, 5)
 
 
 def test_members_that_agree_leave_seed_noise_and_those_that_differ_add_to_it() -> None:

@@ -40,21 +40,24 @@ def _paired(a: tuple[str, dict], b: tuple[str, dict], metric: str) -> np.ndarray
 CUT = {"budget_share": 0.1, "paid_care_hours_per_1000": 20.0}  # formal care only
 
 
-@pytest.mark.parametrize(("crowd_out", "low", "high"), [
-    # measured (12 seeds): +2,530 (sd 1,269), +1,152 (sd 1,290), -169 (sd 1,395) hours
-    (1.0, 2530 - 4 * 518, 2530 + 4 * 518),
-    (0.5, 1152 - 4 * 527, 1152 + 4 * 527),
-    (0.0, -4 * 570, 4 * 570),
-])
-def test_cutting_paid_care_moves_hours_onto_families_as_far_as_they_step_up(
-        crowd_out: float, low: float, high: float) -> None:
-    # Removed: with formal_crowd_out = 0 families do not respond to paid care at all,
-    # and the cut moves no hours onto them (the last case); full crowd-out moves most.
-    base = {"formal_crowd_out": crowd_out}
-    extra_family_hours = _paired(("baseline", base), ("baseline", {**base, **CUT}),
-                                 "family_hours")
-    assert low < extra_family_hours.mean() < high
-    paid = _paired(("baseline", base), ("baseline", {**base, **CUT}), "paid_hours")
+def test_cutting_paid_care_moves_hours_onto_families_as_far_as_they_step_up() -> None:
+    # Family hours added by the cut, at three strengths of crowd-out (12 seeds, and the
+    # means of seeds 0-5, 6-11 and 12-17): 1.0 +2,530 (sd 1,269), 0.5 +1,152 (sd 1,290),
+    # 0.0 -169 (sd 1,395). Towns differ a lot, but on the same seeds the order is firm:
+    # 1.0 over 0.5 by +1,377 (sd 405; +1,526, +1,229, +1,336), 0.5 over 0.0 by +1,321
+    # (sd 473; +1,427, +1,216, +909). Removed: at formal_crowd_out = 0 families do not
+    # respond to paid care at all, so each level would move what 0 moves and both steps
+    # of the order would be none.
+    def extra_family_hours(crowd_out: float) -> np.ndarray:
+        base = {"formal_crowd_out": crowd_out}
+        return _paired(("baseline", base), ("baseline", {**base, **CUT}), "family_hours")
+
+    full, half, none = (extra_family_hours(c) for c in (1.0, 0.5, 0.0))
+    root = np.sqrt(len(SEEDS))
+    assert full.mean() > 2530 - 4 * 1269 / root
+    assert (full - half).mean() > 1377 - 4 * 405 / root
+    assert (half - none).mean() > 1321 - 4 * 473 / root
+    paid = _paired(("baseline", {}), ("baseline", CUT), "paid_hours")
     assert paid.mean() < -3_000  # the cut itself (about -6,200 hours)
 
 
@@ -123,35 +126,46 @@ def test_staffing_at_its_limits(setting: dict, missed: int | None) -> None:
 # -- 3. co-production as the seed describes it ----------------------------------------
 
 
-def test_a_peer_visit_is_worth_more_where_professional_follow_up_is_missing() -> None:
+def test_a_peer_visit_is_worth_little_where_the_home_is_already_covered() -> None:
     # Basics missing after discharge (gap-days), scheme against none, with devolved
-    # decisions: measured -1,380 (sd 418) with no professional follow-up, -1,125
-    # (sd 456) with it. Removed: with peer_gap_close = 0 the visits close nothing either way.
-    def effect(overrides: dict) -> float:
-        return _paired(("devolved_decisions", overrides),
-                       ("co_production_and_subsidiarity", overrides),
-                       "basics_missing").mean()
+    # decisions and ample staff (9.6 posts per 1000) whose follow-ups close every gap
+    # they find (12 seeds, and the means of seeds 0-5, 6-11 and 12-17): with no
+    # professional follow-up the scheme closes -1,132 (sd 237; -1,100, -1,163, -1,159);
+    # where every patient is followed up, -9 (sd 191; -14, -4, +30), for the gaps are
+    # closed before a volunteer comes. Removed: follow-ups that close nothing
+    # (professional_gap_close = 0) leave the gaps to the volunteer, who then closes
+    # -1,520 (sd 706) even where every patient is followed up. (At the default settings
+    # the same contrast is -1,380 against -1,125, sd of the difference 637: too close
+    # to tell apart at this size.)
+    def effect(follow_up_share: float, **extra: float) -> np.ndarray:
+        setting = {"follow_up_share": follow_up_share, "professionals_per_1000": 9.6,
+                   "professional_gap_close": 1.0, **extra}
+        return _paired(("devolved_decisions", setting),
+                       ("co_production_and_subsidiarity", setting), "basics_missing")
 
-    without, with_follow_up = effect({"follow_up_share": 0.0}), effect({})
-    assert without < with_follow_up < 0
-    assert abs(effect({"follow_up_share": 0.0, "peer_gap_close": 0.0})) < 4 * 229
+    assert effect(0.0).mean() < -1132 + 4 * 237 / np.sqrt(len(SEEDS))
+    assert abs(effect(1.0).mean()) < 4 * 191 / np.sqrt(len(SEEDS))
 
 
-def test_vetoes_cost_basics_missing() -> None:
-    # Risk aversion 0.8 against 0.2, scheme and devolution on: measured +677 gap-days
-    # (sd 619) at 0.6 posts per 1000, +628 (sd 509) at 2.4: vetoed patients go back to
-    # professionals, who come later than a volunteer or not at all, at either staffing
-    # (the difference between the two is not measurable at this size). Removed: with
-    # veto_max = 0 nothing is vetoed and risk aversion costs no gap-days.
-    def cost(posts: float, **extra: float) -> np.ndarray:
-        base = {"professionals_per_1000": posts, **extra}
-        return _paired(("co_production_and_subsidiarity", {**base, "risk_aversion": 0.2}),
-                       ("co_production_and_subsidiarity", {**base, "risk_aversion": 0.8}),
+def test_vetoes_and_long_vetting_each_cost_basics_missing() -> None:
+    # Risk aversion 0 against 1, scheme and devolution on, at 0.6 posts per 1000, with
+    # one of its two channels held still in both arms (gap-days, 12 seeds, and the
+    # means of seeds 0-5, 6-11 and 12-17). Vetoes alone (checks a week in both):
+    # +1,067 (sd 620; +932, +1,202, +843): a vetoed patient goes back to professionals,
+    # who come later than a volunteer or not at all. Vetting alone (no vetoes; checks of
+    # 7 against up to 180 days): +1,518 (sd 565; +1,545, +1,491, +1,300): the pool fills
+    # more slowly. Removed: with both held still, risk aversion acts on nothing and the
+    # two arms are the same run.
+    def cost(**held: float) -> np.ndarray:
+        base = {"professionals_per_1000": 0.6, **held}
+        return _paired(("co_production_and_subsidiarity", {**base, "risk_aversion": 0.0}),
+                       ("co_production_and_subsidiarity", {**base, "risk_aversion": 1.0}),
                        "basics_missing")
 
-    short = cost(0.6)
-    assert short.mean() > 0
-    assert abs(cost(0.6, veto_max=0.0).mean()) < short.mean()
+    no_veto, week_checks = {"veto_max": 0.0}, {"vetting_days_max": 7.0}
+    assert cost(**week_checks).mean() > 1067 - 4 * 620 / np.sqrt(len(SEEDS))
+    assert cost(**no_veto, vetting_days_max=180.0).mean() > 1518 - 4 * 565 / np.sqrt(len(SEEDS))
+    assert np.all(cost(**no_veto, **week_checks) == 0)
 
 
 def test_reciprocity_grows_the_pool_and_the_pool_limits_the_scheme() -> None:

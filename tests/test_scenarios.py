@@ -70,25 +70,24 @@ def _within(diff: np.ndarray, measured: float, sd: float) -> bool:
 
 
 def test_devolved_decisions_shorten_decisions_and_hospital_waits() -> None:
-    # measured: decision wait -10.68 days (sd 1.12), delayed bed days -577 (sd 321),
-    # readmission -0.0090 (sd 0.0075), staff morale +0.284 (sd 0.0057)
+    # measured (12 seeds): decision wait -10.68 days (sd 1.12), delayed bed days -577
+    # (sd 321), staff morale +0.284 (sd 0.0057). Readmission, -0.0090 (sd 0.0075), is
+    # not asserted: eight seeds put it 3.4 standard errors from none, inside the 4 the
+    # tests allow for chance (docs/ODD.md gives it with its interval).
     assert _within(_paired("devolved_decisions", "baseline", "decision_delay_days"),
                    -10.68, 1.12)
     assert _within(_paired("devolved_decisions", "baseline", "delayed_bed_days"), -577, 321)
-    assert _paired("devolved_decisions", "baseline", "readmission_rate_30d").mean() < 0
     assert _within(_paired("devolved_decisions", "baseline", "staff_morale"), 0.284, 0.0057)
 
 
-def test_peer_support_closes_basics_and_lowers_readmission_where_decisions_are_devolved(
+def test_peer_support_closes_basics_under_managers_and_where_decisions_are_devolved(
         ) -> None:
-    # measured: under managers, basics missing -2,830 gap-days (sd 1,109) and
-    # readmission -0.0030 (sd 0.0120, not distinguishable from none); with devolved
-    # decisions, -4,202 (sd 1,017) and -0.0093 (sd 0.0119).
+    # measured (12 seeds): under managers, basics missing -2,830 gap-days (sd 1,109);
+    # with devolved decisions, -4,202 (sd 1,017). Readmission is not asserted: -0.0030
+    # (sd 0.0120) and -0.0093 (sd 0.0119), neither told from none by eight seeds.
     assert _within(_paired("peer_visits", "baseline", "basics_missing"), -2830, 1109)
     assert _within(_paired("co_production_and_subsidiarity", "devolved_decisions",
                            "basics_missing"), -4202, 1017)
-    assert _paired("co_production_and_subsidiarity", "devolved_decisions",
-                   "readmission_rate_30d").mean() < 0
 
 
 def test_family_absorbs_moves_hours_onto_families_and_leaves_more_unmet() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from simulation.cli import main
 from simulation.metrics import NAMES
+from simulation.sweep import executor
 
 QUICK = ["--residents", "600", "--days", "12", "--set", "warmup_days=5"]
 
@@ -351,7 +352,9 @@ def test_a_scheduler_nobody_answers_at_is_refused_before_any_folder(
 
 
 def test_a_server_that_is_not_a_scheduler_is_refused_before_any_folder(
-        capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+        capsys: pytest.CaptureFixture[str], workdir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "SCHEDULER_ANSWER_SECONDS", 1.0)  # not the 10 s wait
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
         address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
         _refused_writing_nothing(capsys, workdir, ["sweep", "tiny.toml", "--scheduler",

@@ -123,17 +123,16 @@ def test_rows_are_the_means_of_the_same_runs_made_directly(rows: list[Row]) -> N
         np.array(peer) / [d["readmission_rate_30d"] for d in direct]))
 
 
-def test_validate_prints_every_target_and_exits_by_the_bands() -> None:
+def test_validate_prints_every_target_with_its_band() -> None:
     out = io.StringIO()
-    code = validate(_args(residents=str(SMALL["residents"]), days=str(SMALL["days"])),
-                    Console(file=out, width=400))
+    validate(_args(residents=str(SMALL["residents"]), days=str(SMALL["days"])),
+             Console(file=out, width=400))
     text = out.getvalue()
     for target in TARGETS:  # by name and band; sources are in docs/validation.md
         assert target.name in text
         assert f"{target.show(target.low)} to {target.show(target.high)}" in text
     for role in ("calibration", "held-out"):
         assert re.search(rf"{role} targets: \d+ of {len(BY_ROLE[role])} inside", text)
-    assert code == (1 if "FAIL" in text else 0)  # only a calibration miss prints FAIL
 
 
 def test_exit_code_is_one_when_a_target_misses_and_zero_when_all_pass() -> None:

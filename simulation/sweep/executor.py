@@ -270,21 +270,27 @@ class LocalPool:
                 size = self.workers
 
 
+SCHEDULER_ANSWER_SECONDS = 10.0  # a scheduler across a network answers well inside this
+
+
 class DaskPool:
     """A Dask distributed cluster, connected to once for every batch.
 
     Args:
         address: The scheduler's address (``tcp://host:port``).
         task: What a worker runs.
-        timeout: Seconds to wait for the scheduler to answer.
+        timeout: Seconds to wait for the scheduler to answer (``None``:
+            :data:`SCHEDULER_ANSWER_SECONDS`).
 
     Raises:
         OSError: No Dask scheduler answered at ``address``.
     """
 
-    def __init__(self, address: str, task: Task = run_one, timeout: float = 10.0) -> None:
+    def __init__(self, address: str, task: Task = run_one,
+                 timeout: float | None = None) -> None:
         from distributed import Client
 
+        timeout = SCHEDULER_ANSWER_SECONDS if timeout is None else timeout
         self.task = task
         self.address = address
         self.first_started: float | None = None  # not known: its workers' clocks are theirs

@@ -26,6 +26,8 @@ from simulation.inputs import InputError
 from simulation.tomlfile import read_toml
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulation.dashboard.setting import Setting
 
 LESSONS_FILE = Path(__file__).resolve().parent.parent / "docs" / "lessons" / "lessons.toml"
@@ -215,7 +217,7 @@ class Runs:
 
         return town_size(setting)
 
-    def daily(self, setting: Setting, seed: int):
+    def daily(self, setting: Setting, seed: int) -> pd.DataFrame:
         """The daily table of ``setting`` on ``seed``, as the dashboard's runs make it."""
         from simulation.dashboard.replicates import params_of
         from simulation.sweep.executor import run_one

@@ -6,7 +6,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -23,6 +23,9 @@ from simulation.rules.care import CARER_MIN_HOURS_WEEK
 from simulation.runner import evaluate
 from simulation.scenarios import resolve_params
 from simulation.state import ACTIVE, DAYS_PER_WEEK, NEVER
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 NEIGHBOUR_HELPER_MIN_HOURS_WEEK = 0.25
 
@@ -194,7 +197,7 @@ class CareModel(mesa.Model):
                                    random=self.random)
 
     @property
-    def graph(self):
+    def graph(self) -> nx.Graph:
         """The social graph with today's caseload and all peer-visit edges.
 
         Residents are nodes ``0..residents-1``, professional posts follow. Built on first

@@ -251,7 +251,7 @@ class Pace:
 
 
 @solara.component
-def Page():  # noqa: N802 - Solara components are named like classes
+def Page() -> None:  # noqa: N802 - Solara components are named like classes
     """The page Solara serves; reads ``?setting=`` once, when the session starts."""
     router = solara.use_router()
     initial, refused = solara.use_memo(lambda: from_query(router.search), [])
@@ -271,7 +271,7 @@ def link_query(setting: Setting) -> str:
 
 @solara.component
 def Dashboard(initial: Setting, refused: str | None = None,  # noqa: N802
-              on_loaded: Callable[[Setting], None] | None = None):
+              on_loaded: Callable[[Setting], None] | None = None) -> None:
     """The whole dashboard for one browser session, starting from ``initial``.
 
     Args:
@@ -425,7 +425,7 @@ def Dashboard(initial: Setting, refused: str | None = None,  # noqa: N802
 
 
 @solara.component
-def Intro(on_close: Callable[[], None]):  # noqa: N802
+def Intro(on_close: Callable[[], None]) -> None:  # noqa: N802
     """The first screen's word on what the model is for and what to try."""
     with solara.Card(classes=["carecap-intro"]):
         tag("b", "What would happen to care, to who carries it, and to hospital "
@@ -464,7 +464,7 @@ def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
             teaching: solara.Reactive[bool], choose_comparison: Choose,
             on_shown: Callable[[int], None], applied: Setting,
             on_load: Callable[[Setting], None], on_refused: Callable[[str | None], None],
-            smoothing: solara.Reactive[str], seeds: Seeds):
+            smoothing: solara.Reactive[str], seeds: Seeds) -> None:
     """The sides compared, the headline, the seeds, the views and, in teaching mode, the lesson.
 
     The one component that reads ``day``: Solara renders the page once for each
@@ -488,7 +488,7 @@ def RunPane(session: Session, day: solara.Reactive[int],  # noqa: N802
 
 
 @solara.component
-def PacerView(day: int, on_shown: Callable[[int], None]):  # noqa: N802
+def PacerView(day: int, on_shown: Callable[[int], None]) -> solara.Element:  # noqa: N802
     """The page's answer to each drawn day (see :class:`~widgets.Pacer`)."""
     element = Pacer.element()
 
@@ -504,7 +504,7 @@ def PacerView(day: int, on_shown: Callable[[int], None]):  # noqa: N802
 
 
 @solara.component
-def Sides(setting: Setting, residents: int):  # noqa: N802
+def Sides(setting: Setting, residents: int) -> None:  # noqa: N802
     """What is compared: each side's scenario and settings, and which way differences go."""
     policy, other = figures.side_names(setting)
     changed = ", ".join(f"{name.replace('_', ' ')} {value}"
@@ -527,7 +527,7 @@ def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],
              reset: Callable[..., None], step: Callable[[], None], run: Callable[[], None],
              pause: Callable[[], None], ended: solara.Reactive[bool],
              choose_comparison: Choose,
-             set_length: Callable[[int], None]):
+             set_length: Callable[[int], None]) -> None:
     """The sidebar: pending changes, scenario and comparison, run buttons, town, parameters."""
     current = draft.value
     sc = scenario(current.scenario)
@@ -578,7 +578,7 @@ def Controls(draft: solara.Reactive[Setting], applied: solara.Reactive[Setting],
 
 
 @solara.component
-def CompareSelect(applied: Setting, choose_comparison: Choose):  # noqa: N802
+def CompareSelect(applied: Setting, choose_comparison: Choose) -> None:  # noqa: N802
     """Pick the comparison: a scenario as shipped, run beside the policy on the same town."""
     none = "no comparison"
     solara.Select(label="Compare with", values=[none, *shipped()],
@@ -587,13 +587,13 @@ def CompareSelect(applied: Setting, choose_comparison: Choose):  # noqa: N802
 
 
 @solara.component
-def RunLength(days: int, set_length: Callable[[int], None]):  # noqa: N802
+def RunLength(days: int, set_length: Callable[[int], None]) -> None:  # noqa: N802
     """The day the run stops on; applies at once (it changes where the run ends, not how)."""
     WholeNumber("Run to day", "days", days, 1, MAX_DAYS, set_length)
 
 
 @solara.component
-def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
+def TownInputs(draft: solara.Reactive[Setting]) -> None:  # noqa: N802
     """Residents and seed, each box with its own refusal (see :class:`~widgets.WholeNumber`)."""
     current = draft.value
     WholeNumber("Residents", "residents", town_size(current), int(SPECS["residents"].low),
@@ -603,7 +603,7 @@ def TownInputs(draft: solara.Reactive[Setting]):  # noqa: N802
 
 
 @solara.component
-def ParamGroup(draft: solara.Reactive[Setting], group: str):  # noqa: N802
+def ParamGroup(draft: solara.Reactive[Setting], group: str) -> None:  # noqa: N802
     """Every parameter of one group, generated from the declarations."""
     current = draft.value
     values = effective(current)
@@ -621,7 +621,7 @@ def ParamGroup(draft: solara.Reactive[Setting], group: str):  # noqa: N802
 
 @solara.component
 def Headline(session: Session, setting: Setting, day: int,  # noqa: N802
-             replicates: Replicates | None):
+             replicates: Replicates | None) -> None:
     """The day, and each headline outcome over the run so far.
 
     With a comparison, each figure's change against it; with replicates, the mean over
@@ -662,7 +662,7 @@ def _over_seeds(name: str, replicates: Replicates) -> str:
 
 
 @solara.component
-def ReplicateBar(setting: Setting, state: Seeds):  # noqa: N802
+def ReplicateBar(setting: Setting, state: Seeds) -> None:  # noqa: N802
     """How sure? Ask for N seeds of this setting (and its comparison), see them come in.
 
     The one reader of the job's progress, so a run finishing redraws only this bar.
@@ -700,7 +700,7 @@ def ReplicateBar(setting: Setting, state: Seeds):  # noqa: N802
 @solara.component
 def Views(session: Session, setting: Setting, today: int,  # noqa: N802
           choose_comparison: Choose, smoothing: solara.Reactive[str],
-          replicates: Replicates | None):
+          replicates: Replicates | None) -> None:
     """The tabs of views over the run, with the CSV export; only the open tab is drawn.
 
     ``setting`` is the session's (a comparison picked or a length set changes it, not the
@@ -724,7 +724,7 @@ def Views(session: Session, setting: Setting, today: int,  # noqa: N802
 
 @solara.component
 def View(view: str, session: Session, shown: figures.Shown, day: int,  # noqa: N802
-         choose_comparison: Choose):
+         choose_comparison: Choose) -> None:
     """One view of the run."""
     run = session.run
     if view == "Town":
@@ -749,7 +749,7 @@ def View(view: str, session: Session, shown: figures.Shown, day: int,  # noqa: N
 
 
 @solara.component
-def TownView(run: Run, day: int, stamp: str):  # noqa: N802
+def TownView(run: Run, day: int, stamp: str) -> None:  # noqa: N802
     """The town map, with switches for the edge kinds."""
     # Off at first: the town's ties make the browser's redraw slower (see docs/dashboard.md).
     social = solara.use_reactive(False)
@@ -775,7 +775,7 @@ def TownView(run: Run, day: int, stamp: str):  # noqa: N802
 
 
 @solara.component
-def SummaryView(shown: figures.Shown):  # noqa: N802
+def SummaryView(shown: figures.Shown) -> None:  # noqa: N802
     """Every metric over the run so far, for each run, their difference and over seeds."""
     table = summary(shown.policy, shown.comparison, shown.names, shown.replicates)
     tag("p", "Each outcome from day 1 to today, summarised as `carecap run` summarises a "
@@ -791,7 +791,7 @@ def SummaryView(shown: figures.Shown):  # noqa: N802
 
 @solara.component
 def Lesson(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
-           on_refused: Callable[[str | None], None]):
+           on_refused: Callable[[str | None], None]) -> None:
     """Teaching mode: the scenario's lesson notes and the share box."""
     sc = scenario(setting.scenario)
     tag("h3", f"Lesson: {sc.title}")
@@ -804,7 +804,7 @@ def Lesson(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
 
 @solara.component
 def Share(setting: Setting, on_load: Callable[[Setting], None],  # noqa: N802
-          on_refused: Callable[[str | None], None]):
+          on_refused: Callable[[str | None], None]) -> None:
     """The code and full link of the run on screen, and a box to load someone else's code."""
     code = setting.encode()
     typed = solara.use_reactive("")

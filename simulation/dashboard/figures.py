@@ -34,7 +34,7 @@ from plotly.subplots import make_subplots
 from simulation.dashboard import display
 from simulation.dashboard.display import VERSION
 from simulation.dashboard.setting import Setting
-from simulation.dashboard.stats import COMPARISON, POLICY, Replicates, smooth
+from simulation.dashboard.stats import COMPARISON, POLICY, Band, Replicates, smooth
 from simulation.model import CareModel
 from simulation.population import AGE_BANDS
 
@@ -429,7 +429,7 @@ class Shown:
         n = len(self.replicates.seeds) if self.replicates is not None else 0
         return f"mean of {n} seeds (band: 95% CI)"
 
-    def band(self, side: str, column: str, cumulative: bool = False):
+    def band(self, side: str, column: str, cumulative: bool = False) -> Band | None:
         """The replicates' band of ``column``, or ``None`` without replicates."""
         if self.replicates is None or side not in self.replicates.runs:
             return None

@@ -298,7 +298,8 @@ class PlotlyView(anywidget.AnyWidget):
 
 
 @solara.component
-def LiveFigure(drawn: Drawn, filename: str = "carecap"):  # noqa: N802 - Solara components
+def LiveFigure(drawn: Drawn,  # noqa: N802 - Solara components
+               filename: str = "carecap") -> solara.Element:
     """Show a plotly figure, updating the same widget in place when ``drawn`` changes.
 
     ``filename`` names the PNG its camera button saves.
@@ -313,7 +314,7 @@ def LiveFigure(drawn: Drawn, filename: str = "carecap"):  # noqa: N802 - Solara 
 
 
 @solara.component
-def Chart(drawn: Drawn, name: str):  # noqa: N802
+def Chart(drawn: Drawn, name: str) -> None:  # noqa: N802
     """A figure with its exports: PNG from the plot's camera button, HTML as a download."""
     shown = solara.use_ref(drawn)
     shown.current = drawn
@@ -440,7 +441,7 @@ def _label(name: str) -> str:
 
 @solara.component
 def ParamControl(name: str, value: Any, on_value: Callable[[Any], None],  # noqa: N802
-                 changed: bool = False):
+                 changed: bool = False) -> None:
     """One parameter's input, generated from its declaration: range, unit and help.
 
     Numbers get a slider bounded by the declared range, so a value outside it cannot be
@@ -470,7 +471,7 @@ def ParamControl(name: str, value: Any, on_value: Callable[[Any], None],  # noqa
 
 @solara.component
 def WholeNumber(label: str, name: str, value: int, low: int, high: int,  # noqa: N802
-                on_value: Callable[[int], None]):
+                on_value: Callable[[int], None]) -> None:
     """A box for a whole number from ``low`` to ``high``, read as ``carecap run`` reads one.
 
     ``1e3`` is 1000, as on the command line. A refused entry stays in the box, in red
@@ -512,7 +513,8 @@ def WholeNumber(label: str, name: str, value: int, low: int, high: int,  # noqa:
                      error=problem.value or False)
 
 
-def tag(name: str, *children: Any, cls: str = "", style: str = "", **attributes: str):
+def tag(name: str, *children: Any, cls: str = "", style: str = "",
+        **attributes: str) -> solara.Element:
     """An HTML element whose text children are shown as text (never parsed as HTML).
 
     Used instead of ``solara.HTML``, which shows nothing with ipyvue 3, and of
@@ -524,7 +526,7 @@ def tag(name: str, *children: Any, cls: str = "", style: str = "", **attributes:
 
 @solara.component
 def Prose(heading: str = "", text: str = "", items: tuple[str, ...] = (),  # noqa: N802
-          ordered: bool = False):
+          ordered: bool = False) -> None:
     """A heading, a paragraph and a list."""
     with solara.v.Html(tag="div", style_="font-size: 0.92em"):
         if heading:
@@ -537,7 +539,7 @@ def Prose(heading: str = "", text: str = "", items: tuple[str, ...] = (),  # noq
 
 
 @solara.component
-def Section(title: str, children: list | None = None, expanded: bool = False):  # noqa: N802
+def Section(title: str, children: list | None = None, expanded: bool = False) -> None:  # noqa: N802
     """A collapsible section that stays as the user left it when its parent redraws.
 
     Not ``solara.Details``: with ipyvuetify 3 it does not learn that the user opened it,
